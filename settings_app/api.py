@@ -1,0 +1,53 @@
+"""JSON API of the SLA settings: ``GET``/``PUT /api/sla/settings/`` (super admins)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+
+from settings_app.models import SlaSettingsChange
+from settings_app.selectors import sla_settings_document
+from settings_app.services import (
+    SettingsValidationError,
+    SettingsVersionConflict,
+    sla_settings_save,
+)
+from slaproject.api import SUPER_ADMIN, ApiError, api_endpoint, json_body
+
+
+def recompute_json(recompute: object) -> dict:
+    return {
+        "id": recompute.pk,
+        "tickets": recompute.tickets,
+        "done": recompute.done,
+        "state": recompute.state,
+    }
+
+
+@api_endpoint(methods=("GET", "PUT"), permission=SUPER_ADMIN)
+def sla_settings_endpoint(request: HttpRequest) -> JsonResponse:
+    if request.method == "GET":
+        return JsonResponse(sla_settings_document())
+    document = json_body(request)
+    try:
+        result = sla_settings_save(
+            document=document, actor=request.user, via=SlaSettingsChange.Via.API
+        )
+    except SettingsValidationError as exc:
+        raise ApiError(400, exc.errors) from None
+    except SettingsVersionConflict as exc:
+        raise ApiError(409, {"version": [str(exc)]}) from None
+    if result.recompute is not None:
+        body = {**result.document, "recompute": recompute_json(result.recompute)}
+        return JsonResponse(body, status=202)
+    return JsonResponse(result.document)
+
+
+@api_endpoint(methods=("GET",), permission=SUPER_ADMIN)
+def sla_recompute_endpoint(request: HttpRequest, pk: int) -> JsonResponse:
+    """Progress of a recompute of open tickets: ``{"id", "tickets", "done", "state"}``."""
+    from tickets.models import SlaRecompute  # tickets depend on settings, not the reverse
+
+    recompute = SlaRecompute.objects.filter(pk=pk).first()
+    if recompute is None:
+        raise ApiError(404, {"": [f"No recompute with id {pk}."]})
+    return JsonResponse(recompute_json(recompute))

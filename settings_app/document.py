@@ -1,0 +1,409 @@
+"""The SLA settings document (SPEC section 7): parsing and validation into plain values.
+
+``document_parse`` takes the JSON-like dict that the API receives (and that the settings page
+and the admin build from their forms), checks every field, and returns either a
+``ParsedSettings`` or the errors keyed by field path (``goals.0.close_minutes``,
+``working_hours.mon.1``). It reads reference data (stage and team slugs) from the arguments,
+never from the database, so it is easy to test.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+GOAL_KINDS = ("first_response", "next_response", "close")
+GOAL_LABELS = {
+    "first_response": "time to first response",
+    "next_response": "time to next response",
+    "close": "time to close",
+}
+GOAL_FIELDS = tuple(
+    name for kind in GOAL_KINDS for name in (f"{kind}_minutes", f"{kind}_due_soon_minutes")
+)
+MIN_MINUTES = 1
+MAX_MINUTES = 525_600  # one year
+PRIORITY_VALUES = ("low", "medium", "high", "urgent")
+SOURCE_VALUES = ("email", "chat", "form", "phone", "api")
+PROPERTIES = ("priority", "team", "source", "pipeline")
+TOP_LEVEL_KEYS = frozenset(
+    {
+        "version",
+        "applies",
+        "timezone",
+        "working_hours",
+        "holidays",
+        "pause_statuses",
+        "goals_enabled",
+        "scope",
+        "property",
+        "goals",
+        "apply_to",
+    }
+)
+APPLY_TO = ("new", "new_and_open")
+_CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+Errors = dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    value: str  # "" when the scope is all tickets
+    enabled: bool
+    minutes: dict[str, int | None]  # keys: GOAL_FIELDS
+
+
+@dataclass(frozen=True)
+class HolidayRow:
+    date: datetime.date
+    name: str
+    recurring: bool
+
+
+@dataclass(frozen=True)
+class ParsedSettings:
+    applies: str
+    timezone: str
+    periods: dict[int, list[tuple[int, int]]]  # weekday -> [(start minute, end minute)]
+    holidays: list[HolidayRow]
+    pause_statuses: list[str]
+    goals_enabled: bool
+    scope: str
+    property: str  # "" when the scope is all tickets
+    goals: list[GoalRow]
+    version: int | None = None
+    apply_to: str = "new"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def minutes_to_clock(minutes: int) -> str:
+    """540 -> "09:00"; 1440 -> "24:00"."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_to_minutes(text: str, *, is_end: bool) -> int | None:
+    """ "09:30" -> 570; "24:00" only as an end; None when malformed."""
+    if is_end and text == "24:00":
+        return 1440
+    match = _CLOCK_RE.match(text)
+    if not match:
+        return None
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def is_known_timezone(name: str) -> bool:
+    if not name or name != name.strip() or len(name) > 64:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _add(errors: Errors, path: str, message: str) -> None:
+    errors.setdefault(path, []).append(message)
+
+
+def property_values(
+    prop: str, *, team_slugs: Iterable[str], pipeline_slugs: Iterable[str]
+) -> tuple[str, ...]:
+    """The keys a goal row may carry for ``prop``."""
+    if prop == "priority":
+        return PRIORITY_VALUES
+    if prop == "source":
+        return SOURCE_VALUES
+    if prop == "team":
+        return tuple(team_slugs)
+    if prop == "pipeline":
+        return tuple(pipeline_slugs)
+    return ()
+
+
+def _parse_periods(raw: Any, errors: Errors) -> dict[int, list[tuple[int, int]]]:
+    periods: dict[int, list[tuple[int, int]]] = {}
+    if not isinstance(raw, Mapping):
+        _add(errors, "working_hours", "Must be an object of days (mon … sun) to lists of periods.")
+        return periods
+    for key, day_periods in raw.items():
+        if key not in WEEKDAYS:
+            _add(
+                errors,
+                f"working_hours.{key}",
+                "Unknown day; use mon, tue, wed, thu, fri, sat, sun.",
+            )
+            continue
+        weekday = WEEKDAYS.index(key)
+        if not isinstance(day_periods, list):
+            _add(errors, f"working_hours.{key}", 'Must be a list of ["HH:MM", "HH:MM"] periods.')
+            continue
+        parsed: list[tuple[int, int, int]] = []  # (start, end, index)
+        for index, pair in enumerate(day_periods):
+            path = f"working_hours.{key}.{index}"
+            if (
+                not isinstance(pair, list | tuple)
+                or len(pair) != 2
+                or not all(isinstance(p, str) for p in pair)
+            ):
+                _add(errors, path, 'Must be a pair of times, like ["09:00", "17:00"].')
+                continue
+            start = clock_to_minutes(pair[0], is_end=False)
+            end = clock_to_minutes(pair[1], is_end=True)
+            if start is None:
+                _add(errors, path, f"Start {pair[0][:20]!r} is not a time from 00:00 to 23:59.")
+                continue
+            if end is None:
+                _add(errors, path, f"End {pair[1][:20]!r} is not a time from 00:01 to 24:00.")
+                continue
+            if end <= start:
+                _add(errors, path, f"Ends ({pair[1]}) at or before it starts ({pair[0]}).")
+                continue
+            parsed.append((start, end, index))
+        parsed.sort()
+        for (s1, e1, _i1), (s2, _e2, i2) in zip(parsed, parsed[1:], strict=False):
+            if s2 < e1:
+                _add(
+                    errors,
+                    f"working_hours.{key}.{i2}",
+                    f"Overlaps {minutes_to_clock(s1)}–{minutes_to_clock(e1)} on "
+                    f"{WEEKDAY_NAMES[weekday]}.",
+                )
+        if parsed:
+            periods[weekday] = [(s, e) for s, e, _ in parsed]
+    return periods
+
+
+def _parse_holidays(raw: Any, errors: Errors) -> list[HolidayRow]:
+    rows: list[HolidayRow] = []
+    if not isinstance(raw, list):
+        _add(errors, "holidays", "Must be a list.")
+        return rows
+    seen: dict[datetime.date, int] = {}
+    for index, item in enumerate(raw):
+        path = f"holidays.{index}"
+        if not isinstance(item, Mapping):
+            _add(errors, path, 'Must be an object like {"date": "2026-12-24", "name": "…"}.')
+            continue
+        for key in item:
+            if key not in ("date", "name", "recurring"):
+                _add(errors, f"{path}.{key}", "Unknown field.")
+        date_text = item.get("date")
+        date: datetime.date | None = None
+        if not isinstance(date_text, str):
+            _add(errors, f"{path}.date", "Required: a date as YYYY-MM-DD.")
+        else:
+            try:
+                date = datetime.date.fromisoformat(date_text)
+                if len(date_text) != 10:
+                    raise ValueError
+            except ValueError:
+                _add(errors, f"{path}.date", f"{date_text[:20]!r} is not a date as YYYY-MM-DD.")
+                date = None
+        name = item.get("name", "")
+        if name is None:
+            name = ""
+        if not isinstance(name, str):
+            _add(errors, f"{path}.name", "Must be text.")
+            name = ""
+        elif len(name) > 100:
+            _add(errors, f"{path}.name", "At most 100 characters.")
+        recurring = item.get("recurring", False)
+        if not isinstance(recurring, bool):
+            _add(errors, f"{path}.recurring", "Must be true or false.")
+            recurring = False
+        if date is not None:
+            if date in seen:
+                _add(errors, f"{path}.date", f"{date} is already listed.")
+            seen[date] = index
+            rows.append(HolidayRow(date=date, name=name.strip(), recurring=recurring))
+    return rows
+
+
+def _parse_goals(
+    raw: Any,
+    errors: Errors,
+    *,
+    scope: str,
+    prop: str,
+    allowed_values: tuple[str, ...],
+) -> list[GoalRow]:
+    rows: list[GoalRow] = []
+    if not isinstance(raw, list):
+        _add(errors, "goals", "Must be a list of goal rows.")
+        return rows
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        path = f"goals.{index}"
+        if not isinstance(item, Mapping):
+            _add(errors, path, "Must be an object.")
+            continue
+        for key in item:
+            if key not in ("value", "enabled", *GOAL_FIELDS):
+                _add(errors, f"{path}.{key}", "Unknown field.")
+        value = item.get("value")
+        value_ok = True
+        if scope == "all":
+            if value is not None:
+                _add(errors, f"{path}.value", "Must be null when goals apply to all tickets.")
+                value_ok = False
+            value = ""
+        elif not isinstance(value, str) or not value:
+            _add(errors, f"{path}.value", f"Required: a {prop} value.")
+            value_ok = False
+        elif value not in allowed_values:
+            choices = ", ".join(allowed_values) or "none defined yet"
+            _add(
+                errors, f"{path}.value", f"{value[:50]!r} is not a {prop} (choose from {choices})."
+            )
+            value_ok = False
+        if value_ok:
+            if value in seen:
+                if scope == "all":
+                    _add(errors, f"{path}.value", "Only one goal row when goals apply to all.")
+                else:
+                    _add(errors, f"{path}.value", f"{value!r} has goals already.")
+            seen.add(value)
+        enabled = item.get("enabled", True)
+        if not isinstance(enabled, bool):
+            _add(errors, f"{path}.enabled", "Must be true or false.")
+            enabled = True
+        minutes: dict[str, int | None] = {}
+        for name in GOAL_FIELDS:
+            number = item.get(name)
+            if number is None:
+                minutes[name] = None
+            elif not _is_int(number):
+                _add(errors, f"{path}.{name}", "Must be a whole number of minutes, or null.")
+                minutes[name] = None
+            elif not MIN_MINUTES <= number <= MAX_MINUTES:
+                _add(
+                    errors,
+                    f"{path}.{name}",
+                    f"Must be from {MIN_MINUTES} to {MAX_MINUTES:,} minutes (one year).",
+                )
+                minutes[name] = None
+            else:
+                minutes[name] = number
+        for kind in GOAL_KINDS:
+            goal, soon = minutes[f"{kind}_minutes"], minutes[f"{kind}_due_soon_minutes"]
+            soon_path = f"{path}.{kind}_due_soon_minutes"
+            if soon is not None and goal is None and f"{path}.{kind}_minutes" not in errors:
+                _add(errors, soon_path, f"Set a {GOAL_LABELS[kind]} goal first.")
+            elif soon is not None and goal is not None and soon >= goal:
+                _add(errors, soon_path, f"Must be shorter than the {GOAL_LABELS[kind]} goal.")
+        if value_ok:
+            rows.append(GoalRow(value=value, enabled=enabled, minutes=minutes))
+    return rows
+
+
+def document_parse(
+    document: Any,
+    *,
+    team_slugs: Iterable[str],
+    pipeline_slugs: Iterable[str],
+    open_stage_keys: Iterable[str],
+    closed_stage_keys: Iterable[str] = (),
+) -> tuple[ParsedSettings | None, Errors]:
+    """Validate a settings document. Returns ``(parsed, {})`` or ``(None, errors)``.
+
+    Omitted fields take their empty value (a PUT replaces the whole configuration), except that
+    ``version`` may be left out to skip the conflict check and ``apply_to`` defaults to "new".
+    """
+    errors: Errors = {}
+    if not isinstance(document, Mapping):
+        return None, {"": ["The body must be a JSON object."]}
+    for key in document:
+        if key not in TOP_LEVEL_KEYS:
+            _add(errors, str(key)[:100], "Unknown field.")
+
+    version = document.get("version")
+    if version is not None and (not _is_int(version) or version < 1):
+        _add(errors, "version", "Must be a positive whole number.")
+        version = None
+
+    applies = document.get("applies", "always")
+    if applies not in ("working_hours", "always"):
+        _add(errors, "applies", 'Must be "working_hours" or "always".')
+
+    timezone = document.get("timezone", "UTC")
+    if not isinstance(timezone, str) or not is_known_timezone(timezone):
+        shown = timezone[:60] if isinstance(timezone, str) else timezone
+        _add(errors, "timezone", f"{shown!r} is not a known time zone (e.g. Europe/Stockholm).")
+
+    periods = _parse_periods(document.get("working_hours", {}), errors)
+    has_period_errors = any(path.startswith("working_hours") for path in errors)
+    if applies == "working_hours" and not periods and not has_period_errors:
+        _add(errors, "working_hours", "Add at least one working period, or choose 24/7.")
+
+    holidays = _parse_holidays(document.get("holidays", []), errors)
+
+    pause_raw = document.get("pause_statuses", [])
+    pause_statuses: list[str] = []
+    open_keys, closed_keys = set(open_stage_keys), set(closed_stage_keys)
+    if not isinstance(pause_raw, list):
+        _add(errors, "pause_statuses", 'Must be a list like ["support/waiting-on-customer"].')
+    else:
+        for index, key in enumerate(pause_raw):
+            path = f"pause_statuses.{index}"
+            if not isinstance(key, str):
+                _add(errors, path, 'Must be "<pipeline>/<stage>".')
+            elif key in closed_keys:
+                _add(errors, path, f"{key!r} is a closed stage; only open stages can pause clocks.")
+            elif key not in open_keys:
+                _add(errors, path, f"{key[:100]!r} is not a stage (use <pipeline>/<stage>).")
+            elif key not in pause_statuses:
+                pause_statuses.append(key)
+
+    goals_enabled = document.get("goals_enabled", False)
+    if not isinstance(goals_enabled, bool):
+        _add(errors, "goals_enabled", "Must be true or false.")
+
+    scope = document.get("scope", "all")
+    prop = document.get("property")
+    if scope not in ("all", "property"):
+        _add(errors, "scope", 'Must be "all" or "property".')
+    elif scope == "all" and prop is not None:
+        _add(errors, "property", 'Must be null when the scope is "all".')
+    elif scope == "property" and prop not in PROPERTIES:
+        _add(errors, "property", "Choose one of priority, team, source, pipeline.")
+    prop_text = prop if scope == "property" and prop in PROPERTIES else ""
+    allowed = property_values(prop_text, team_slugs=team_slugs, pipeline_slugs=pipeline_slugs)
+    goals: list[GoalRow] = []
+    if scope in ("all", "property") and (scope == "all" or prop_text):
+        goals = _parse_goals(
+            document.get("goals", []), errors, scope=scope, prop=prop_text, allowed_values=allowed
+        )
+
+    apply_to = document.get("apply_to", "new")
+    if apply_to not in APPLY_TO:
+        _add(errors, "apply_to", 'Must be "new" or "new_and_open".')
+
+    if errors:
+        return None, errors
+    return (
+        ParsedSettings(
+            applies=applies,
+            timezone=timezone,
+            periods=periods,
+            holidays=holidays,
+            pause_statuses=pause_statuses,
+            goals_enabled=goals_enabled,
+            scope=scope,
+            property=prop_text,
+            goals=goals,
+            version=version,
+            apply_to=apply_to,
+        ),
+        {},
+    )

@@ -1,0 +1,209 @@
+"""Models that mirror the SLA settings screens, and the help desk's reference data.
+
+Reference data: teams, pipelines with ordered stages, and the fixed choices of priority and source.
+SLA settings: one ``SlaSettings`` row (a singleton) with its weekly working periods, holidays, goal
+rows (one per scope value) and pause stages; every saved change leaves one ``SlaSettingsChange``.
+Writes go through ``settings_app.services``; reads through ``settings_app.selectors``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Source(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    FORM = "form", "Form"
+    PHONE = "phone", "Phone"
+    API = "api", "API"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pipeline(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    slug = models.SlugField(max_length=100)
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+    is_closed = models.BooleanField(
+        default=False, help_text="A ticket in a closed stage is closed."
+    )
+
+    class Meta:
+        ordering = ["pipeline__position", "pipeline_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "slug"], name="stage_unique_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline.name} › {self.name}"
+
+    @property
+    def key(self) -> str:
+        """``<pipeline slug>/<stage slug>``, as the settings document names a stage."""
+        return f"{self.pipeline.slug}/{self.slug}"
+
+
+class SlaSettings(models.Model):
+    """The one SLA configuration (always ``pk=1``; see ``selectors.sla_settings_get``)."""
+
+    class Applies(models.TextChoices):
+        WORKING_HOURS = "working_hours", "During working hours"
+        ALWAYS = "always", "24/7"
+
+    class Scope(models.TextChoices):
+        ALL = "all", "To all tickets"
+        PROPERTY = "property", "Based on a ticket property"
+
+    class Property(models.TextChoices):
+        PRIORITY = "priority", "Priority"
+        TEAM = "team", "Team"
+        SOURCE = "source", "Source"
+        PIPELINE = "pipeline", "Pipeline"
+
+    applies = models.CharField(max_length=20, choices=Applies, default=Applies.ALWAYS)
+    timezone = models.CharField(max_length=64, default="UTC")
+    goals_enabled = models.BooleanField(default=False)
+    scope = models.CharField(max_length=10, choices=Scope, default=Scope.ALL)
+    property = models.CharField(max_length=10, choices=Property, blank=True, default="")
+    pause_stages = models.ManyToManyField(Stage, blank=True, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "SLA settings"
+        verbose_name_plural = "SLA settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope="all") & Q(property=""))
+                | (Q(scope="property") & ~Q(property="")),
+                name="sla_settings_property_iff_scope_property",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA settings (version {self.version})"
+
+
+class WorkingPeriod(models.Model):
+    """One period of one weekday, as minutes after local midnight (end 1440 = 24:00)."""
+
+    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="periods")
+    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday … 6 = Sunday")
+    start_minute = models.PositiveSmallIntegerField()
+    end_minute = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["weekday", "start_minute"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="period_weekday_range"),
+            models.CheckConstraint(
+                condition=Q(start_minute__lt=models.F("end_minute")) & Q(end_minute__lte=1440),
+                name="period_start_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday}: {self.start_minute}–{self.end_minute}"
+
+
+class Holiday(models.Model):
+    """A day on which no working time counts; ``recurring`` repeats it every year."""
+
+    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+    recurring = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["sla_settings", "date"], name="holiday_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SlaGoal(models.Model):
+    """The goals for one scope value ('' when the scope is all tickets). Minutes; null = no goal."""
+
+    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="goals")
+    value = models.CharField(max_length=100, blank=True, default="")
+    enabled = models.BooleanField(default=True)
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    first_response_due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
+    next_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    next_response_due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
+    close_minutes = models.PositiveIntegerField(null=True, blank=True)
+    close_due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sla_settings", "value"], name="goal_unique_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Goals for {self.value or 'all tickets'}"
+
+
+class SlaSettingsChange(models.Model):
+    """Audit log: one row per saved change of the SLA settings, from any interface."""
+
+    class Via(models.TextChoices):
+        PAGE = "page", "Settings page"
+        API = "api", "API"
+        ADMIN = "admin", "Django admin"
+        COMMAND = "command", "Command"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    via = models.CharField(max_length=10, choices=Via)
+    version = models.PositiveIntegerField()
+    apply_to = models.CharField(max_length=20, default="new")
+    changes = models.JSONField(default=list, help_text="[{field, before, after}, …]")
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "SLA settings change"
+
+    def __str__(self) -> str:
+        return f"Version {self.version} by {self.actor_username or 'system'}"

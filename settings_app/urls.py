@@ -1,0 +1,21 @@
+"""Settings pages (``/settings/…``) and the settings API (``/api/sla/…``)."""
+
+from django.urls import path
+
+from settings_app import api, views
+
+app_name = "settings_app"
+
+urlpatterns = [
+    path("settings/", views.settings_home, name="home"),
+    path("settings/sla/", views.sla_settings_page, name="sla"),
+    path("settings/sla/audit/", views.sla_audit_page, name="audit"),
+    path("settings/sla/hours-summary/", views.hours_summary_fragment, name="hours_summary"),
+    path(
+        "settings/sla/recomputes/<int:pk>/",
+        views.recompute_progress_fragment,
+        name="recompute_progress",
+    ),
+    path("api/sla/settings/", api.sla_settings_endpoint, name="api_settings"),
+    path("api/sla/recomputes/<int:pk>/", api.sla_recompute_endpoint, name="api_recompute"),
+]

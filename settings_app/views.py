@@ -1,0 +1,197 @@
+"""Settings pages for super admins: the SLA settings, their audit log, and two htmx fragments.
+
+The page's forms parse what was typed into the settings document; ``sla_settings_save`` validates
+and saves it (the one write path, shared with the API and the admin). Errors come back keyed by
+document path and are shown next to the fields they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
+from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
+from settings_app.selectors import sla_settings_document
+from settings_app.services import (
+    SettingsValidationError,
+    SettingsVersionConflict,
+    sla_settings_save,
+)
+from settings_app.templatetags.sla_format import day_length_note, hours_summary
+from slaproject.api import is_super_admin
+from tickets.models import SlaRecompute, Ticket
+
+AUDIT_PAGE_SIZE = 25
+# Priorities from most to least pressing, the order a help desk reads them in.
+PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.MEDIUM, Priority.LOW)
+ACTIVE_RECOMPUTE_STATES = (SlaRecompute.State.QUEUED, SlaRecompute.State.RUNNING)
+# Choices offered for period times (free text is accepted too): every half hour, and 24:00.
+TIME_OPTIONS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60 + 1, 30)]
+
+
+def _require_super_admin(request: HttpRequest) -> None:
+    if not is_super_admin(request.user):
+        raise PermissionDenied
+
+
+# --- Reads for the page (small selectors) ----------------------------------------------------
+
+
+def page_reference() -> PageReference:
+    """Open stages and every property's values, with labels, for the page's choices."""
+    stages = (
+        Stage.objects.filter(is_closed=False)
+        .select_related("pipeline")
+        .order_by("pipeline__position", "pipeline__name", "position", "id")
+    )
+    return PageReference(
+        stage_choices=[(stage.key, str(stage)) for stage in stages],
+        property_values={
+            "priority": [(p.value, p.label) for p in PRIORITY_ORDER],
+            "team": list(Team.objects.order_by("name").values_list("slug", "name")),
+            "source": [(s.value, s.label) for s in Source],
+            "pipeline": list(
+                Pipeline.objects.order_by("position", "name").values_list("slug", "name")
+            ),
+        },
+    )
+
+
+def open_ticket_count() -> int:
+    """Tickets a "new and open tickets" save would recompute."""
+    return Ticket.objects.filter(closed_at__isnull=True).count()
+
+
+def recompute_to_show(request: HttpRequest) -> SlaRecompute | None:
+    """The recompute named in ``?recompute=`` (after a save), else the newest still running."""
+    wanted = request.GET.get("recompute", "")
+    if wanted.isdigit() and len(wanted) < 19:
+        found = SlaRecompute.objects.filter(pk=int(wanted)).first()
+        if found is not None:
+            return found
+    return SlaRecompute.objects.filter(state__in=ACTIVE_RECOMPUTE_STATES).order_by("-id").first()
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+@login_required
+def settings_home(request: HttpRequest) -> HttpResponse:
+    _require_super_admin(request)
+    return redirect("settings_app:sla")
+
+
+def _conflict_message(exc: SettingsVersionConflict) -> str:
+    return (
+        f"The SLA settings changed since you opened this page: you started from version "
+        f"{exc.given_version}, they are at version {exc.current_version} now. Nothing was saved. "
+        "Reload the page to see the current settings, then make your change again."
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sla_settings_page(request: HttpRequest) -> HttpResponse:
+    _require_super_admin(request)
+    document = sla_settings_document()
+    reference = page_reference()
+    if request.method == "POST":
+        page = SlaSettingsForms(document=document, reference=reference, data=request.POST)
+        if page.is_valid():
+            try:
+                result = sla_settings_save(
+                    document=page.to_document(),
+                    actor=request.user,
+                    via=SlaSettingsChange.Via.PAGE,
+                    apply_to=page.apply_to,
+                )
+            except SettingsValidationError as exc:
+                page.apply_errors(exc.errors)
+            except SettingsVersionConflict as exc:
+                page.conflict = _conflict_message(exc)
+            else:
+                text = f"SLA settings saved (version {result.document['version']})."
+                url = reverse("settings_app:sla")
+                if result.recompute is not None:
+                    count = result.recompute.tickets
+                    noun = "ticket" if count == 1 else "tickets"
+                    text += f" Recomputing {intcomma(count)} open {noun}…"
+                    url += f"?recompute={result.recompute.pk}"
+                messages.success(request, text)
+                return redirect(url)
+    else:
+        page = SlaSettingsForms(document=document, reference=reference)
+
+    typed_hours = page.typed_working_hours()
+    context: dict[str, Any] = {
+        "nav": "settings",
+        "tab": "sla",
+        "page": page,
+        "form": page.general,
+        "saved_version": document["version"],
+        "open_tickets": open_ticket_count(),
+        "recompute": recompute_to_show(request),
+        "last_change": SlaSettingsChange.objects.defer("before", "after", "changes").first(),
+        "time_options": TIME_OPTIONS,
+        "hours_summary": hours_summary(typed_hours),
+        "day_note": day_length_note(page.applies, typed_hours),
+    }
+    return render(request, "settings_app/sla_settings.html", context)
+
+
+@login_required
+@require_GET
+def hours_summary_fragment(request: HttpRequest) -> HttpResponse:
+    """The one-line weekly summary and the "a day is …" note for the hours being edited (htmx)."""
+    _require_super_admin(request)
+    formset = PeriodFormSet(request.GET, prefix="period")
+    hours: dict[str, list[list[str]]] = {}
+    if formset.management_form.is_valid():
+        for form in formset.forms:
+            start = clock_normalise(str(form["start"].value() or ""))
+            end = clock_normalise(str(form["end"].value() or ""))
+            if start and end:
+                hours.setdefault(form.day_key, []).append([start, end])
+    context = {
+        "hours_summary": hours_summary(hours),
+        "day_note": day_length_note(request.GET.get("applies", ""), hours),
+    }
+    return render(request, "settings_app/_hours_summary.html", context)
+
+
+@login_required
+@require_GET
+def recompute_progress_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of one recompute; it polls itself every 2 s until the work is done."""
+    _require_super_admin(request)
+    recompute = SlaRecompute.objects.filter(pk=pk).first()
+    if recompute is None:
+        raise Http404("No such recompute.")
+    return render(request, "settings_app/_recompute_progress.html", {"recompute": recompute})
+
+
+@login_required
+@require_GET
+def sla_audit_page(request: HttpRequest) -> HttpResponse:
+    _require_super_admin(request)
+    changes = SlaSettingsChange.objects.defer("before", "after").order_by("-created_at", "-id")
+    paginator = Paginator(changes, AUDIT_PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    context = {
+        "nav": "settings",
+        "tab": "audit",
+        "page_obj": page_obj,
+        "changes": page_obj.object_list,
+        "page_range": paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
+    }
+    return render(request, "settings_app/audit.html", context)

@@ -1,0 +1,136 @@
+"""The JSON API's plumbing: authentication, permissions, JSON bodies and errors.
+
+Every endpoint is a plain function view wrapped in ``api_endpoint``. Credentials are a per-user
+token (``Authorization: Token <key>``) or the session; session writes must carry the CSRF token,
+token writes need not. Errors are ``{"errors": {"<field path>": ["message", …]}}`` with a 4xx
+status.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+AGENT = "agent"
+SUPER_ADMIN = "super_admin"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class ApiError(Exception):
+    """Raise inside an endpoint to answer ``{"errors": …}`` with ``status``."""
+
+    def __init__(self, status: int, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(errors))
+        self.status = status
+        self.errors = errors
+
+
+def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def is_agent(user: Any) -> bool:
+    return bool(user.is_active and (user.is_staff or user.is_superuser))
+
+
+def is_super_admin(user: Any) -> bool:
+    return bool(user.is_active and user.is_superuser)
+
+
+def _token_user(request: HttpRequest) -> tuple[Any, bool]:
+    """(user, had_token_header). A present but invalid token gives (None, True)."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None, False
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "token" or not key.strip():
+        return None, True
+    from tickets.models import ApiToken  # the token model lives with the ticket API
+
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key=key.strip(), is_active=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None, True
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user, True
+
+
+def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
+    def get_response(_request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    middleware = CsrfViewMiddleware(get_response)
+    middleware.process_request(request)
+    return middleware.process_view(request, lambda r: HttpResponse(), (), {})
+
+
+def json_body(request: HttpRequest) -> Any:
+    """The parsed JSON body; ``ApiError`` 400/413/415 when it cannot be read."""
+    content_type = request.content_type or ""
+    if content_type and content_type != "application/json":
+        raise ApiError(415, {"": ["Send the body as JSON (Content-Type: application/json)."]})
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ApiError(413, {"": ["The body is too large."]}) from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiError(400, {"": ["The body is not valid UTF-8."]}) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ApiError(400, {"": [f"The body is not valid JSON: {exc}"[:200]]}) from None
+
+
+def api_endpoint(
+    *, methods: tuple[str, ...], permission: str = AGENT
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Wrap a view as a JSON endpoint: auth (401), permission (403), method (405), errors."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = error_response(
+                    405, {"": [f"Method {request.method} is not allowed here."]}
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            user, had_token = _token_user(request)
+            if user is None:
+                if had_token:
+                    return error_response(401, {"": ["Invalid or revoked API token."]})
+                if not request.user.is_authenticated:
+                    return error_response(
+                        401, {"": ["Authentication required: a session or an API token."]}
+                    )
+                user = request.user
+                if request.method in UNSAFE_METHODS and _csrf_failure(request) is not None:
+                    return error_response(403, {"": ["CSRF token missing or incorrect."]})
+            else:
+                request.user = user
+            allowed = is_super_admin(user) if permission == SUPER_ADMIN else is_agent(user)
+            if not allowed:
+                who = "super admins" if permission == SUPER_ADMIN else "agents"
+                return error_response(403, {"": [f"Only {who} may do this."]})
+            try:
+                return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return error_response(exc.status, exc.errors)
+
+        return wrapper
+
+    return decorate

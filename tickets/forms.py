@@ -1,0 +1,264 @@
+"""Forms of the agents' pages (queue filters, reply, properties, profile) and the public request
+form. Forms parse and check input; the views hand it to ``tickets.services``."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from settings_app.models import Priority, Source, Stage, Team
+from tickets.api import MAX_BODY, MAX_SUBJECT
+from tickets.models import AgentProfile, Ticket
+from tickets.selectors import TicketFilters
+
+User = get_user_model()
+
+
+class RequestForm(forms.Form):
+    """The public request form at /request/: opens a ticket with source "form"."""
+
+    requester_email = forms.EmailField(label="Your email", max_length=254)
+    subject = forms.CharField(max_length=MAX_SUBJECT)
+    body = forms.CharField(
+        label="How can we help?", widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_BODY
+    )
+    # A field people never see: bots that fill every field are refused.
+    website = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError("Please leave this field empty.")
+        return ""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ("subject", "body"):
+            if "\x00" in (cleaned.get(name) or ""):
+                self.add_error(name, "Must not contain NUL characters.")
+        return cleaned
+
+
+# --- The agents' queue ---------------------------------------------------------------------------
+
+SLA_STATUS_CHOICES = [
+    ("", "Any"),
+    ("overdue", "Overdue"),
+    ("due_soon", "Due soon"),
+    ("active", "Active"),
+    ("completed", "Completed"),
+]
+STAGE_DEFAULT = "open"
+PAGE_SIZES = (25, 50, 100)
+# Every filter's value when the queue opens; a saved view overrides some of them.
+QUEUE_DEFAULTS: dict[str, str] = {
+    "sla_status": "",
+    "team": "",
+    "priority": "",
+    "owner": "",
+    "stage": STAGE_DEFAULT,
+    "q": "",
+}
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filter bar (GET). Unknown values are ignored, never an error page."""
+
+    sla_status = forms.ChoiceField(label="SLA", required=False, choices=SLA_STATUS_CHOICES)
+    team = forms.ChoiceField(label="Team", required=False)
+    priority = forms.ChoiceField(
+        label="Priority", required=False, choices=[("", "Any"), *Priority.choices]
+    )
+    owner = forms.ChoiceField(label="Owner", required=False)
+    stage = forms.ChoiceField(label="Stage", required=False)
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    per_page = forms.TypedChoiceField(
+        label="Per page",
+        required=False,
+        coerce=int,
+        empty_value=PAGE_SIZES[0],
+        choices=[(size, f"{size} per page") for size in PAGE_SIZES],
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, str],
+        *,
+        teams: Iterable[tuple[str, str]],
+        agents: Iterable[str],
+        stages: Iterable[tuple[str, str]],
+        viewer_name: str = "",
+    ) -> None:
+        super().__init__({**QUEUE_DEFAULTS, "per_page": str(PAGE_SIZES[0]), **data})
+        self.fields["team"].choices = [("", "Any"), *teams]
+        self.fields["owner"].choices = [
+            ("", "Anyone"),
+            ("me", "Mine"),
+            ("none", "Unassigned"),
+            *((name, name) for name in agents if name != viewer_name),
+        ]
+        self.fields["stage"].choices = [
+            ("open", "Open"),
+            ("closed", "Closed"),
+            ("any", "Any stage"),
+            *stages,
+        ]
+        for name, field in self.fields.items():
+            css = "form-control form-control-sm" if name == "q" else "form-select form-select-sm"
+            field.widget.attrs.update({"class": css})
+            if name != "q":
+                field.widget.attrs["data-autosubmit"] = ""
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs["placeholder"] = "Subject or requester"
+        self.is_valid()
+
+    def value_of(self, name: str) -> Any:
+        """The cleaned value, or the default when what was sent is not a choice."""
+        if name in self.cleaned_data:
+            return self.cleaned_data[name]
+        return PAGE_SIZES[0] if name == "per_page" else QUEUE_DEFAULTS[name]
+
+    def current(self) -> dict[str, str]:
+        """The filters in effect (without paging), by parameter name."""
+        return {name: self.value_of(name) for name in QUEUE_DEFAULTS}
+
+    def filters(self) -> TicketFilters:
+        values = self.current()
+        return TicketFilters(
+            sla_status=values["sla_status"],
+            team=values["team"],
+            priority=values["priority"],
+            stage="" if values["stage"] == "any" else values["stage"],
+            owner=values["owner"],
+            q=values["q"].strip(),
+        )
+
+
+# --- A ticket ----------------------------------------------------------------------------------
+
+
+class ReplyForm(forms.Form):
+    """An agent's message on the ticket page: a public reply or an internal note."""
+
+    VISIBILITY_CHOICES = [("public", "Public reply"), ("internal", "Internal note")]
+
+    visibility = forms.ChoiceField(
+        label="",
+        choices=VISIBILITY_CHOICES,
+        initial="public",
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+    )
+    body = forms.CharField(
+        label="Message",
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Write your reply…"}),
+        error_messages={"required": "Write a message before sending."},
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if "\x00" in body:
+            raise forms.ValidationError("Must not contain NUL characters.")
+        return body
+
+    @property
+    def is_internal(self) -> bool:
+        return self.cleaned_data.get("visibility") == "internal"
+
+
+class TicketPropertiesForm(forms.Form):
+    """Owner, priority, team, source and pipeline stage of one ticket (one form, one save)."""
+
+    owner = forms.ModelChoiceField(
+        label="Owner", queryset=User.objects.none(), required=False, empty_label="— Unassigned"
+    )
+    priority = forms.ChoiceField(
+        label="Priority", required=False, choices=[("", "— None"), *Priority.choices]
+    )
+    team = forms.ModelChoiceField(
+        label="Team", queryset=Team.objects.all(), required=False, empty_label="— No team"
+    )
+    source = forms.ChoiceField(label="Source", choices=Source.choices)
+    stage = forms.TypedChoiceField(label="Stage", coerce=int)
+
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, ticket: Ticket, stages: list[Stage]
+    ) -> None:
+        initial = {
+            "owner": ticket.owner_id,
+            "priority": ticket.priority,
+            "team": ticket.team_id,
+            "source": ticket.source,
+            "stage": ticket.stage_id,
+        }
+        super().__init__(data, initial=initial)
+        self.ticket = ticket
+        self._stages = {stage.pk: stage for stage in stages}
+        agents = User.objects.filter(is_active=True).filter(Q(is_staff=True) | Q(is_superuser=True))
+        if ticket.owner_id:
+            agents = User.objects.filter(Q(pk__in=agents.values("pk")) | Q(pk=ticket.owner_id))
+        self.fields["owner"].queryset = agents.order_by("username")
+        grouped: dict[str, list[tuple[int, str]]] = {}
+        for stage in stages:
+            suffix = " (closed)" if stage.is_closed else ""
+            grouped.setdefault(stage.pipeline.name, []).append((stage.pk, stage.name + suffix))
+        self.fields["stage"].choices = list(grouped.items())
+
+    def clean_stage(self) -> Stage:
+        stage = self._stages.get(self.cleaned_data["stage"])
+        if stage is None:
+            raise forms.ValidationError("Choose a stage from the list.")
+        return stage
+
+    def changes(self) -> dict[str, Any]:
+        """Keyword arguments for ``ticket_update``: only what differs from the ticket now."""
+        ticket, data = self.ticket, self.cleaned_data
+        changes: dict[str, Any] = {}
+        owner = data.get("owner")
+        if (owner.pk if owner else None) != ticket.owner_id:
+            changes["owner"] = owner
+        if (data.get("priority") or "") != (ticket.priority or ""):
+            changes["priority"] = data.get("priority") or ""
+        team = data.get("team")
+        if (team.pk if team else None) != ticket.team_id:
+            changes["team"] = team
+        if data["source"] != ticket.source:
+            changes["source"] = data["source"]
+        stage: Stage = data["stage"]
+        if stage.pipeline_id != ticket.pipeline_id:
+            changes["pipeline"] = stage.pipeline
+        if stage.pk != ticket.stage_id:
+            changes["stage"] = stage
+        return changes
+
+
+# --- The agent's profile -----------------------------------------------------------------------
+
+
+class AgentProfileForm(forms.ModelForm):
+    """An agent's display time zone (blank: the SLA schedule's) and SLA email switch."""
+
+    timezone = forms.ChoiceField(label="Time zone", required=False)
+
+    class Meta:
+        model = AgentProfile
+        fields = ("timezone", "email_notifications")
+        labels = {
+            "email_notifications": "Email me when my tickets' SLA clocks turn Due soon or Overdue"
+        }
+        help_texts = {
+            "email_notifications": "For tickets you own, and unassigned tickets of your teams."
+        }
+
+    def __init__(self, *args: Any, schedule_zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zones = sorted(zoneinfo.available_timezones())
+        self.fields["timezone"].choices = [
+            ("", f"The SLA schedule's time zone ({schedule_zone})"),
+            *((zone, zone) for zone in zones),
+        ]
+        self.fields["timezone"].help_text = "Times on the queue and ticket pages are shown in it."

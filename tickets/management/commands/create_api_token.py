@@ -1,0 +1,33 @@
+"""Create an API token for a user and print the key alone on the last line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from tickets.models import ApiToken
+
+
+class Command(BaseCommand):
+    help = "Create an API token for USERNAME (an agent or super admin); prints the key last."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--name", default="", help="what the token is for")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        User = get_user_model()
+        user = User.objects.filter(username=options["username"]).first()
+        if user is None:
+            raise CommandError(f"No user {options['username']!r}.")
+        if not user.is_active or not (user.is_staff or user.is_superuser):
+            raise CommandError(
+                f"{user.username!r} is not an active agent; the API would refuse the token."
+            )
+        token = ApiToken.objects.create(
+            user=user, key=ApiToken.generate_key(), name=options["name"]
+        )
+        self.stderr.write(f"Token for {user.username} (revoke it in the admin):")
+        self.stdout.write(token.key)

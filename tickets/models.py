@@ -1,0 +1,305 @@
+"""Tickets, their messages, their SLA clocks and the clocks' events.
+
+A clock stores its moments (start, due, due soon, completion) and the status last persisted by a
+service or the sweep; the status a person sees is always derived from the moments and ``now``
+(``tickets.sla.clock_status`` in Python, ``tickets.selectors`` in SQL), so it is right even when the
+sweep is late. Writes go through ``tickets.services``.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from settings_app.models import Pipeline, Priority, Source, Stage, Team
+
+
+class Ticket(models.Model):
+    subject = models.CharField(max_length=200)
+    requester_email = models.EmailField(max_length=254)
+    priority = models.CharField(max_length=10, choices=Priority, blank=True, default="")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=10, choices=Source, default=Source.EMAIL)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="tickets")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="tickets")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_tickets",
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Moment the ticket entered a pause stage; null while it is not in one.
+    paused_since = models.DateTimeField(null=True, blank=True)
+    # Finished stretches that no clock counts: [{"start", "end", "why": "paused"|"closed"}, …].
+    # Pauses exclude time from every clock; closed stretches only from the close clock.
+    excluded_periods = models.JSONField(default=list, blank=True)
+    first_replied_at = models.DateTimeField(null=True, blank=True)
+    last_replied_at = models.DateTimeField(null=True, blank=True)
+    # The oldest customer message not yet answered by a public reply (or a close): where a
+    # next-response cycle starts.
+    awaiting_reply_since = models.DateTimeField(null=True, blank=True)
+    # The goal row that applies ("" for all tickets, else the property value) and the settings
+    # version it was picked from; null when no goal applies.
+    sla_goal_value = models.CharField(max_length=100, null=True, blank=True)
+    sla_settings_version = models.PositiveIntegerField(null=True, blank=True)
+    # Earliest due moment among the running, unpaused clocks (null: none): the queue's sort key.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Queue default sort: nearest due first, then newest (tickets without one last).
+            models.Index(fields=["sla_due_at", "id"], name="ticket_sla_due_idx"),
+            # Queue filters by stage / owner / team (open tickets are the common case).
+            models.Index(fields=["stage", "sla_due_at"], name="ticket_stage_due_idx"),
+            models.Index(fields=["owner", "sla_due_at"], name="ticket_owner_due_idx"),
+            models.Index(fields=["team", "sla_due_at"], name="ticket_team_due_idx"),
+            # Recompute after a settings change walks open tickets in id order.
+            models.Index(
+                fields=["id"], condition=Q(closed_at__isnull=True), name="ticket_open_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class Message(models.Model):
+    class Author(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "Automatic"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author_kind = models.CharField(max_length=10, choices=Author)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=50_000)
+    is_internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_author_kind_display()} message on #{self.ticket_id}"
+
+
+class ClockKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    NEXT_RESPONSE = "next_response", "Next response"
+    CLOSE = "close", "Close"
+
+
+class ClockStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    COMPLETED_ON_TIME = "completed_on_time", "Completed on time"
+    COMPLETED_LATE = "completed_late", "Completed late"
+
+
+class SlaClock(models.Model):
+    """One SLA clock of a ticket. Next-response clocks have one row per cycle (1, 2, …)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    kind = models.CharField(max_length=20, choices=ClockKind)
+    cycle = models.PositiveIntegerField(default=1)
+    goal_minutes = models.PositiveIntegerField()
+    due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
+    settings_version = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    due_soon_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.CharField(max_length=10, blank=True, default="")  # "reply" | "close"
+    # While the ticket is in a pause stage: when this clock stopped (its status is frozen there).
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # The status last persisted (by a service or the sweep); compare-and-swap key of the sweep.
+    status = models.CharField(max_length=20, choices=ClockStatus, default=ClockStatus.ACTIVE)
+    # When the persisted status can next change (due_soon_at or due_at); null when it cannot
+    # (completed, paused, overdue). The sweep reads only rows with next_check_at <= now.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket_id", "kind", "cycle"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "kind", "cycle"], name="clock_unique_cycle"),
+        ]
+        indexes = [
+            # The sweep: only clocks whose next change is due (partial: running, unpaused).
+            models.Index(
+                fields=["next_check_at"],
+                condition=Q(next_check_at__isnull=False),
+                name="clock_next_check_idx",
+            ),
+            # Live SLA-status filters: running clocks of a ticket by their moments.
+            models.Index(
+                fields=["ticket", "due_at", "due_soon_at"],
+                condition=Q(completed_at__isnull=True),
+                name="clock_running_idx",
+            ),
+            # Reports: clocks by completion moment.
+            models.Index(fields=["kind", "completed_at"], name="clock_completed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.cycle} of ticket {self.ticket_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.completed_at is None
+
+
+class SlaEvent(models.Model):
+    """One change of a clock, for the ticket's timeline, notifications and reports."""
+
+    class Kind(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+        PAUSED = "paused", "Paused"
+        RESUMED = "resumed", "Resumed"
+        COMPLETED_ON_TIME = "completed_on_time", "Completed on time"
+        COMPLETED_LATE = "completed_late", "Completed late"
+        REOPENED = "reopened", "Reopened"
+        RECOMPUTED = "recomputed", "Recomputed"
+        REMOVED = "removed", "Removed"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
+    clock = models.ForeignKey(
+        SlaClock, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    clock_kind = models.CharField(max_length=20, choices=ClockKind)
+    cycle = models.PositiveIntegerField(default=1)
+    kind = models.CharField(max_length=20, choices=Kind)
+    # The moment of the change itself (for due soon / overdue: the clock's own moment).
+    at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    detail = models.JSONField(default=dict, blank=True)
+    # Due soon / overdue events that should notify; notified_at is set once the email went out.
+    should_notify = models.BooleanField(default=False)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            # Backstop for concurrent sweeps: one due-soon / overdue event per clock and moment.
+            models.UniqueConstraint(
+                fields=["clock", "kind", "at"],
+                condition=Q(kind__in=["due_soon", "overdue"]),
+                name="event_unique_transition",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="event_ticket_idx"),
+            # Notifications still to send.
+            models.Index(
+                fields=["id"],
+                condition=Q(should_notify=True, notified_at__isnull=True),
+                name="event_to_notify_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock_kind} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SlaRecompute(models.Model):
+    """A background recompute of open tickets' running clocks after a settings change."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        SUPERSEDED = "superseded", "Superseded by a newer change"
+
+    settings_version = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=State, default=State.QUEUED)
+    tickets = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # Highest ticket id processed so far: a chunk resumes after it (safe to run twice).
+    last_ticket_id = models.BigIntegerField(default=0)
+    max_ticket_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Recompute {self.pk} (v{self.settings_version}): {self.done}/{self.tickets}"
+
+
+class AgentProfile(models.Model):
+    """An agent's own preferences: display time zone and SLA email notifications."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    timezone = models.CharField(
+        max_length=64, blank=True, help_text="Blank: the SLA schedule's time zone."
+    )
+    email_notifications = models.BooleanField(
+        default=True, help_text="Email me when a clock of my tickets turns Due soon or Overdue."
+    )
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
+
+
+class ApiToken(models.Model):
+    """A per-user API key (``Authorization: Token <key>``); delete or deactivate to revoke."""
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"Token {self.key[:6]}… for {self.user}"
+
+    @staticmethod
+    def generate_key() -> str:
+        return secrets.token_hex(20)
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST with an ``Idempotency-Key``, replayed for 24 hours."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    path = models.CharField(max_length=200)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "path"], name="idempotency_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.path}"

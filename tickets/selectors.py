@@ -1,0 +1,175 @@
+"""Reads of tickets: filtered lists with a fixed query plan, live SLA status, and JSON shapes.
+
+The status of a clock is derived from its stored moments and ``now`` — never from the persisted
+status — in Python (``tickets.sla.clock_status``) and in SQL (``sla_status_q``), so it is right
+even when the sweep is late.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+
+from tickets import sla
+from tickets.models import SlaClock, SlaEvent, Ticket
+
+SLA_STATUS_FILTERS = ("overdue", "due_soon", "active", "completed")
+
+
+def _running_clock_q(status: str, now: datetime.datetime) -> Q:
+    """Clocks (running) whose live status at ``now`` is ``status``; paused ones as of pausing."""
+    unpaused, paused = Q(paused_at__isnull=True), Q(paused_at__isnull=False)
+    if status == sla.OVERDUE:
+        return (unpaused & Q(due_at__lt=now)) | (paused & Q(due_at__lt=F("paused_at")))
+    if status == sla.DUE_SOON:
+        return (unpaused & Q(due_soon_at__lte=now, due_at__gte=now)) | (
+            paused & Q(due_soon_at__lte=F("paused_at"), due_at__gte=F("paused_at"))
+        )
+    if status == sla.ACTIVE:
+        return (
+            unpaused & Q(due_at__gte=now) & (Q(due_soon_at__isnull=True) | Q(due_soon_at__gt=now))
+        ) | (
+            paused
+            & Q(due_at__gte=F("paused_at"))
+            & (Q(due_soon_at__isnull=True) | Q(due_soon_at__gt=F("paused_at")))
+        )
+    raise ValueError(f"unknown running status {status!r}")
+
+
+def sla_status_q(status: str, *, now: datetime.datetime) -> Q:
+    """Tickets matching an SLA status filter: any running clock has it; "completed" = has clocks
+    and none is running."""
+    if status == "completed":
+        has_clock = SlaClock.objects.filter(ticket=OuterRef("pk"))
+        running = has_clock.filter(completed_at__isnull=True)
+        return Q(Exists(has_clock)) & ~Q(Exists(running))
+    matching = SlaClock.objects.filter(
+        _running_clock_q(status, now), ticket=OuterRef("pk"), completed_at__isnull=True
+    )
+    return Q(Exists(matching))
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    sla_status: str = ""
+    team: str = ""  # slug
+    priority: str = ""
+    stage: str = ""  # stage slug, or "open" / "closed"
+    owner: str = ""  # "me", "none", or a username
+    q: str = ""  # subject or requester contains
+
+
+def tickets_list(
+    *, filters: TicketFilters, viewer: Any, now: datetime.datetime
+) -> QuerySet[Ticket]:
+    """Tickets matching ``filters``, nearest due moment first (tickets without one last), with
+    their properties and clocks loaded in a fixed number of queries."""
+    queryset = Ticket.objects.select_related("team", "pipeline", "stage", "owner")
+    if filters.sla_status:
+        queryset = queryset.filter(sla_status_q(filters.sla_status, now=now))
+    if filters.team:
+        queryset = queryset.filter(team__slug=filters.team)
+    if filters.priority:
+        queryset = queryset.filter(priority=filters.priority)
+    if filters.stage == "open":
+        queryset = queryset.filter(closed_at__isnull=True)
+    elif filters.stage == "closed":
+        queryset = queryset.filter(closed_at__isnull=False)
+    elif filters.stage:
+        queryset = queryset.filter(stage__slug=filters.stage)
+    if filters.owner == "me":
+        queryset = queryset.filter(owner=viewer)
+    elif filters.owner == "none":
+        queryset = queryset.filter(owner__isnull=True)
+    elif filters.owner:
+        queryset = queryset.filter(owner__username=filters.owner)
+    if filters.q:
+        queryset = queryset.filter(
+            Q(subject__icontains=filters.q) | Q(requester_email__icontains=filters.q)
+        )
+    return queryset.prefetch_related(
+        Prefetch("clocks", queryset=SlaClock.objects.order_by("kind", "cycle"))
+    ).order_by(F("sla_due_at").asc(nulls_last=True), "-id")
+
+
+def ticket_get(*, ticket_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.select_related("team", "pipeline", "stage", "owner")
+        .prefetch_related(Prefetch("clocks", queryset=SlaClock.objects.order_by("kind", "cycle")))
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+def ticket_events(*, ticket_id: int) -> list[SlaEvent]:
+    return list(SlaEvent.objects.filter(ticket_id=ticket_id).order_by("at", "id"))
+
+
+def current_clocks(clocks: Iterable[SlaClock]) -> dict[str, SlaClock | None]:
+    """The clock of each kind a ticket shows: the only one, or the latest next-response cycle."""
+    shown: dict[str, SlaClock | None] = {
+        sla.FIRST_RESPONSE: None,
+        sla.NEXT_RESPONSE: None,
+        sla.CLOSE: None,
+    }
+    for clock in clocks:
+        current = shown.get(clock.kind)
+        if current is None or clock.cycle > current.cycle:
+            shown[clock.kind] = clock
+    return shown
+
+
+def live_status(clock: SlaClock, *, now: datetime.datetime) -> str:
+    return sla.clock_status(
+        due_at=clock.due_at,
+        due_soon_at=clock.due_soon_at,
+        completed_at=clock.completed_at,
+        paused_at=clock.paused_at,
+        now=now,
+    )
+
+
+def iso(moment: datetime.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, as the API writes every moment."""
+    if moment is None:
+        return None
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def clock_json(clock: SlaClock | None, *, now: datetime.datetime) -> dict | None:
+    if clock is None:
+        return None
+    return {
+        "status": live_status(clock, now=now),
+        "started_at": iso(clock.started_at),
+        "due_at": iso(clock.due_at),
+        "due_soon_at": iso(clock.due_soon_at),
+        "completed_at": iso(clock.completed_at),
+        "completed_by": clock.completed_by or None,
+        "paused": clock.paused_at is not None and clock.completed_at is None,
+        "cycle": clock.cycle,
+        "goal_minutes": clock.goal_minutes,
+    }
+
+
+def ticket_json(ticket: Ticket, *, now: datetime.datetime) -> dict:
+    """The ticket as the API shows it (SPEC section 7). Needs ``clocks`` prefetched."""
+    clocks = current_clocks(ticket.clocks.all())
+    return {
+        "id": ticket.pk,
+        "subject": ticket.subject,
+        "requester_email": ticket.requester_email,
+        "priority": ticket.priority or None,
+        "team": ticket.team.slug if ticket.team_id else None,
+        "source": ticket.source,
+        "pipeline": ticket.pipeline.slug,
+        "owner": ticket.owner.get_username() if ticket.owner_id else None,
+        "status": ticket.stage.slug,
+        "created_at": iso(ticket.created_at),
+        "closed_at": iso(ticket.closed_at),
+        "sla": {kind: clock_json(clock, now=now) for kind, clock in clocks.items()},
+    }

@@ -1,0 +1,152 @@
+"""Pure SLA clock rules: a clock's status, its due moments, and when its status next changes.
+
+No Django, no clock: every function takes ``now`` (or the moments it needs) as a parameter and works
+on aware datetimes. The services feed these from the database; tests call them on plain values.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from settings_app.business_time import WorkingSchedule
+
+ACTIVE = "active"
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+COMPLETED_ON_TIME = "completed_on_time"
+COMPLETED_LATE = "completed_late"
+RUNNING_STATUSES = (ACTIVE, DUE_SOON, OVERDUE)
+
+FIRST_RESPONSE = "first_response"
+NEXT_RESPONSE = "next_response"
+CLOSE = "close"
+
+PAUSED = "paused"
+CLOSED = "closed"
+
+
+def clock_status(
+    *,
+    due_at: datetime.datetime,
+    due_soon_at: datetime.datetime | None,
+    completed_at: datetime.datetime | None,
+    paused_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> str:
+    """The status of a clock at ``now``.
+
+    A completed clock is on time when it completed at or before its due moment. A paused clock's
+    status is frozen as it was when it paused. Otherwise: overdue once ``now`` is past the due
+    moment, due soon from the due-soon moment on, else active.
+    """
+    if completed_at is not None:
+        return COMPLETED_ON_TIME if completed_at <= due_at else COMPLETED_LATE
+    as_of = paused_at if paused_at is not None else now
+    if as_of > due_at:
+        return OVERDUE
+    if due_soon_at is not None and as_of >= due_soon_at:
+        return DUE_SOON
+    return ACTIVE
+
+
+def next_check_at(
+    *,
+    status: str,
+    due_at: datetime.datetime,
+    due_soon_at: datetime.datetime | None,
+    completed_at: datetime.datetime | None,
+    paused_at: datetime.datetime | None,
+) -> datetime.datetime | None:
+    """When the persisted ``status`` can next change by the passing of time alone (None: never).
+
+    The sweep selects clocks with ``next_check_at <= now``. Overdue needs ``now > due_at``, so a
+    clock may be selected at exactly ``due_at`` and found unchanged; it is picked up again.
+    """
+    if completed_at is not None or paused_at is not None:
+        return None
+    if status == ACTIVE:
+        return due_soon_at if due_soon_at is not None and due_soon_at <= due_at else due_at
+    if status == DUE_SOON:
+        return due_at
+    return None
+
+
+@dataclass(frozen=True)
+class ExcludedPeriod:
+    """A finished stretch no clock counts: in a pause stage (``paused``) or closed (``closed``)."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+    why: str
+
+
+def excluded_time(
+    schedule: WorkingSchedule,
+    *,
+    periods: Iterable[ExcludedPeriod],
+    started_at: datetime.datetime,
+    kind: str,
+) -> datetime.timedelta:
+    """Counted time excluded from a clock that started at ``started_at``.
+
+    Pauses count against every clock; closed stretches only against the close clock (the other
+    clocks are completed by the close and never resume). Stretches before the start are ignored.
+    """
+    total = datetime.timedelta(0)
+    for period in periods:
+        if period.why == CLOSED and kind != CLOSE:
+            continue
+        start = max(period.start, started_at)
+        if period.end > start:
+            total += schedule.working_time_between(start, period.end)
+    return total
+
+
+def clock_moments(
+    schedule: WorkingSchedule,
+    *,
+    started_at: datetime.datetime,
+    goal_minutes: int,
+    due_soon_minutes: int | None,
+    excluded: datetime.timedelta,
+) -> tuple[datetime.datetime, datetime.datetime | None]:
+    """(due_at, due_soon_at): due = add(start, G + E), due soon = add(start, G − T + E)."""
+    goal = datetime.timedelta(minutes=goal_minutes)
+    due_at = schedule.add_working_time(started_at, goal + excluded)
+    due_soon_at = None
+    if due_soon_minutes is not None and due_soon_minutes < goal_minutes:
+        threshold = datetime.timedelta(minutes=due_soon_minutes)
+        due_soon_at = schedule.add_working_time(started_at, goal - threshold + excluded)
+    return due_at, due_soon_at
+
+
+def transitions_between(
+    *,
+    old_status: str,
+    new_status: str,
+) -> tuple[str, ...]:
+    """The running-status transitions passed when a clock moves from ``old`` to ``new``.
+
+    Active → Overdue passes Due soon too (when the sweep was late); a clock never moves back.
+    """
+    order = (ACTIVE, DUE_SOON, OVERDUE)
+    if old_status not in order or new_status not in order:
+        return ()
+    old_index, new_index = order.index(old_status), order.index(new_status)
+    return order[old_index + 1 : new_index + 1]
+
+
+def format_duration(delta: datetime.timedelta) -> str:
+    """A short human duration: "35 min", "2 h 10 min", "1 d 2 h"; under a minute: "< 1 min"."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    if minutes < 1:
+        return "< 1 min"
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"

@@ -1,0 +1,28 @@
+"""Celery tasks: each takes ids (or nothing), calls one service, and is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from tickets.recompute import sla_recompute_chunk
+from tickets.sweep import sla_sweep_and_notify
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sla_sweep_task() -> dict:
+    """Celery beat, every ``SLA_SWEEP_SECONDS``: persist due transitions and send their emails."""
+    return sla_sweep_and_notify(now=timezone.now())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sla_recompute_task(recompute_id: int) -> None:
+    """One chunk of a settings recompute; queues the next chunk until none is left."""
+    if sla_recompute_chunk(recompute_id=recompute_id, now=timezone.now()):
+        sla_recompute_task.delay(recompute_id)
+
+
+@shared_task(ignore_result=False)
+def ping(value: int) -> int:
+    """Round-trip check of the broker and result backend (used by tests and operators)."""
+    return value + 1

@@ -1,0 +1,27 @@
+"""Agents' pages (``/tickets/…``), the public request form and the ticket API."""
+
+from django.urls import path
+
+from tickets import api, views
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("tickets/", views.queue, name="queue"),
+    path("tickets/rows/", views.queue_rows, name="queue_rows"),
+    path("tickets/profile/", views.profile, name="profile"),
+    path("tickets/<int:ticket_id>/", views.ticket_detail, name="detail"),
+    path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="reply"),
+    path("tickets/<int:ticket_id>/properties/", views.ticket_properties, name="properties"),
+    path("tickets/<int:ticket_id>/close/", views.ticket_close_view, name="close"),
+    path("tickets/<int:ticket_id>/reopen/", views.ticket_reopen_view, name="reopen"),
+    path("request/", views.request_form, name="request"),
+    path("request/thanks/", views.request_thanks, name="request_thanks"),
+    path("api/tickets/", api.tickets_endpoint, name="api_tickets"),
+    path("api/tickets/<int:ticket_id>/", api.ticket_endpoint, name="api_ticket"),
+    path(
+        "api/tickets/<int:ticket_id>/messages/",
+        api.ticket_messages_endpoint,
+        name="api_ticket_messages",
+    ),
+]
