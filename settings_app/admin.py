@@ -1,0 +1,426 @@
+"""Django admin for the reference data and the SLA settings.
+
+The SLA settings change form (with its working periods, holidays and goals inlines) never writes
+the models itself: it builds the settings document from the validated main form and inline
+formsets and saves it through ``sla_settings_save`` (via "admin", applied to new tickets only),
+like the page and the API. The service's errors come back onto the form and its inline rows, and
+nothing is saved until the whole document is valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from settings_app.document import GOAL_FIELDS, WEEKDAY_NAMES, WEEKDAYS, minutes_to_clock
+from settings_app.forms import ZoneSelect, clock_normalise, timezone_choices
+from settings_app.models import (
+    Holiday,
+    Pipeline,
+    SlaGoal,
+    SlaSettings,
+    SlaSettingsChange,
+    Stage,
+    Team,
+    WorkingPeriod,
+)
+from settings_app.services import (
+    SettingsValidationError,
+    SettingsVersionConflict,
+    sla_settings_save,
+    sla_settings_validate,
+)
+
+# --- Reference data ---------------------------------------------------------------------------
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "member_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
+        return super().get_queryset(request).annotate(member_total=Count("members", distinct=True))
+
+    @admin.display(description="Members", ordering="member_total")
+    def member_count(self, obj: Team) -> int:
+        return obj.member_total
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    fields = ("position", "name", "slug", "is_closed")
+    ordering = ("position", "id")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position", "stage_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (StageInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Pipeline]:
+        return super().get_queryset(request).annotate(stage_total=Count("stages", distinct=True))
+
+    @admin.display(description="Stages", ordering="stage_total")
+    def stage_count(self, obj: Pipeline) -> int:
+        return obj.stage_total
+
+
+# --- SLA settings: forms that only parse; the service validates and saves ---------------------
+
+
+class _ParseOnlyMixin:
+    """Skip per-row model validation (constraints, uniqueness) of these admin forms.
+
+    The rows are never saved by the forms: the service validates the whole document at once,
+    with clearer messages, and row-by-row uniqueness checks against the database would refuse
+    valid edits such as two holidays swapping dates.
+    """
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class SlaSettingsAdminForm(_ParseOnlyMixin, forms.ModelForm):
+    base_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This form is out of date: reload it."},
+    )
+    timezone = forms.ChoiceField(
+        choices=(),
+        widget=ZoneSelect,
+        error_messages={"invalid_choice": "%(value)s is not a known time zone."},
+    )
+
+    class Meta:
+        model = SlaSettings
+        fields = ("applies", "timezone", "goals_enabled", "scope", "property", "pause_stages")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+        self.fields["base_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        """Validate the whole document (this form and its inlines) before anything is saved.
+
+        The inline formsets register themselves on the instance (``SettingsInlineFormSet``);
+        the admin builds them before it validates this form.
+        """
+        cleaned = super().clean()
+        base = cleaned.get("base_version")
+        if base is not None and base != self.instance.version:
+            raise forms.ValidationError(
+                f"The SLA settings changed since you opened this form (version {base}; now "
+                f"{self.instance.version}). Nothing was saved: reload and make your change again."
+            )
+        formsets = getattr(self.instance, "_admin_inline_formsets", {})
+        if self.errors or not all(formset.is_valid() for formset in formsets.values()):
+            return cleaned  # the parse errors first
+        built = _AdminDocument(self, formsets)
+        _parsed, errors = sla_settings_validate(built.document)
+        if errors:
+            built.apply_errors(errors)
+        self.sla_document = built.document
+        return cleaned
+
+
+class WorkingPeriodAdminForm(_ParseOnlyMixin, forms.ModelForm):
+    weekday = forms.TypedChoiceField(
+        coerce=int, choices=[(index, name) for index, name in enumerate(WEEKDAY_NAMES)]
+    )
+    start = forms.CharField(max_length=20, help_text="HH:MM")
+    end = forms.CharField(max_length=20, help_text="HH:MM; 24:00 is midnight at the end")
+
+    class Meta:
+        model = WorkingPeriod
+        fields = ("weekday",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("start", minutes_to_clock(self.instance.start_minute))
+            self.initial.setdefault("end", minutes_to_clock(self.instance.end_minute))
+
+
+class HolidayAdminForm(_ParseOnlyMixin, forms.ModelForm):
+    class Meta:
+        model = Holiday
+        fields = ("date", "name", "recurring")
+
+
+class SlaGoalAdminForm(_ParseOnlyMixin, forms.ModelForm):
+    class Meta:
+        model = SlaGoal
+        fields = ("value", "enabled", *GOAL_FIELDS)
+        help_texts = {"value": "Empty when goals apply to all tickets; else the property value."}
+
+
+class SettingsInlineFormSet(forms.BaseInlineFormSet):
+    """Registers itself with the main form, so the main form can validate the whole document."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        registry = getattr(self.instance, "_admin_inline_formsets", None)
+        if registry is None:
+            registry = {}
+            self.instance._admin_inline_formsets = registry
+        registry[self.model] = self
+
+    def validate_unique(self) -> None:
+        """Duplicates are refused by the service, with the row's path."""
+
+    def kept_forms(self) -> list[forms.ModelForm]:
+        """Forms whose rows the document should hold: not deleted, not blank extras."""
+        kept = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            kept.append(form)
+        return kept
+
+
+class WorkingPeriodInline(admin.TabularInline):
+    model = WorkingPeriod
+    form = WorkingPeriodAdminForm
+    formset = SettingsInlineFormSet
+    fields = ("weekday", "start", "end")
+    extra = 0
+    ordering = ("weekday", "start_minute")
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    form = HolidayAdminForm
+    formset = SettingsInlineFormSet
+    fields = ("date", "name", "recurring")
+    extra = 0
+
+
+class SlaGoalInline(admin.StackedInline):
+    model = SlaGoal
+    form = SlaGoalAdminForm
+    formset = SettingsInlineFormSet
+    fields = (
+        ("value", "enabled"),
+        ("first_response_minutes", "first_response_due_soon_minutes"),
+        ("next_response_minutes", "next_response_due_soon_minutes"),
+        ("close_minutes", "close_due_soon_minutes"),
+    )
+    extra = 0
+    verbose_name = "goal row (minutes)"
+    verbose_name_plural = "goals (minutes; one row per property value, or one for all tickets)"
+
+
+class _AdminDocument:
+    """The settings document built from the admin forms, and where each of its rows came from."""
+
+    def __init__(self, form: SlaSettingsAdminForm, formsets: dict[type, Any]) -> None:
+        self.form = form
+        data = form.cleaned_data
+        self.period_forms: dict[str, list[forms.ModelForm]] = {day: [] for day in WEEKDAYS}
+        working_hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
+        for period_form in _kept(formsets.get(WorkingPeriod)):
+            period = period_form.cleaned_data
+            day = WEEKDAYS[period["weekday"]]
+            working_hours[day].append(
+                [clock_normalise(period["start"]), clock_normalise(period["end"])]
+            )
+            self.period_forms[day].append(period_form)
+        self.holiday_forms = _kept(formsets.get(Holiday))
+        self.goal_forms = _kept(formsets.get(SlaGoal))
+        scope_all = data.get("scope") == SlaSettings.Scope.ALL
+        self.document = {
+            "version": data.get("base_version"),
+            "applies": data.get("applies"),
+            "timezone": data.get("timezone"),
+            "working_hours": working_hours,
+            "holidays": [
+                {
+                    "date": f.cleaned_data["date"].isoformat(),
+                    "name": f.cleaned_data.get("name") or "",
+                    "recurring": bool(f.cleaned_data.get("recurring")),
+                }
+                for f in self.holiday_forms
+            ],
+            "pause_statuses": [stage.key for stage in data.get("pause_stages") or []],
+            "goals_enabled": bool(data.get("goals_enabled")),
+            "scope": data.get("scope"),
+            "property": None if scope_all else (data.get("property") or None),
+            "goals": [
+                {
+                    "value": None if scope_all else (f.cleaned_data.get("value") or ""),
+                    "enabled": bool(f.cleaned_data.get("enabled")),
+                    **{name: f.cleaned_data.get(name) for name in GOAL_FIELDS},
+                }
+                for f in self.goal_forms
+            ],
+        }
+
+    def apply_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put each error on the admin field or inline row its path names."""
+        for path, messages_ in errors.items():
+            for message in messages_:
+                self._apply_error(path, message)
+        self.form.add_error(None, "Nothing was saved — fix the marked fields.")
+
+    def _apply_error(self, path: str, message: str) -> None:
+        parts = path.split(".")
+        head, rest = parts[0], parts[1:]
+        main_fields = {"applies", "timezone", "goals_enabled", "scope", "property"}
+        if head in main_fields and not rest:
+            self.form.add_error(head, message)
+        elif head == "pause_statuses":
+            self.form.add_error("pause_stages", message)
+        elif head == "working_hours" and len(rest) >= 2 and rest[0] in WEEKDAYS:
+            rows = self.period_forms[rest[0]]
+            if rest[1].isdigit() and int(rest[1]) < len(rows):
+                rows[int(rest[1])].add_error(None, message)
+            else:
+                self.form.add_error(None, f"Working hours: {message}")
+        elif head == "holidays" and rest and rest[0].isdigit():
+            index = int(rest[0])
+            if index < len(self.holiday_forms):
+                field = rest[1] if len(rest) > 1 and rest[1] in ("date", "name") else None
+                self.holiday_forms[index].add_error(field, message)
+            else:
+                self.form.add_error(None, f"Holidays: {message}")
+        elif head == "goals" and rest and rest[0].isdigit() and int(rest[0]) < len(self.goal_forms):
+            form = self.goal_forms[int(rest[0])]
+            field = (
+                rest[1] if len(rest) > 1 and rest[1] in ("value", "enabled", *GOAL_FIELDS) else None
+            )
+            form.add_error(field, message)
+        else:
+            label = f"{path}: " if path else ""
+            self.form.add_error(None, f"{label}{message}")
+
+
+def _kept(formset: Any) -> list[forms.ModelForm]:
+    if formset is None:
+        return []
+    if not formset.is_valid():
+        return []
+    return formset.kept_forms()
+
+
+@admin.register(SlaSettings)
+class SlaSettingsAdmin(admin.ModelAdmin):
+    form = SlaSettingsAdminForm
+    list_display = ("__str__", "applies", "timezone", "goals_enabled", "scope", "property")
+    readonly_fields = ("version", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("version", "updated_at", "base_version")}),
+        ("When SLAs apply", {"fields": ("applies", "timezone")}),
+        ("Pause", {"fields": ("pause_stages",)}),
+        ("Goals", {"fields": ("goals_enabled", "scope", "property")}),
+    )
+    filter_horizontal = ("pause_stages",)
+    inlines = (WorkingPeriodInline, HolidayInline, SlaGoalInline)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.name == "pause_stages":
+            kwargs["queryset"] = Stage.objects.filter(is_closed=False).select_related("pipeline")
+            kwargs["help_text"] = "Open stages in which every running clock of a ticket stops."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # The change is saved by the service in save_related, never by the forms.
+    def save_model(self, request: HttpRequest, obj: SlaSettings, form: Any, change: bool) -> None:
+        pass
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        try:
+            result = sla_settings_save(
+                document=form.sla_document,
+                actor=request.user,
+                via=SlaSettingsChange.Via.ADMIN,
+                apply_to="new",
+            )
+        except (SettingsValidationError, SettingsVersionConflict) as exc:
+            # Only when something changed between validation and save (a concurrent edit).
+            detail = "; ".join(
+                f"{path}: {' '.join(msgs)}" for path, msgs in getattr(exc, "errors", {}).items()
+            )
+            self.message_user(
+                request, f"Nothing was saved. {detail or exc}".strip(), level=messages.ERROR
+            )
+            request._sla_admin_refused = True
+            return
+        request._sla_admin_version = result.document["version"]
+        request._sla_admin_changed = [change["field"] for change in result.change.changes]
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> list[dict[str, Any]]:
+        # The inline formsets were not saved, so Django's own message cannot be built.
+        return [{"changed": {"fields": getattr(request, "_sla_admin_changed", [])}}]
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(request, "_sla_admin_refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request: HttpRequest, obj: SlaSettings) -> HttpResponse:
+        if getattr(request, "_sla_admin_refused", False):
+            return HttpResponseRedirect(request.path)
+        version = getattr(request, "_sla_admin_version", None)
+        if version is not None:
+            obj.version = version
+            self.message_user(
+                request,
+                f"Saved as version {version}; the change applies to new tickets.",
+                level=messages.SUCCESS,
+            )
+        return super().response_change(request, obj)
+
+
+# --- Audit log (read-only) ---------------------------------------------------------------------
+
+
+@admin.register(SlaSettingsChange)
+class SlaSettingsChangeAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_username", "via", "version", "apply_to")
+    list_filter = ("via",)
+    search_fields = ("actor_username",)
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+    fields = (
+        "created_at",
+        "actor",
+        "actor_username",
+        "via",
+        "version",
+        "apply_to",
+        "changes",
+        "before",
+        "after",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
