@@ -91,7 +91,6 @@ class QueueFilterForm(forms.Form):
         teams: Iterable[tuple[str, str]],
         agents: Iterable[str],
         stages: Iterable[tuple[str, str]],
-        viewer_name: str = "",
     ) -> None:
         super().__init__({**QUEUE_DEFAULTS, "per_page": str(PAGE_SIZES[0]), **data})
         self.fields["team"].choices = [("", "Any"), *teams]
@@ -99,7 +98,7 @@ class QueueFilterForm(forms.Form):
             ("", "Anyone"),
             ("me", "Mine"),
             ("none", "Unassigned"),
-            *((name, name) for name in agents if name != viewer_name),
+            *((name, name) for name in agents),
         ]
         self.fields["stage"].choices = [
             ("open", "Open"),

@@ -1,0 +1,446 @@
+"""Django admin for support staff: tickets with their live SLA status, API tokens, preferences.
+
+No business rule lives here. A ticket's owner, priority, team, source, pipeline and stage change
+through ``tickets.services.ticket_update`` (so clocks follow), new messages through
+``ticket_message_add``; tickets are opened by customers and channels (``/request/``, the API), not
+here. Clocks, events and recomputes are read-only history. The changelist shows each clock's live
+status from clocks prefetched with the page, in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from settings_app.models import Stage
+from tickets.models import AgentProfile, ApiToken, Message, SlaClock, SlaEvent, SlaRecompute, Ticket
+from tickets.selectors import SLA_STATUS_FILTERS, current_clocks, sla_status_q
+from tickets.services import TicketInputError, ticket_message_add, ticket_update
+from tickets.templatetags.sla_tags import CLOCK_LABELS, ClockView, clock_view
+
+# Ticket fields whose change has SLA effects: written only by ``ticket_update``.
+SERVICE_FIELDS = ("owner", "priority", "team", "source", "pipeline", "stage")
+# Ticket fields with no SLA effect, saved as they are.
+PLAIN_FIELDS = ("subject", "requester_email")
+SLA_STATE_FIELDS = (
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "paused_since",
+    "first_replied_at",
+    "last_replied_at",
+    "awaiting_reply_since",
+    "sla_goal_value",
+    "sla_settings_version",
+    "sla_due_at",
+    "excluded_periods",
+)
+# Colours for the admin's status pills (the admin has no Bootstrap).
+ADMIN_STATUS_COLOURS = {
+    "active": ("#cfe2ff", "#052c65"),
+    "due_soon": ("#ffc107", "#000"),
+    "overdue": ("#dc3545", "#fff"),
+    "completed_on_time": ("#d1e7dd", "#0a3622"),
+    "completed_late": ("#f8d7da", "#58151c"),
+}
+
+
+class SlaStatusFilter(admin.SimpleListFilter):
+    """Tickets by the live status of their clocks (any running clock has it; "completed": has
+    clocks and none is running), as the queue filters them."""
+
+    title = "SLA status"
+    parameter_name = "sla_status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        labels = {
+            "overdue": "Overdue",
+            "due_soon": "Due soon",
+            "active": "Active",
+            "completed": "Completed",
+        }
+        return [(value, labels[value]) for value in SLA_STATUS_FILTERS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        value = self.value()
+        if value in SLA_STATUS_FILTERS:
+            return queryset.filter(sla_status_q(value, now=timezone.now()))
+        return queryset
+
+
+class StageListFilter(admin.RelatedFieldListFilter):
+    """Stages named "Pipeline › Stage", read in one query."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        stages = Stage.objects.select_related("pipeline").order_by(
+            "pipeline__position", "pipeline_id", "position", "id"
+        )
+        return [(stage.pk, str(stage)) for stage in stages]
+
+
+class TicketAdminForm(forms.ModelForm):
+    class Meta:
+        model = Ticket
+        fields = (*PLAIN_FIELDS, *SERVICE_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            agents = Q(is_active=True) & (Q(is_staff=True) | Q(is_superuser=True))
+            if self.instance.owner_id:  # keep a former agent who still owns it selectable
+                agents |= Q(pk=self.instance.owner_id)
+            self.fields["owner"].queryset = (
+                get_user_model().objects.filter(agents).order_by("username")
+            )
+        if "stage" in self.fields:
+            self.fields["stage"].queryset = Stage.objects.select_related("pipeline")
+            self.fields[
+                "stage"
+            ].help_text = (
+                "A closed stage closes the ticket (completing its clocks); an open one reopens it."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        stage, pipeline = cleaned.get("stage"), cleaned.get("pipeline")
+        # A new pipeline with the stage left as it was: the service picks the matching stage.
+        pipeline_only = "pipeline" in self.changed_data and "stage" not in self.changed_data
+        if stage and pipeline and stage.pipeline_id != pipeline.pk and not pipeline_only:
+            self.add_error("stage", f"Choose a stage of the pipeline {pipeline.name}.")
+        return cleaned
+
+
+class MessageInline(admin.TabularInline):
+    """The conversation, read-only: messages are history once written."""
+
+    model = Message
+    extra = 0
+    fields = ("created_at", "author_kind", "author", "is_internal", "body")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+    verbose_name_plural = "Conversation"
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        return super().get_queryset(request).select_related("author")
+
+
+class NewMessageFormSet(BaseInlineFormSet):
+    """Only blank forms: each filled one becomes a message through ``ticket_message_add``."""
+
+    def get_queryset(self) -> QuerySet[Message]:
+        return Message.objects.none()
+
+
+class NewMessageForm(forms.ModelForm):
+    class Meta:
+        model = Message
+        fields = ("body", "is_internal")
+        widgets = {"body": forms.Textarea(attrs={"rows": 3, "cols": 80})}
+        labels = {"is_internal": "Internal note"}
+
+
+class NewMessageInline(admin.StackedInline):
+    """Write an agent message (a public reply or an internal note) as the signed-in user."""
+
+    model = Message
+    form = NewMessageForm
+    formset = NewMessageFormSet
+    extra = 1
+    max_num = 1
+    can_delete = False
+    verbose_name = "agent message"
+    verbose_name_plural = "Add an agent message (a public reply completes response clocks)"
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SlaClockInline(ReadOnlyInline):
+    model = SlaClock
+    fields = (
+        "kind",
+        "cycle",
+        "live_status",
+        "started_at",
+        "due_soon_at",
+        "due_at",
+        "paused_at",
+        "completed_at",
+        "completed_by",
+        "goal_minutes",
+        "due_soon_minutes",
+        "settings_version",
+    )
+    readonly_fields = fields
+    ordering = ("kind", "cycle")
+    verbose_name_plural = "SLA clocks"
+
+    @admin.display(description="Status now")
+    def live_status(self, clock: SlaClock) -> str:
+        return _status_pill(clock_view(clock, kind=clock.kind, now=timezone.now()))
+
+
+class SlaEventInline(ReadOnlyInline):
+    model = SlaEvent
+    fields = ("at", "clock_kind", "cycle", "kind", "detail", "should_notify", "notified_at")
+    readonly_fields = fields
+    ordering = ("at", "id")
+    verbose_name_plural = "SLA events"
+
+
+def _status_pill(view: ClockView) -> str:
+    if view.clock is None:
+        return "—"
+    background, colour = ADMIN_STATUS_COLOURS[view.status]
+    paused = " · paused" if view.is_paused else ""
+    return format_html(
+        '<span style="background:{};color:{};padding:1px 7px;border-radius:9px;'
+        'white-space:nowrap;font-weight:600">{}{}</span> <small>{}</small>',
+        background,
+        colour,
+        view.style.short_label,
+        paused,
+        view.relative,
+    )
+
+
+def _clock_column(kind: str) -> Any:
+    @admin.display(description=CLOCK_LABELS[kind])
+    def column(self: TicketAdmin, ticket: Ticket) -> str:
+        shown = current_clocks(ticket.clocks.all())
+        return _status_pill(clock_view(shown[kind], kind=kind, now=timezone.now()))
+
+    column.__name__ = f"{kind}_sla"
+    return column
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    form = TicketAdminForm
+    list_display = (
+        "id",
+        "subject",
+        "requester_email",
+        "priority",
+        "team",
+        "stage",
+        "owner",
+        "first_response_sla",
+        "next_response_sla",
+        "close_sla",
+    )
+    list_display_links = ("id", "subject")
+    list_filter = (SlaStatusFilter, "team", "priority", ("stage", StageListFilter))
+    search_fields = ("subject", "requester_email")
+    list_per_page = 50
+    readonly_fields = SLA_STATE_FIELDS
+    fieldsets = (
+        (None, {"fields": PLAIN_FIELDS}),
+        (
+            "Properties (saved through the ticket service: SLA clocks follow)",
+            {"fields": SERVICE_FIELDS},
+        ),
+        ("SLA state", {"classes": ("collapse",), "fields": SLA_STATE_FIELDS}),
+    )
+    inlines = (MessageInline, NewMessageInline, SlaClockInline, SlaEventInline)
+
+    first_response_sla = _clock_column("first_response")
+    next_response_sla = _clock_column("next_response")
+    close_sla = _clock_column("close")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("team", "pipeline", "stage", "stage__pipeline", "owner")
+            .prefetch_related(
+                Prefetch("clocks", queryset=SlaClock.objects.order_by("kind", "cycle"))
+            )
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Tickets are opened by customers (/request/) and channels (the API), with their first
+        # message and clocks; the admin edits and reads them.
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: Ticket, form: forms.ModelForm, change: bool
+    ) -> None:
+        """Plain fields are saved as they are; SLA-relevant ones go through ``ticket_update``."""
+        plain = [name for name in PLAIN_FIELDS if name in form.changed_data]
+        if plain:
+            obj.save(update_fields=[*plain, "updated_at"])
+        changes = {
+            name: form.cleaned_data[name] for name in SERVICE_FIELDS if name in form.changed_data
+        }
+        if "priority" in changes:
+            changes["priority"] = changes["priority"] or ""
+        if not changes:
+            return
+        try:
+            ticket_update(ticket_id=obj.pk, now=timezone.now(), **changes)
+        except TicketInputError as exc:
+            text = " ".join(m for texts in exc.errors.values() for m in texts)
+            self.message_user(request, f"Properties not changed: {text}", messages.ERROR)
+        obj.refresh_from_db()
+
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool
+    ) -> None:
+        if formset.model is not Message or not isinstance(formset, NewMessageFormSet):
+            formset.save()
+            return
+        # The admin's change message reads what the formset saved.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for message_form in formset.forms:
+            if not message_form.has_changed() or not message_form.cleaned_data.get("body"):
+                continue
+            message = ticket_message_add(
+                ticket_id=form.instance.pk,
+                body=message_form.cleaned_data["body"],
+                author_kind=Message.Author.AGENT,
+                author=request.user,
+                is_internal=bool(message_form.cleaned_data.get("is_internal")),
+                now=timezone.now(),
+            )
+            formset.new_objects.append(message)
+
+
+# --- API tokens, preferences, recomputes -----------------------------------------------------
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name")
+        help_texts = {"name": "What the token is for, e.g. the mail gateway."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The API refuses tokens of anyone but active agents, so only they are offered.
+        self.fields["user"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(Q(is_staff=True) | Q(is_superuser=True))
+            .order_by("username")
+        )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens for the ticket API. The key is shown once, when the token is added; revoke a
+    token by unticking "active" (or deleting it)."""
+
+    list_display = ("user", "name", "key_prefix", "is_active", "created_at", "last_used_at")
+    list_filter = ("is_active",)
+    search_fields = ("user__username", "name")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "key_prefix", "created_at", "last_used_at")
+    fields = ("user", "name", "key_prefix", "is_active", "created_at", "last_used_at")
+
+    @admin.display(description="Key")
+    def key_prefix(self, token: ApiToken) -> str:
+        return f"{token.key[:6]}…" if token.key else "—"
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("user", "name") if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return () if obj is None else self.readonly_fields
+
+    def save_model(
+        self, request: HttpRequest, obj: ApiToken, form: forms.ModelForm, change: bool
+    ) -> None:
+        if not change:
+            obj.key = ApiToken.generate_key()
+        super().save_model(request, obj, form, change)
+        if not change:
+            self.message_user(
+                request,
+                f"The new API key for {obj.user}: {obj.key} — copy it now; it is not shown again.",
+                messages.WARNING,
+            )
+
+
+class AgentProfileAdminForm(forms.ModelForm):
+    timezone = forms.ChoiceField(required=False, help_text="Blank: the SLA schedule's time zone.")
+
+    class Meta:
+        model = AgentProfile
+        fields = ("user", "timezone", "email_notifications")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zones = sorted(zoneinfo.available_timezones())
+        self.fields["timezone"].choices = [("", "— the SLA schedule's"), *((z, z) for z in zones)]
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    form = AgentProfileAdminForm
+    list_display = ("user", "timezone", "email_notifications")
+    list_filter = ("email_notifications",)
+    search_fields = ("user__username", "user__email")
+    list_select_related = ("user",)
+
+
+@admin.register(SlaRecompute)
+class SlaRecomputeAdmin(admin.ModelAdmin):
+    """Background recomputes after settings changes: history, read-only."""
+
+    list_display = (
+        "id",
+        "settings_version",
+        "state",
+        "done",
+        "tickets",
+        "requested_by",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("state",)
+    list_select_related = ("requested_by",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,242 @@
+"""How the agents' pages show SLA clocks: status badges, relative and local due moments.
+
+Plain functions (used by the views and the admin) and the template filters built on them. Every
+moment is shown in the *active* Django time zone; the views activate the viewer's zone
+(``AgentProfile.timezone``, else the SLA schedule's) around rendering.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django import template
+from django.utils import dateformat, timezone
+
+from settings_app.business_time import WorkingSchedule
+from tickets import sla
+from tickets.models import SlaClock, SlaEvent
+
+register = template.Library()
+
+CLOCK_LABELS = {
+    sla.FIRST_RESPONSE: "First reply",
+    sla.NEXT_RESPONSE: "Next reply",
+    sla.CLOSE: "Close",
+}
+EVENT_LABELS = {
+    SlaEvent.Kind.APPLIED: "started",
+    SlaEvent.Kind.DUE_SOON: "due soon",
+    SlaEvent.Kind.OVERDUE: "overdue",
+    SlaEvent.Kind.PAUSED: "paused",
+    SlaEvent.Kind.RESUMED: "resumed",
+    SlaEvent.Kind.COMPLETED_ON_TIME: "completed on time",
+    SlaEvent.Kind.COMPLETED_LATE: "completed late",
+    SlaEvent.Kind.REOPENED: "reopened",
+    SlaEvent.Kind.RECOMPUTED: "recomputed",
+    SlaEvent.Kind.REMOVED: "removed",
+}
+EVENT_ICONS = {
+    SlaEvent.Kind.APPLIED: "bi-play-circle",
+    SlaEvent.Kind.DUE_SOON: "bi-hourglass-split",
+    SlaEvent.Kind.OVERDUE: "bi-exclamation-triangle-fill",
+    SlaEvent.Kind.PAUSED: "bi-pause-circle",
+    SlaEvent.Kind.RESUMED: "bi-play-circle",
+    SlaEvent.Kind.COMPLETED_ON_TIME: "bi-check-circle-fill",
+    SlaEvent.Kind.COMPLETED_LATE: "bi-x-circle-fill",
+    SlaEvent.Kind.REOPENED: "bi-arrow-counterclockwise",
+    SlaEvent.Kind.RECOMPUTED: "bi-arrow-repeat",
+    SlaEvent.Kind.REMOVED: "bi-slash-circle",
+}
+EVENT_TONES = {
+    SlaEvent.Kind.DUE_SOON: "warning",
+    SlaEvent.Kind.OVERDUE: "danger",
+    SlaEvent.Kind.COMPLETED_ON_TIME: "success",
+    SlaEvent.Kind.COMPLETED_LATE: "danger",
+}
+PRIORITY_CLASSES = {
+    "urgent": "bg-danger-subtle text-danger-emphasis border border-danger-subtle",
+    "high": "bg-warning-subtle text-warning-emphasis border border-warning-subtle",
+    "medium": "bg-info-subtle text-info-emphasis border border-info-subtle",
+    "low": "bg-secondary-subtle text-secondary-emphasis border border-secondary-subtle",
+}
+COMPLETED_EVENTS = (SlaEvent.Kind.COMPLETED_ON_TIME, SlaEvent.Kind.COMPLETED_LATE)
+MOMENT_FORMAT = "D j M, H:i T"  # "Tue 3 Mar, 11:00 CET"
+MOMENT_FORMAT_YEAR = "D j M Y, H:i T"
+
+
+@dataclass(frozen=True)
+class StatusStyle:
+    label: str  # full text, for the ticket page: "Completed late"
+    short_label: str  # queue column text: "Late"
+    css: str
+    icon: str
+
+
+STATUS_STYLES = {
+    sla.ACTIVE: StatusStyle(
+        "Active", "Active", "bg-primary-subtle text-primary-emphasis", "bi-clock"
+    ),
+    sla.DUE_SOON: StatusStyle("Due soon", "Due soon", "text-bg-warning", "bi-hourglass-split"),
+    sla.OVERDUE: StatusStyle(
+        "Overdue", "Overdue", "text-bg-danger", "bi-exclamation-triangle-fill"
+    ),
+    sla.COMPLETED_ON_TIME: StatusStyle(
+        "Completed on time",
+        "On time",
+        "bg-success-subtle text-success-emphasis",
+        "bi-check-circle-fill",
+    ),
+    sla.COMPLETED_LATE: StatusStyle(
+        "Completed late", "Late", "bg-danger-subtle text-danger-emphasis", "bi-x-circle-fill"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One clock as a person sees it at ``now`` (``clock`` None: no goal of this kind)."""
+
+    kind: str
+    kind_label: str
+    clock: SlaClock | None
+    status: str = ""
+    style: StatusStyle | None = None
+    is_paused: bool = False
+    relative: str = ""  # "in 2 h 10 min", "overdue by 35 min", "12 min late"
+    counted_left: str = ""  # counted (working) time left: "3 h 10 min left"
+    completed_by: str = ""  # "reply" | "close"
+
+    @property
+    def is_running(self) -> bool:
+        return self.clock is not None and self.clock.completed_at is None
+
+    @property
+    def due_at(self) -> datetime.datetime | None:
+        return self.clock.due_at if self.clock is not None else None
+
+    @property
+    def cycle(self) -> int:
+        return self.clock.cycle if self.clock is not None else 0
+
+
+def _counted(
+    schedule: WorkingSchedule | None, start: datetime.datetime, end: datetime.datetime
+) -> datetime.timedelta:
+    """Counted time from ``start`` to ``end`` (wall-clock time when there is no schedule)."""
+    if schedule is None:
+        return end - start
+    return schedule.working_time_between(start, end)
+
+
+def clock_view(
+    clock: SlaClock | None,
+    *,
+    kind: str,
+    now: datetime.datetime,
+    schedule: WorkingSchedule | None = None,
+) -> ClockView:
+    """The display of one clock: live status, badge style and the texts around its due moment.
+
+    ``schedule`` gives "time left" in counted time (working hours); without it, paused clocks
+    show wall-clock time left and ``counted_left`` stays empty for running ones.
+    """
+    label = CLOCK_LABELS.get(kind, kind)
+    if clock is None:
+        return ClockView(kind=kind, kind_label=label, clock=None)
+    status = sla.clock_status(
+        due_at=clock.due_at,
+        due_soon_at=clock.due_soon_at,
+        completed_at=clock.completed_at,
+        paused_at=clock.paused_at,
+        now=now,
+    )
+    style = STATUS_STYLES[status]
+    is_paused = clock.completed_at is None and clock.paused_at is not None
+    counted_left = ""
+    if clock.completed_at is not None:
+        gap = clock.due_at - clock.completed_at
+        if status == sla.COMPLETED_LATE:
+            relative = f"{sla.format_duration(gap)} late"
+        elif gap >= datetime.timedelta(minutes=1):
+            relative = f"{sla.format_duration(gap)} early"
+        else:
+            relative = "just in time"
+    elif is_paused:
+        assert clock.paused_at is not None
+        if clock.paused_at < clock.due_at:
+            left = _counted(schedule, clock.paused_at, clock.due_at)
+            relative = f"paused, {sla.format_duration(left)} left"
+            counted_left = f"{sla.format_duration(left)} left"
+        else:
+            overdue = _counted(schedule, clock.due_at, clock.paused_at)
+            relative = f"paused, overdue by {sla.format_duration(overdue)}"
+    elif clock.due_at > now:
+        relative = f"in {sla.format_duration(clock.due_at - now)}"
+        if schedule is not None:
+            counted_left = f"{sla.format_duration(_counted(schedule, now, clock.due_at))} left"
+    else:
+        relative = f"overdue by {sla.format_duration(now - clock.due_at)}"
+    return ClockView(
+        kind=kind,
+        kind_label=label,
+        clock=clock,
+        status=status,
+        style=style,
+        is_paused=is_paused,
+        relative=relative,
+        counted_left=counted_left,
+        completed_by=clock.completed_by,
+    )
+
+
+def local_moment(value: datetime.datetime | None, *, now: datetime.datetime | None = None) -> str:
+    """An aware moment in the active time zone: "Tue 3 Mar, 11:00 CET" (year added when it is
+    not the current one)."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    current_year = timezone.localtime(now or timezone.now()).year
+    return dateformat.format(
+        local, MOMENT_FORMAT if local.year == current_year else MOMENT_FORMAT_YEAR
+    )
+
+
+def event_label(event: SlaEvent) -> str:
+    """ "First reply due soon", "Next reply #2 started (all tickets)", "Close completed on time
+    (by close)"."""
+    clock = CLOCK_LABELS.get(event.clock_kind, event.clock_kind)
+    if event.clock_kind == sla.NEXT_RESPONSE and event.cycle > 1:
+        clock = f"{clock} #{event.cycle}"
+    text = f"{clock} {EVENT_LABELS.get(event.kind, event.kind)}"
+    detail = event.detail or {}
+    if event.kind == SlaEvent.Kind.APPLIED and detail.get("goal"):
+        text += f" (goal for {detail['goal']})"
+    elif event.kind in COMPLETED_EVENTS and detail.get("completed_by"):
+        text += f" (by {detail['completed_by']})"
+    return text
+
+
+@register.filter(name="local_moment")
+def local_moment_filter(value: datetime.datetime | None) -> str:
+    return local_moment(value)
+
+
+@register.filter
+def priority_class(value: str) -> str:
+    return PRIORITY_CLASSES.get(value or "", "bg-body-secondary text-body-secondary")
+
+
+@register.filter
+def event_icon(kind: str) -> str:
+    return EVENT_ICONS.get(kind, "bi-dot")
+
+
+@register.filter
+def event_tone(kind: str) -> str:
+    return EVENT_TONES.get(kind, "secondary")
+
+
+@register.filter(name="event_label")
+def event_label_filter(event: SlaEvent) -> str:
+    return event_label(event)
