@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -24,6 +26,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) were skipped; every test must run on CI.")
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings) -> None:
+    """Fast password hashing (the production hasher costs ~0.3 s a user), and plain static
+    files: the manifest storage of DEBUG=false needs a ``collectstatic`` run first."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """The data migration's rows (the "support" pipeline, the settings row) in transactional
+    tests: each one's teardown empties every table, and the next would start without what a
+    fresh database always holds."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    migration = importlib.import_module("settings_app.migrations.0002_support_pipeline")
+    migration.create(apps, None)
 
 
 @pytest.fixture(autouse=True)

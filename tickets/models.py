@@ -243,6 +243,7 @@ class SlaRecompute(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = "SLA recompute"
 
     def __str__(self) -> str:
         return f"Recompute {self.pk} (v{self.settings_version}): {self.done}/{self.tickets}"

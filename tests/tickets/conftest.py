@@ -71,18 +71,6 @@ class JsonApi:
         return self.message(ticket_id, author="customer")
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings) -> None:
-    """Fast password hashing (users are made in nearly every test; the production hasher costs
-    ~0.3 s each), and plain static files: the manifest storage of DEBUG=false needs a
-    ``collectstatic`` run before any page can render."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def sla_settings(db) -> Callable[..., SaveResult]:
     """``sla_settings(document, apply_to="new")`` saves SLA settings through the real service."""
