@@ -115,7 +115,11 @@ class ClockStatus(models.TextChoices):
 class SlaClock(models.Model):
     """One SLA clock of a ticket. Next-response clocks have one row per cycle (1, 2, …)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    # No index of its own: the unique (ticket, kind, cycle) constraint leads with ticket_id, and
+    # every extra index on this hot table makes each sweep update costlier.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="clocks", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=ClockKind)
     cycle = models.PositiveIntegerField(default=1)
     goal_minutes = models.PositiveIntegerField()
@@ -146,14 +150,15 @@ class SlaClock(models.Model):
                 condition=Q(next_check_at__isnull=False),
                 name="clock_next_check_idx",
             ),
-            # Live SLA-status filters: running clocks of a ticket by their moments.
+            # (Live SLA-status filters find a ticket's few clocks through the unique index on
+            # ticket, kind, cycle; a separate index would cost every sweep update one more page.)
+            # Reports: completed clocks by completion moment (partial: running clocks, the ones
+            # the sweep updates, have no entry).
             models.Index(
-                fields=["ticket", "due_at", "due_soon_at"],
-                condition=Q(completed_at__isnull=True),
-                name="clock_running_idx",
+                fields=["kind", "completed_at"],
+                condition=Q(completed_at__isnull=False),
+                name="clock_completed_idx",
             ),
-            # Reports: clocks by completion moment.
-            models.Index(fields=["kind", "completed_at"], name="clock_completed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -179,7 +184,10 @@ class SlaEvent(models.Model):
         RECOMPUTED = "recomputed", "Recomputed"
         REMOVED = "removed", "Removed"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
+    # Indexed by event_ticket_idx (ticket, at) below, so no index of its own.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="sla_events", db_index=False
+    )
     clock = models.ForeignKey(
         SlaClock, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
@@ -231,9 +239,6 @@ class SlaRecompute(models.Model):
     state = models.CharField(max_length=12, choices=State, default=State.QUEUED)
     tickets = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    # Highest ticket id processed so far: a chunk resumes after it (safe to run twice).
-    last_ticket_id = models.BigIntegerField(default=0)
-    max_ticket_id = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -247,6 +252,34 @@ class SlaRecompute(models.Model):
 
     def __str__(self) -> str:
         return f"Recompute {self.pk} (v{self.settings_version}): {self.done}/{self.tickets}"
+
+
+class SlaRecomputePart(models.Model):
+    """One id range of a recompute, worked chunk by chunk; parts run on several workers at once.
+
+    ``after_id`` is the cursor: the highest ticket id done in this range. A chunk locks its part
+    row (others skip it), recomputes the next tickets and moves the cursor in one transaction.
+    """
+
+    recompute = models.ForeignKey(SlaRecompute, on_delete=models.CASCADE, related_name="parts")
+    after_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    is_finished = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["recompute_id", "after_id"]
+        indexes = [
+            # Chunks claim an unfinished part of their recompute.
+            models.Index(
+                fields=["recompute", "after_id"],
+                condition=Q(is_finished=False),
+                name="recompute_part_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Part ({self.after_id}, {self.last_id}] of recompute {self.recompute_id}"
 
 
 class AgentProfile(models.Model):

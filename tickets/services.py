@@ -297,14 +297,14 @@ class _SlaWork:
 
     def usual_start(self, kind: str, latest: SlaClock | None) -> datetime.datetime | None:
         ticket = self.ticket
-        if kind == sla.FIRST_RESPONSE:
-            return ticket.created_at if latest is None and ticket.first_replied_at is None else None
-        if kind == sla.CLOSE:
-            return ticket.created_at if latest is None else None
-        awaiting = ticket.awaiting_reply_since
-        if awaiting is None or not self.first_response_done():
-            return None
-        return awaiting if latest is None or latest.started_at < awaiting else None
+        return sla.usual_start(
+            kind,
+            latest_started_at=latest.started_at if latest is not None else None,
+            created_at=ticket.created_at,
+            first_replied_at=ticket.first_replied_at,
+            awaiting_reply_since=ticket.awaiting_reply_since,
+            first_response_done=self.first_response_done(),
+        )
 
     def pause(self) -> None:
         ticket = self.ticket

@@ -122,6 +122,33 @@ def clock_moments(
     return due_at, due_soon_at
 
 
+def usual_start(
+    kind: str,
+    *,
+    latest_started_at: datetime.datetime | None,
+    created_at: datetime.datetime,
+    first_replied_at: datetime.datetime | None,
+    awaiting_reply_since: datetime.datetime | None,
+    first_response_done: bool,
+) -> datetime.datetime | None:
+    """Where a clock of ``kind`` that a ticket lacks would start (None: it would not start).
+
+    ``latest_started_at`` is the start of the ticket's latest clock of that kind (None: none).
+    First response and close start at the ticket's creation, first response only before any
+    public reply; a next-response cycle starts at the oldest unanswered customer message once the
+    first response is done, unless the latest cycle already started there or later.
+    """
+    if kind == FIRST_RESPONSE:
+        return created_at if latest_started_at is None and first_replied_at is None else None
+    if kind == CLOSE:
+        return created_at if latest_started_at is None else None
+    if awaiting_reply_since is None or not first_response_done:
+        return None
+    if latest_started_at is None or latest_started_at < awaiting_reply_since:
+        return awaiting_reply_since
+    return None
+
+
 def transitions_between(
     *,
     old_status: str,
