@@ -20,7 +20,7 @@ from tickets.models import SlaClock, SlaEvent, Ticket
 SLA_STATUS_FILTERS = ("overdue", "due_soon", "active", "completed")
 
 
-def _running_clock_q(status: str, now: datetime.datetime) -> Q:
+def running_clock_q(status: str, now: datetime.datetime) -> Q:
     """Clocks (running) whose live status at ``now`` is ``status``; paused ones as of pausing."""
     unpaused, paused = Q(paused_at__isnull=True), Q(paused_at__isnull=False)
     if status == sla.OVERDUE:
@@ -48,7 +48,7 @@ def sla_status_q(status: str, *, now: datetime.datetime) -> Q:
         running = has_clock.filter(completed_at__isnull=True)
         return Q(Exists(has_clock)) & ~Q(Exists(running))
     matching = SlaClock.objects.filter(
-        _running_clock_q(status, now), ticket=OuterRef("pk"), completed_at__isnull=True
+        running_clock_q(status, now), ticket=OuterRef("pk"), completed_at__isnull=True
     )
     return Q(Exists(matching))
 

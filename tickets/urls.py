@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tickets import api, views
+from tickets import api, report_views, views
 
 app_name = "tickets"
 
@@ -24,4 +24,10 @@ urlpatterns = [
         api.ticket_messages_endpoint,
         name="api_ticket_messages",
     ),
+]
+
+# The SLA compliance report (tickets/report_views.py).
+urlpatterns += [
+    path("reports/sla/", report_views.sla_report, name="sla_report"),
+    path("reports/sla/export.csv", report_views.sla_report_csv, name="sla_report_csv"),
 ]

@@ -80,7 +80,7 @@ def _require_agent(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _viewer_zone(user: Any, *, default: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
+def viewer_zone(user: Any, *, default: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
     """The agent's display zone, or ``default`` (the SLA schedule's) when unset or unknown."""
     name = AgentProfile.objects.filter(user=user).values_list("timezone", flat=True).first()
     if not name:
@@ -198,7 +198,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     _require_agent(request)
     now = timezone.now()
     schedule = sla_config_get().schedule
-    zone = _viewer_zone(request.user, default=schedule.zone)
+    zone = viewer_zone(request.user, default=schedule.zone)
     form = _queue_form(request)
     page, rows = _queue_page(request, form, schedule=schedule, now=now)
     context = {
@@ -232,7 +232,7 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
     _require_agent(request)
     now = timezone.now()
     schedule = sla_config_get().schedule
-    zone = _viewer_zone(request.user, default=schedule.zone)
+    zone = viewer_zone(request.user, default=schedule.zone)
     form = _queue_form(request)
     page, rows = _queue_page(request, form, schedule=schedule, now=now)
     context = {"rows": rows, "page_obj": page, "form": form, "now": now}
@@ -278,7 +278,7 @@ def _ticket_page(
 ) -> HttpResponse:
     now = timezone.now()
     config = sla_config_get()
-    zone = _viewer_zone(request.user, default=config.schedule.zone)
+    zone = viewer_zone(request.user, default=config.schedule.zone)
     clocks = [
         clock_view(clock, kind=kind, now=now, schedule=config.schedule)
         for kind, clock in current_clocks(ticket.clocks.all()).items()
@@ -417,7 +417,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Preferences saved.")
             return redirect("tickets:profile")
         messages.error(request, "Nothing was saved: check the highlighted fields.")
-    zone = _viewer_zone(request.user, default=schedule_zone)
+    zone = viewer_zone(request.user, default=schedule_zone)
     context = {"form": form, "nav": "profile", "schedule_zone": schedule_zone.key}
     return _render(
         request, "tickets/profile.html", context, zone=zone, status=400 if form.errors else 200

@@ -1,0 +1,112 @@
+"""The screenshots of ``docs/GUIDE.md``, taken in a real Chromium on the demo data.
+
+Each page is opened as a person would (signed in, through the menu's URLs), checked for what the
+guide says about it, and saved at 1280×800 (the viewport, not the whole page). A normal run saves
+them to ``test-artifacts/guide/``; ``GUIDE_SCREENSHOTS=1 ./dev test tests/browser`` refreshes the
+committed copies in ``docs/images/``, so each must stay small (under 300 KB).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from settings_app.demo import DEMO_PASSWORD, demo_seed
+from tickets.demo import demo_tickets_seed
+from tickets.models import Ticket
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES = (
+    ROOT / "docs" / "images"
+    if os.environ.get("GUIDE_SCREENSHOTS") == "1"
+    else ROOT / "test-artifacts" / "guide"
+)
+VIEWPORT = {"width": 1280, "height": 800}
+MAX_BYTES = 300 * 1024
+
+
+def settled(page: Any, selector: str) -> None:
+    """Wait until a Bootstrap modal or offcanvas has finished sliding or fading in."""
+    page.locator(f"{selector}.show:not(.showing)").wait_for()
+    page.wait_for_timeout(400)  # the backdrop's fade (0.15–0.3 s) has no class of its own
+
+
+def shoot(page: Any, name: str) -> Path:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    path = IMAGES / name
+    page.screenshot(path=str(path))
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (VIEWPORT["width"], VIEWPORT["height"])
+    assert len(data) < MAX_BYTES, f"{name} is {len(data) // 1024} KB"
+    return path
+
+
+def test_the_guides_screenshots(page: Any, live_server: Any) -> None:
+    demo_seed()
+    assert demo_tickets_seed(count=90, now=timezone.now()) == 90
+    page.set_viewport_size(VIEWPORT)
+
+    page.goto("/accounts/login/?next=/tickets/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/tickets/$"))
+
+    # The queue: badges with text labels, nearest due first.
+    assert page.locator("#queue-rows tr[data-ticket]").count() > 10
+    assert page.locator("#queue-rows .sla-badge").count() > 10
+    shoot(page, "queue.png")
+
+    # A ticket with a conversation and a timeline: the one with the most SLA events.
+    busy = (
+        Ticket.objects.filter(closed_at__isnull=True)
+        .annotate(events=Count("sla_events"))
+        .order_by("-events", "id")
+        .first()
+    )
+    assert busy is not None
+    page.goto(f"/tickets/{busy.pk}/")
+    assert page.locator(".sla-panel").is_visible()
+    assert page.locator(".timeline li").count() >= 3
+    shoot(page, "ticket.png")
+
+    # Settings: when SLAs apply, pause stages, goals per priority.
+    page.goto("/settings/sla/")
+    assert page.locator("h1").inner_text() == "Help desk settings"
+    assert page.get_by_label("During working hours").is_checked()
+    shoot(page, "settings-sla.png")
+    page.get_by_role("button", name="Edit working hours").click()
+    settled(page, "#hours-modal")
+    shoot(page, "settings-hours.png")
+    page.locator('#hours-modal [data-action="done"]').click()
+    page.locator("#hours-modal").wait_for(state="hidden")
+    page.locator("#goals-priority-0-row").get_by_role("button", name="Edit SLA goals").click()
+    settled(page, "#panel-goals-priority-0")
+    shoot(page, "settings-goals.png")
+
+    page.goto("/settings/sla/audit/")
+    assert page.get_by_text("Audit log").first.is_visible()
+    shoot(page, "audit.png")
+
+    page.goto("/tickets/profile/")
+    assert page.get_by_label("Time zone").is_visible()
+    shoot(page, "profile.png")
+
+    # The report: last 7 days by team, with the trend.
+    page.goto("/reports/sla/")
+    assert page.locator("#trend-chart").is_visible()
+    assert page.locator('#breakdown-table tr[data-group="Total"]').count() == 3
+    shoot(page, "report.png")
+    page.locator("#breakdown-table").scroll_into_view_if_needed()
+    shoot(page, "report-table.png")
