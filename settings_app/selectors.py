@@ -18,9 +18,10 @@ from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS, minutes_to_
 from settings_app.models import Pipeline, SlaSettings, Stage, Team
 
 # Recurring holidays are expanded this many years before and after the current year; SLA clocks
-# never look further (a goal is at most a year of counted time).
+# never look further (a goal of a year of counted time spans about 5 calendar years
+# with 35 working hours a week).
 HOLIDAY_YEARS_BACK = 2
-HOLIDAY_YEARS_AHEAD = 5
+HOLIDAY_YEARS_AHEAD = 10
 
 
 def sla_settings_get(*, for_update: bool = False) -> SlaSettings:
