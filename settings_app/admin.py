@@ -13,6 +13,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
@@ -35,6 +37,21 @@ from settings_app.services import (
     sla_settings_validate,
 )
 
+
+class SuperAdminOnlyMixin:
+    """SLA settings and their audit log are for super admins only (SPEC section 1), whatever
+    model permissions a support staff member holds."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+
 # --- Reference data ---------------------------------------------------------------------------
 
 
@@ -42,6 +59,7 @@ from settings_app.services import (
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "member_count")
     search_fields = ("name", "slug")
+    ordering = ("name",)  # explicit: the member count's GROUP BY drops Meta.ordering
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)
 
@@ -316,7 +334,7 @@ def _kept(formset: Any) -> list[forms.ModelForm]:
 
 
 @admin.register(SlaSettings)
-class SlaSettingsAdmin(admin.ModelAdmin):
+class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
     form = SlaSettingsAdminForm
     list_display = ("__str__", "applies", "timezone", "goals_enabled", "scope", "property")
     readonly_fields = ("version", "updated_at")
@@ -397,7 +415,7 @@ class SlaSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaSettingsChange)
-class SlaSettingsChangeAdmin(admin.ModelAdmin):
+class SlaSettingsChangeAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor_username", "via", "version", "apply_to")
     list_filter = ("via",)
     search_fields = ("actor_username",)
@@ -424,3 +442,32 @@ class SlaSettingsChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+class StaffSafeUserAdmin(UserAdmin):
+    """Support staff manage users, but only a super admin makes, edits or removes super admins
+    and grants permissions: otherwise "change user" would let staff become one (or set a super
+    admin's password) and reach the SLA settings."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return (*fields, "is_superuser", "groups", "user_permissions")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffSafeUserAdmin)

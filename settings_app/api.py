@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 
 from settings_app.models import SlaSettingsChange
 from settings_app.selectors import sla_settings_document
 from settings_app.services import (
+    SAVE_FAILED_MESSAGE,
     SettingsValidationError,
     SettingsVersionConflict,
     sla_settings_save,
 )
 from slaproject.api import SUPER_ADMIN, ApiError, api_endpoint, json_body
+
+logger = logging.getLogger(__name__)
 
 
 def recompute_json(recompute: object) -> dict:
@@ -36,6 +42,9 @@ def sla_settings_endpoint(request: HttpRequest) -> JsonResponse:
         raise ApiError(400, exc.errors) from None
     except SettingsVersionConflict as exc:
         raise ApiError(409, {"version": [str(exc)]}) from None
+    except DatabaseError:  # the save is one transaction: it was rolled back whole
+        logger.exception("SLA settings save failed in the database")
+        raise ApiError(503, {"": [SAVE_FAILED_MESSAGE]}) from None
     if result.recompute is not None:
         body = {**result.document, "recompute": recompute_json(result.recompute)}
         return JsonResponse(body, status=202)

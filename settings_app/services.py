@@ -37,6 +37,11 @@ from settings_app.selectors import (
     sla_settings_get,
 )
 
+# What the page and the API say when the database fails mid-save (the transaction rolled back).
+SAVE_FAILED_MESSAGE = (
+    "The database failed during the save; nothing was saved. Try again in a moment."
+)
+
 
 class SettingsValidationError(Exception):
     """The document was refused; ``errors`` maps field paths to messages. Nothing was saved."""
@@ -190,6 +195,7 @@ def minutes_label(minutes: int | None) -> str:
 
 
 __all__ = [
+    "SAVE_FAILED_MESSAGE",
     "SaveResult",
     "SettingsValidationError",
     "SettingsVersionConflict",

@@ -7,6 +7,7 @@ document path and are shown next to the fields they name.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +25,7 @@ from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, c
 from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
 from settings_app.selectors import sla_settings_document
 from settings_app.services import (
+    SAVE_FAILED_MESSAGE,
     SettingsValidationError,
     SettingsVersionConflict,
     sla_settings_save,
@@ -31,6 +34,7 @@ from settings_app.templatetags.sla_format import day_length_note, hours_summary
 from slaproject.api import is_super_admin
 from tickets.models import SlaRecompute, Ticket
 
+logger = logging.getLogger(__name__)
 AUDIT_PAGE_SIZE = 25
 # Priorities from most to least pressing, the order a help desk reads them in.
 PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.MEDIUM, Priority.LOW)
@@ -105,6 +109,7 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
     _require_super_admin(request)
     document = sla_settings_document()
     reference = page_reference()
+    status = 200
     if request.method == "POST":
         page = SlaSettingsForms(document=document, reference=reference, data=request.POST)
         if page.is_valid():
@@ -119,6 +124,10 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
                 page.apply_errors(exc.errors)
             except SettingsVersionConflict as exc:
                 page.conflict = _conflict_message(exc)
+            except DatabaseError:  # the save is one transaction: it was rolled back whole
+                logger.exception("SLA settings save failed in the database")
+                page.other_errors.append(SAVE_FAILED_MESSAGE)
+                status = 503
             else:
                 text = f"SLA settings saved (version {result.document['version']})."
                 url = reverse("settings_app:sla")
@@ -146,7 +155,7 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
         "hours_summary": hours_summary(typed_hours),
         "day_note": day_length_note(page.applies, typed_hours),
     }
-    return render(request, "settings_app/sla_settings.html", context)
+    return render(request, "settings_app/sla_settings.html", context, status=status)
 
 
 @login_required

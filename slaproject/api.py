@@ -77,8 +77,41 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     return middleware.process_view(request, lambda r: HttpResponse(), (), {})
 
 
+def _is_storable(text: str) -> bool:
+    """False for text no database column can hold: a NUL, or a lone surrogate (``"\\ud800"`` is
+    valid JSON but not UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable_paths(data: Any, *, limit: int = 20) -> list[str]:
+    """Field paths (``holidays.0.name``) of keys and strings that ``_is_storable`` refuses."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", data)]  # no recursion: bodies may nest deeply
+    while stack and len(found) < limit:
+        path, value = stack.pop()
+        if isinstance(value, str) and not _is_storable(value):
+            found.append(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else key
+                if _is_storable(key):
+                    stack.append((child, item))
+                else:
+                    found.append(child.encode("utf-8", "backslashreplace").decode())
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+    return sorted(found)
+
+
 def json_body(request: HttpRequest) -> Any:
-    """The parsed JSON body; ``ApiError`` 400/413/415 when it cannot be read."""
+    """The parsed JSON body; ``ApiError`` 400/413/415 when it cannot be read, and 400 when any
+    text in it could not be stored (NUL characters, lone surrogates)."""
     content_type = request.content_type or ""
     if content_type and content_type != "application/json":
         raise ApiError(415, {"": ["Send the body as JSON (Content-Type: application/json)."]})
@@ -87,11 +120,16 @@ def json_body(request: HttpRequest) -> Any:
     except RequestDataTooBig:
         raise ApiError(413, {"": ["The body is too large."]}) from None
     try:
-        return json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ApiError(400, {"": ["The body is not valid UTF-8."]}) from None
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: also a number of 4,300+ digits
         raise ApiError(400, {"": [f"The body is not valid JSON: {exc}"[:200]]}) from None
+    unstorable = _unstorable_paths(data)
+    if unstorable:
+        message = "Contains a NUL character or an unpaired surrogate, which cannot be stored."
+        raise ApiError(400, {path: [message] for path in unstorable})
+    return data
 
 
 def api_endpoint(

@@ -1,6 +1,6 @@
 """Celery as deployed: a real worker (and beat) in-process, on Redis when REDIS_URL is set.
 
-Each test run uses its own queue name, so messages left over from another run are never read.
+Each test starts from an empty queue, so messages left over from another run are never read.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import os
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -24,8 +23,6 @@ from tickets.services import ticket_create
 from tickets.tasks import ping
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# One queue per test run (Celery caches the queue set on first use, so not one per test).
-QUEUE = f"test-{uuid.uuid4().hex[:8]}"
 needs_redis = pytest.mark.skipif(
     not REDIS_URL, reason="needs Redis: install redis-server and set REDIS_URL"
 )
@@ -48,11 +45,13 @@ def celery_app(tmp_path) -> Iterator[object]:
     app.conf.update(
         broker_url=REDIS_URL or "memory://",
         result_backend=REDIS_URL or "cache+memory://",
-        task_default_queue=QUEUE,
         task_ignore_result=False,
         broker_transport_options={},
     )
     _reset_connections()
+    # The default queue, emptied: a run's Redis database is its own (REDIS_URL), and nothing
+    # left there by an earlier run is read.
+    app.control.purge()
     yield app
     app.conf.update(saved)
     _reset_connections()

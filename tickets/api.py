@@ -168,6 +168,9 @@ def _filters(request: HttpRequest) -> TicketFilters:
     priority = params.get("priority", "")
     if priority and priority not in Priority.values:
         errors["priority"] = [f"Must be one of: {', '.join(Priority.values)}."]
+    for name in ("team", "stage", "owner", "q"):
+        if "\x00" in params.get(name, ""):  # PostgreSQL refuses NUL in any text it compares
+            errors[name] = ["Must not contain NUL characters."]
     if errors:
         raise ApiError(400, errors)
     return TicketFilters(
