@@ -360,38 +360,33 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return redirect("tickets:detail", ticket_id=ticket.pk)
 
 
+def _close_or_reopen(request: HttpRequest, ticket_id: int, *, close: bool) -> HttpResponse:
+    """Close or reopen through the service; a ticket already so gets a note, not an error."""
+    _require_agent(request)
+    ticket = _ticket_or_404(ticket_id)
+    if ticket.is_closed == close:
+        messages.info(request, f"The ticket is already {'closed' if close else 'open'}.")
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    service, verb = (ticket_close, "closed") if close else (ticket_reopen, "reopened")
+    try:
+        service(ticket_id=ticket.pk, now=timezone.now())
+    except TicketInputError as exc:
+        messages.error(request, f"Not {verb}: {_input_error_text(exc)}")
+    else:
+        messages.success(request, f"Ticket {verb}.")
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
 @login_required
 @require_POST
 def ticket_close_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    _require_agent(request)
-    ticket = _ticket_or_404(ticket_id)
-    if ticket.is_closed:
-        messages.info(request, "The ticket is already closed.")
-        return redirect("tickets:detail", ticket_id=ticket.pk)
-    try:
-        ticket_close(ticket_id=ticket.pk, now=timezone.now())
-    except TicketInputError as exc:
-        messages.error(request, f"Not closed: {_input_error_text(exc)}")
-    else:
-        messages.success(request, "Ticket closed.")
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    return _close_or_reopen(request, ticket_id, close=True)
 
 
 @login_required
 @require_POST
 def ticket_reopen_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    _require_agent(request)
-    ticket = _ticket_or_404(ticket_id)
-    if not ticket.is_closed:
-        messages.info(request, "The ticket is already open.")
-        return redirect("tickets:detail", ticket_id=ticket.pk)
-    try:
-        ticket_reopen(ticket_id=ticket.pk, now=timezone.now())
-    except TicketInputError as exc:
-        messages.error(request, f"Not reopened: {_input_error_text(exc)}")
-    else:
-        messages.success(request, "Ticket reopened.")
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    return _close_or_reopen(request, ticket_id, close=False)
 
 
 # --- The agent's profile -----------------------------------------------------------------------
