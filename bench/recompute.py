@@ -36,8 +36,6 @@ def main() -> None:
         sys.exit("Set REDIS_URL (a Redis database of its own, e.g. redis://127.0.0.1:6379/14).")
     django_setup(args.db)
 
-    import datetime
-
     from django.db import transaction
     from django.utils import timezone
 
@@ -68,14 +66,7 @@ def main() -> None:
                 break
             for clock in batch:
                 goal_minutes = clock.goal_minutes + 1
-                periods = [
-                    sla.ExcludedPeriod(
-                        datetime.datetime.fromisoformat(p["start"].replace("Z", "+00:00")),
-                        datetime.datetime.fromisoformat(p["end"].replace("Z", "+00:00")),
-                        p["why"],
-                    )
-                    for p in clock.ticket.excluded_periods
-                ]
+                periods = sla.excluded_periods_parse(clock.ticket.excluded_periods)
                 clock.goal_minutes = goal_minutes
                 clock.due_at, clock.due_soon_at = sla.clock_moments(
                     config.schedule,

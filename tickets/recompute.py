@@ -180,14 +180,6 @@ _TICKET_FIELDS = (
 )
 
 
-def _iso(moment: datetime.datetime | None) -> str | None:
-    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _parse(text: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def sla_recompute_tickets(
     *, ticket_ids: list[int], config: SlaConfig, now: datetime.datetime
 ) -> int:
@@ -267,9 +259,7 @@ def sla_recompute_tickets(
             ):
                 break  # the ticket gains a clock: the general path starts it
         else:
-            periods = [
-                sla.ExcludedPeriod(_parse(p["start"]), _parse(p["end"]), p["why"]) for p in excluded
-            ]
+            periods = sla.excluded_periods_parse(excluded)
             due_moments: list[datetime.datetime] = []  # every running clock is in the plan
             for clock, goal in plan:
                 due_at, due_soon_at = sla.clock_moments(
@@ -295,8 +285,8 @@ def sla_recompute_tickets(
                     detail = {
                         "why": "settings",
                         "goal_minutes": goal[0],
-                        "due_at_before": _iso(clock.due_at),
-                        "due_at": _iso(due_at),
+                        "due_at_before": sla.iso(clock.due_at),
+                        "due_at": sla.iso(due_at),
                     }
                     events.append(
                         EventRow(

@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from tickets import sla
 from tickets.models import SlaClock, SlaEvent, Ticket
+from tickets.sla import iso
 
 SLA_STATUS_FILTERS = ("overdue", "due_soon", "active", "completed")
 
@@ -131,13 +132,6 @@ def live_status(clock: SlaClock, *, now: datetime.datetime) -> str:
         paused_at=clock.paused_at,
         now=now,
     )
-
-
-def iso(moment: datetime.datetime | None) -> str | None:
-    """ISO 8601 in UTC with a Z, as the API writes every moment."""
-    if moment is None:
-        return None
-    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
 def clock_json(clock: SlaClock | None, *, now: datetime.datetime) -> dict | None:

@@ -58,14 +58,6 @@ class TicketInputError(Exception):
         self.errors = errors
 
 
-def _iso(moment: datetime.datetime | None) -> str | None:
-    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _parse_iso(text: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def ticket_property_values(ticket: Ticket) -> dict[str, str]:
     """The ticket's keys for each property that can select goals ("" when empty)."""
     return {
@@ -109,10 +101,7 @@ class _SlaWork:
         return [c for c in self.clocks if c.completed_at is None]
 
     def excluded_periods(self) -> list[sla.ExcludedPeriod]:
-        return [
-            sla.ExcludedPeriod(_parse_iso(p["start"]), _parse_iso(p["end"]), p["why"])
-            for p in self.ticket.excluded_periods
-        ]
+        return sla.excluded_periods_parse(self.ticket.excluded_periods)
 
     def first_response_done(self) -> bool:
         ticket = self.ticket
@@ -217,8 +206,8 @@ class _SlaWork:
             "goal": _goal_label(self.config, ticket.sla_goal_value or ""),
             "goal_minutes": clock.goal_minutes,
             "due_soon_minutes": clock.due_soon_minutes,
-            "started_at": _iso(started_at),
-            "due_at": _iso(clock.due_at),
+            "started_at": sla.iso(started_at),
+            "due_at": sla.iso(clock.due_at),
             "why": why,
         }
         self.event(clock, SlaEvent.Kind.APPLIED, at=self.now, detail=detail)
@@ -246,7 +235,9 @@ class _SlaWork:
         self.event(clock, clock.status, at=at, detail={"completed_by": by})
 
     def remove(self, clock: SlaClock) -> None:
-        self.event(clock, SlaEvent.Kind.REMOVED, at=self.now, detail={"due_at": _iso(clock.due_at)})
+        self.event(
+            clock, SlaEvent.Kind.REMOVED, at=self.now, detail={"due_at": sla.iso(clock.due_at)}
+        )
         self.clocks.remove(clock)
         self.changed.pop(clock.pk, None)
         self.removed.append(clock)
@@ -261,8 +252,8 @@ class _SlaWork:
             detail = {
                 "why": why,
                 "goal_minutes": clock.goal_minutes,
-                "due_at_before": _iso(before[0]),
-                "due_at": _iso(clock.due_at),
+                "due_at_before": sla.iso(before[0]),
+                "due_at": sla.iso(clock.due_at),
             }
             self.event(clock, SlaEvent.Kind.RECOMPUTED, at=self.now, detail=detail)
         self.persist_status(clock, notify=why != "settings")
@@ -320,7 +311,7 @@ class _SlaWork:
             return
         ticket.excluded_periods = [
             *ticket.excluded_periods,
-            {"start": _iso(ticket.paused_since), "end": _iso(self.now), "why": sla.PAUSED},
+            {"start": sla.iso(ticket.paused_since), "end": sla.iso(self.now), "why": sla.PAUSED},
         ]
         paused_since, ticket.paused_since = ticket.paused_since, None
         for clock in self.running():
@@ -329,9 +320,9 @@ class _SlaWork:
             self.compute(clock)
             self.persist_status(clock, notify=True)
             detail = {
-                "paused_since": _iso(max(paused_since, clock.started_at)),
-                "due_at_before": _iso(before),
-                "due_at": _iso(clock.due_at),
+                "paused_since": sla.iso(max(paused_since, clock.started_at)),
+                "due_at_before": sla.iso(before),
+                "due_at": sla.iso(clock.due_at),
             }
             self.event(clock, SlaEvent.Kind.RESUMED, at=self.now, detail=detail)
 
@@ -348,7 +339,7 @@ class _SlaWork:
             return
         ticket.excluded_periods = [
             *ticket.excluded_periods,
-            {"start": _iso(ticket.closed_at), "end": _iso(self.now), "why": sla.CLOSED},
+            {"start": sla.iso(ticket.closed_at), "end": sla.iso(self.now), "why": sla.CLOSED},
         ]
         ticket.closed_at = None
         clock = self.latest(sla.CLOSE)
@@ -363,7 +354,7 @@ class _SlaWork:
                 clock,
                 SlaEvent.Kind.REOPENED,
                 at=self.now,
-                detail={"completed_at_before": _iso(previous), "due_at": _iso(clock.due_at)},
+                detail={"completed_at_before": sla.iso(previous), "due_at": sla.iso(clock.due_at)},
             )
             self.persist_status(clock, notify=True)
 

@@ -82,6 +82,25 @@ class ExcludedPeriod:
     why: str
 
 
+def iso(moment: datetime.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, as the API and the stored excluded periods write moments."""
+    if moment is None:
+        return None
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def excluded_periods_parse(stored: Iterable[dict[str, str]]) -> list[ExcludedPeriod]:
+    """A ticket's ``excluded_periods`` JSON (``{"start", "end", "why"}`` items) as values."""
+    return [
+        ExcludedPeriod(
+            datetime.datetime.fromisoformat(item["start"].replace("Z", "+00:00")),
+            datetime.datetime.fromisoformat(item["end"].replace("Z", "+00:00")),
+            item["why"],
+        )
+        for item in stored
+    ]
+
+
 def excluded_time(
     schedule: WorkingSchedule,
     *,
