@@ -58,7 +58,8 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
     ticket_cols = (
         "id, subject, requester_email, priority, team_id, source, pipeline_id, stage_id, "
         "created_at, updated_at, paused_since, excluded_periods, first_replied_at, "
-        "last_replied_at, awaiting_reply_since, sla_goal_value, sla_settings_version, sla_due_at"
+        "last_replied_at, awaiting_reply_since, sla_goal_value, sla_settings_version, sla_due_at, "
+        "sla_overdue_at"
     )
     clock_cols = (
         "ticket_id, kind, cycle, goal_minutes, due_soon_minutes, settings_version, started_at, "
@@ -102,7 +103,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                 awaiting = first_reply + (now - first_reply) * rng.random()
                 if paused_since is not None and awaiting > paused_since:
                     awaiting = None
-            running_due: list[datetime.datetime] = []
+            moments: list[tuple] = []  # (due, completed, paused) of each clock
 
             def clock(
                 kind: str,
@@ -111,7 +112,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                 *,
                 goal_set: Any = goal_set,
                 paused_since: datetime.datetime | None = paused_since,
-                running_due: list = running_due,
+                moments: list = moments,
                 ticket_id: int = ticket_id,
             ) -> None:
                 if goal_set is None:
@@ -143,8 +144,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                     completed_at=done,
                     paused_at=paused_at,
                 )
-                if done is None and paused_at is None:
-                    running_due.append(due_at)
+                moments.append((due_at, done, paused_at))
                 clock_rows.append(
                     (
                         ticket_id,
@@ -187,7 +187,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                     awaiting,
                     priority if goal_set else None,
                     config.version if goal_set else None,
-                    min(running_due) if running_due else None,
+                    *sla.ticket_due_moments(moments),
                 )
             )
             if ticket_id % BATCH_LOG == 0:

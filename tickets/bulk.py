@@ -121,24 +121,33 @@ def clocks_set_moments(rows: list[tuple]) -> None:
 
 
 def tickets_set_sla(rows: list[tuple], *, now: datetime.datetime) -> None:
-    """(id, goal value, settings version, sla_due_at) rows."""
+    """(id, goal value, settings version, sla_due_at, sla_overdue_at) rows."""
     if not rows:
         return
     if _pg():
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE tickets_ticket AS t SET sla_goal_value = v.goal_value, "
-                "sla_settings_version = v.version, sla_due_at = v.due_at, updated_at = %s "
-                "FROM unnest(%s::bigint[], %s::varchar[], %s::integer[], %s::timestamptz[]) "
-                "AS v(id, goal_value, version, due_at) WHERE t.id = v.id",
+                "sla_settings_version = v.version, sla_due_at = v.due_at, "
+                "sla_overdue_at = v.overdue_at, updated_at = %s "
+                "FROM unnest(%s::bigint[], %s::varchar[], %s::integer[], %s::timestamptz[], "
+                "%s::timestamptz[]) AS v(id, goal_value, version, due_at, overdue_at) "
+                "WHERE t.id = v.id",
                 [now, *_columns(rows)],
             )
         return
     Ticket.objects.bulk_update(
         [
-            Ticket(id=i, sla_goal_value=g, sla_settings_version=v, sla_due_at=d, updated_at=now)
-            for i, g, v, d in rows
+            Ticket(
+                id=i,
+                sla_goal_value=g,
+                sla_settings_version=v,
+                sla_due_at=d,
+                sla_overdue_at=o,
+                updated_at=now,
+            )
+            for i, g, v, d, o in rows
         ],
-        ["sla_goal_value", "sla_settings_version", "sla_due_at", "updated_at"],
+        ["sla_goal_value", "sla_settings_version", "sla_due_at", "sla_overdue_at", "updated_at"],
         batch_size=500,
     )

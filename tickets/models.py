@@ -21,16 +21,21 @@ class Ticket(models.Model):
     subject = models.CharField(max_length=200)
     requester_email = models.EmailField(max_length=254)
     priority = models.CharField(max_length=10, choices=Priority, blank=True, default="")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    # Team, stage and owner have no single-column index: the composite (…, sla_due_at) indexes
+    # below lead with them, and every index on this table is rewritten by each SLA update.
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
     source = models.CharField(max_length=10, choices=Source, default=Source.EMAIL)
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="tickets")
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="tickets")
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_tickets",
+        db_index=False,
     )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
@@ -51,6 +56,11 @@ class Ticket(models.Model):
     sla_settings_version = models.PositiveIntegerField(null=True, blank=True)
     # Earliest due moment among the running, unpaused clocks (null: none): the queue's sort key.
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    # From when the ticket matches the "Overdue" filter (null: no running clock can make it):
+    # the earliest due moment among its running unpaused clocks and its paused clocks that were
+    # already overdue when they paused (those stay overdue while paused). The filter is then
+    # ``sla_overdue_at < now``: one index range, however many tickets there are.
+    sla_overdue_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -61,6 +71,12 @@ class Ticket(models.Model):
             models.Index(fields=["stage", "sla_due_at"], name="ticket_stage_due_idx"),
             models.Index(fields=["owner", "sla_due_at"], name="ticket_owner_due_idx"),
             models.Index(fields=["team", "sla_due_at"], name="ticket_team_due_idx"),
+            # The "Overdue" filter and its count (partial: tickets with no running clock have none).
+            models.Index(
+                fields=["sla_overdue_at"],
+                condition=Q(sla_overdue_at__isnull=False),
+                name="ticket_overdue_idx",
+            ),
             # Recompute after a settings change walks open tickets in id order.
             models.Index(
                 fields=["id"], condition=Q(closed_at__isnull=True), name="ticket_open_idx"
@@ -150,8 +166,14 @@ class SlaClock(models.Model):
                 condition=Q(next_check_at__isnull=False),
                 name="clock_next_check_idx",
             ),
-            # (Live SLA-status filters find a ticket's few clocks through the unique index on
-            # ticket, kind, cycle; a separate index would cost every sweep update one more page.)
+            # The "Due soon" filter: clocks whose persisted status is due soon (partial: the sweep
+            # adds an entry only when a clock turns due soon). Clocks whose status is stale (their
+            # next_check_at has come) are judged live through clock_next_check_idx.
+            models.Index(
+                fields=["ticket"],
+                condition=Q(status="due_soon", completed_at__isnull=True),
+                name="clock_due_soon_idx",
+            ),
             # Reports: completed clocks by completion moment (partial: running clocks, the ones
             # the sweep updates, have no entry).
             models.Index(
@@ -184,12 +206,25 @@ class SlaEvent(models.Model):
         RECOMPUTED = "recomputed", "Recomputed"
         REMOVED = "removed", "Removed"
 
-    # Indexed by event_ticket_idx (ticket, at) below, so no index of its own.
+    # Indexed by event_ticket_idx (ticket, at) below, so no index of its own. Neither key has a
+    # database constraint: the log is append-only, written only by services that hold the ticket
+    # and clock rows locked, and Django applies CASCADE / SET_NULL itself when they are deleted.
+    # A constraint's per-row check locks the referenced row again at commit, which was a third of a
+    # sweep's time (docs/DECISIONS.md).
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="sla_events", db_index=False
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="sla_events",
+        db_index=False,
+        db_constraint=False,
     )
     clock = models.ForeignKey(
-        SlaClock, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        SlaClock,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        db_constraint=False,
     )
     clock_kind = models.CharField(max_length=20, choices=ClockKind)
     cycle = models.PositiveIntegerField(default=1)

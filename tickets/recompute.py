@@ -22,7 +22,7 @@ import math
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min
 from django.db.models.functions import Least
 
@@ -30,6 +30,7 @@ from settings_app.selectors import SlaConfig, sla_config_get
 from tickets import sla
 from tickets.bulk import EventRow, clocks_set_moments, events_insert, tickets_set_sla
 from tickets.models import SlaClock, SlaEvent, SlaRecompute, SlaRecomputePart, Ticket
+from tickets.recompute_sql import recompute_tickets_sql
 from tickets.services import tickets_reconcile
 
 logger = logging.getLogger(__name__)
@@ -177,20 +178,56 @@ _TICKET_FIELDS = (
     "excluded_periods",
     "first_replied_at",
     "awaiting_reply_since",
+    "sla_goal_value",
+    "sla_settings_version",
+    "sla_due_at",
+    "sla_overdue_at",
 )
 
 
 def sla_recompute_tickets(
-    *, ticket_ids: list[int], config: SlaConfig, now: datetime.datetime
+    *,
+    ticket_ids: list[int],
+    config: SlaConfig,
+    now: datetime.datetime,
+    in_database: bool | None = None,
 ) -> int:
     """Re-pick goals of the open tickets ``ticket_ids`` (caller holds a transaction).
 
     Same rules as ``tickets_reconcile(…, why="settings")``: running clocks recomputed from their
-    start, transitions recorded without notification, completed clocks untouched. Returns the
-    number of tickets handled by the set-based path.
+    start, transitions recorded without notification, completed clocks untouched. On PostgreSQL
+    the common case runs inside the database (``tickets.recompute_sql``; ``in_database=False``
+    turns that off), the rest in Python: set-based where clocks only move, else through
+    ``tickets_reconcile``. Returns the number of tickets handled set-based (SQL or Python).
     """
     if not ticket_ids:
         return 0
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    handled = 0
+    if in_database:
+        # Lock the tickets, then their clocks, in id order (as the services do, ticket first).
+        list(
+            Ticket.objects.select_for_update(of=("self",))
+            .filter(id__in=ticket_ids)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        list(
+            SlaClock.objects.select_for_update()
+            .filter(ticket_id__in=ticket_ids)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        handled, ticket_ids = recompute_tickets_sql(ticket_ids=ticket_ids, config=config, now=now)
+        if not ticket_ids:
+            return handled
+    return handled + _recompute_in_python(ticket_ids=ticket_ids, config=config, now=now)
+
+
+def _recompute_in_python(
+    *, ticket_ids: list[int], config: SlaConfig, now: datetime.datetime
+) -> int:
     tickets = list(
         Ticket.objects.select_for_update(of=("self",))
         .filter(id__in=ticket_ids, closed_at__isnull=True)
@@ -206,6 +243,7 @@ def sla_recompute_tickets(
         clocks[clock.ticket_id].append(clock)
 
     schedule = config.schedule
+    handled = 0
     general: list[int] = []
     clock_updates: list[tuple] = []
     ticket_updates: list[tuple] = []
@@ -222,6 +260,7 @@ def sla_recompute_tickets(
         excluded,
         first_replied_at,
         awaiting,
+        *stored,
     ) in tickets:
         goal_set = config.goal_set_for(
             {
@@ -260,7 +299,7 @@ def sla_recompute_tickets(
                 break  # the ticket gains a clock: the general path starts it
         else:
             periods = sla.excluded_periods_parse(excluded)
-            due_moments: list[datetime.datetime] = []  # every running clock is in the plan
+            moments: list[tuple] = []  # (due, completed, paused) of every running clock
             for clock, goal in plan:
                 due_at, due_soon_at = sla.clock_moments(
                     schedule,
@@ -271,8 +310,7 @@ def sla_recompute_tickets(
                         schedule, periods=periods, started_at=clock.started_at, kind=clock.kind
                     ),
                 )
-                if clock.paused_at is None:
-                    due_moments.append(due_at)
+                moments.append((due_at, None, clock.paused_at))
                 status = sla.clock_status(
                     due_at=due_at,
                     due_soon_at=due_soon_at,
@@ -333,14 +371,14 @@ def sla_recompute_tickets(
                             ),
                         )
                     )
-            ticket_updates.append(
-                (
-                    ticket_id,
-                    goal_set.value if goal_set else None,
-                    config.version if goal_set else None,
-                    min(due_moments) if due_moments else None,
-                )
+            sla_fields = (
+                goal_set.value if goal_set else None,
+                config.version if goal_set else None,
+                *sla.ticket_due_moments(moments),
             )
+            handled += 1
+            if sla_fields != tuple(stored):
+                ticket_updates.append((ticket_id, *sla_fields))
             continue
         general.append(ticket_id)
 
@@ -356,4 +394,4 @@ def sla_recompute_tickets(
             config=config,
             now=now,
         )
-    return len(ticket_updates)
+    return handled

@@ -1,8 +1,9 @@
 """Reads of tickets: filtered lists with a fixed query plan, live SLA status, and JSON shapes.
 
-The status of a clock is derived from its stored moments and ``now`` — never from the persisted
-status — in Python (``tickets.sla.clock_status``) and in SQL (``sla_status_q``), so it is right
-even when the sweep is late.
+The status of a clock is derived from its stored moments and ``now`` in Python
+(``tickets.sla.clock_status``) and in SQL (``sla_status_q``), so it is right even when the sweep is
+late; the one place a persisted status is read, the due-soon filter, reads it only where it cannot
+have gone stale (its ``next_check_at`` still ahead).
 """
 
 from __future__ import annotations
@@ -43,7 +44,27 @@ def running_clock_q(status: str, now: datetime.datetime) -> Q:
 
 def sla_status_q(status: str, *, now: datetime.datetime) -> Q:
     """Tickets matching an SLA status filter: any running clock has it; "completed" = has clocks
-    and none is running."""
+    and none is running.
+
+    The two filters agents use most cost what they return, not what the table holds:
+
+    * Overdue: ``Ticket.sla_overdue_at < now`` (one index range; see the field).
+    * Due soon: a clock's persisted status is its live status until its ``next_check_at`` comes
+      (every writer stores the two together), so the due-soon clocks are those stored as due soon
+      whose next check is still ahead (a small partial index), plus the few the sweep has not
+      reached yet (next check passed), judged live from their moments.
+    """
+    if status == sla.OVERDUE:
+        return Q(sla_overdue_at__lt=now)
+    if status == sla.DUE_SOON:
+        running = Q(completed_at__isnull=True)
+        stored = (
+            running
+            & Q(status=sla.DUE_SOON)
+            & (Q(next_check_at__isnull=True) | Q(next_check_at__gt=now))
+        )
+        stale = running & Q(next_check_at__lte=now) & running_clock_q(sla.DUE_SOON, now)
+        return Q(pk__in=SlaClock.objects.filter(stored | stale).values("ticket_id"))
     if status == "completed":
         has_clock = SlaClock.objects.filter(ticket=OuterRef("pk"))
         running = has_clock.filter(completed_at__isnull=True)

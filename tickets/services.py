@@ -46,6 +46,7 @@ TICKET_SLA_FIELDS = (
     "sla_goal_value",
     "sla_settings_version",
     "sla_due_at",
+    "sla_overdue_at",
     "updated_at",
 )
 
@@ -375,8 +376,9 @@ class _SlaWork:
     def flush(self) -> None:
         """Write the collected clock changes, events and the ticket's SLA fields."""
         ticket = self.ticket
-        due = [c.due_at for c in self.clocks if c.completed_at is None and c.paused_at is None]
-        ticket.sla_due_at = min(due) if due else None
+        ticket.sla_due_at, ticket.sla_overdue_at = sla.ticket_due_moments(
+            (c.due_at, c.completed_at, c.paused_at) for c in self.clocks
+        )
         ticket.updated_at = self.now
         Ticket.objects.filter(pk=ticket.pk).update(
             **{name: getattr(ticket, name) for name in TICKET_SLA_FIELDS}

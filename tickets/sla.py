@@ -51,6 +51,29 @@ def clock_status(
     return ACTIVE
 
 
+def ticket_due_moments(
+    clocks: Iterable[tuple[datetime.datetime, datetime.datetime | None, datetime.datetime | None]],
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """A ticket's (``sla_due_at``, ``sla_overdue_at``) from its clocks' (due, completed, paused).
+
+    ``sla_due_at``, the queue's sort key: the earliest due moment among running, unpaused clocks.
+    ``sla_overdue_at``: from when the ticket is Overdue; it also counts paused clocks that were
+    already overdue when they paused (frozen Overdue), so "overdue at ``now``" is exactly
+    ``sla_overdue_at < now``. None when no clock gives one.
+    """
+    due: list[datetime.datetime] = []
+    overdue: list[datetime.datetime] = []
+    for due_at, completed_at, paused_at in clocks:
+        if completed_at is not None:
+            continue
+        if paused_at is None:
+            due.append(due_at)
+            overdue.append(due_at)
+        elif paused_at > due_at:
+            overdue.append(due_at)
+    return (min(due) if due else None, min(overdue) if overdue else None)
+
+
 def next_check_at(
     *,
     status: str,

@@ -22,6 +22,8 @@ from tickets.models import SlaClock
 # Rows per transaction: small enough to keep row locks brief (a batch takes well under a second),
 # large enough that 10k transitions take two round trips and two commits.
 SWEEP_BATCH = 5000
+# Tests set this to run the Python batch on PostgreSQL too, to compare the two.
+SWEEP_IN_PYTHON = False
 SWEEP_FIELDS = (
     "id",
     "ticket_id",
@@ -46,15 +48,111 @@ class SweepResult:
         return sum(self.transitions.values())
 
 
-def _sweep_batch(
+# One batch on PostgreSQL, in one statement: lock the due clocks (skipping those another sweep or
+# a service holds), derive each one's status at ``now`` as ``tickets.sla.clock_status`` does,
+# store the changes and insert the transitions passed, as ``_sweep_batch_python`` does row by
+# row. No row travels to Python; ``tests/tickets/test_sweep.py`` runs both and compares.
+_SWEEP_SQL = """
+WITH due AS (
+    SELECT id, ticket_id, kind, cycle, status, due_at, due_soon_at, completed_at, paused_at,
+           next_check_at
+    FROM tickets_slaclock
+    WHERE next_check_at <= %(now)s
+      AND (%(after_at)s::timestamptz IS NULL OR (next_check_at, id) > (%(after_at)s, %(after_id)s))
+    ORDER BY next_check_at, id
+    LIMIT %(batch)s
+    FOR UPDATE SKIP LOCKED
+),
+judged AS (
+    SELECT due.*, CASE
+        WHEN completed_at IS NOT NULL THEN
+            CASE WHEN completed_at <= due_at THEN 'completed_on_time' ELSE 'completed_late' END
+        WHEN coalesce(paused_at, %(now)s) > due_at THEN 'overdue'
+        WHEN due_soon_at IS NOT NULL AND coalesce(paused_at, %(now)s) >= due_soon_at
+            THEN 'due_soon'
+        ELSE 'active' END AS new_status
+    FROM due
+),
+next AS (
+    SELECT judged.*, CASE
+        WHEN completed_at IS NOT NULL OR paused_at IS NOT NULL THEN NULL
+        WHEN new_status = 'active' THEN
+            CASE WHEN due_soon_at IS NOT NULL AND due_soon_at <= due_at THEN due_soon_at
+                 ELSE due_at END
+        WHEN new_status = 'due_soon' THEN due_at END AS new_check
+    FROM judged
+),
+changed AS (
+    UPDATE tickets_slaclock AS c SET status = next.new_status, next_check_at = next.new_check
+    FROM next
+    WHERE c.id = next.id
+      AND (next.new_status <> next.status OR next.new_check IS DISTINCT FROM next.next_check_at)
+    RETURNING c.id
+),
+steps AS (
+    SELECT next.*, step FROM next CROSS JOIN LATERAL unnest(CASE
+        WHEN status = 'active' AND new_status = 'due_soon' THEN ARRAY['due_soon']
+        WHEN status = 'active' AND new_status = 'overdue' AND due_soon_at IS NOT NULL
+            THEN ARRAY['due_soon', 'overdue']
+        WHEN status IN ('active', 'due_soon') AND new_status = 'overdue' THEN ARRAY['overdue']
+        ELSE ARRAY[]::text[] END) AS step
+),
+written AS (
+    INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
+                                  should_notify, recorded_at)
+    SELECT ticket_id, id, kind, cycle, step,
+           CASE WHEN step = 'due_soon' THEN due_soon_at ELSE due_at END, '{}'::jsonb,
+           step = new_status, %(now)s
+    FROM steps
+    ON CONFLICT DO NOTHING
+    RETURNING kind
+)
+SELECT (SELECT count(*) FROM due),
+       (SELECT count(*) FROM changed),
+       (SELECT count(*) FROM written WHERE kind = 'due_soon'),
+       (SELECT count(*) FROM written WHERE kind = 'overdue'),
+       last.next_check_at, last.id
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT next_check_at, id FROM due ORDER BY next_check_at DESC, id DESC LIMIT 1) AS last
+    ON true
+"""
+
+
+def _sweep_batch_sql(
     *, now: datetime.datetime, after: tuple[datetime.datetime, int] | None, batch_size: int
-) -> tuple[int, list[EventRow], tuple[datetime.datetime, int] | None]:
-    """One batch in the caller's transaction: (rows read, events written, keyset cursor)."""
-    if connection.vendor == "postgresql":
+) -> tuple[int, Counter, tuple[datetime.datetime, int] | None]:
+    with connection.cursor() as cursor:
         # Everything the sweep writes can be derived again from the stored moments: if a crash
         # loses the last commits, the next sweep redoes them. So do not wait for the WAL flush.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(
+            _SWEEP_SQL,
+            {
+                "now": now,
+                "after_at": after[0] if after else None,
+                "after_id": after[1] if after else 0,
+                "batch": batch_size,
+            },
+        )
+        read, _changed, due_soon, overdue, last_at, last_id = cursor.fetchone()
+    transitions = Counter({sla.DUE_SOON: due_soon, sla.OVERDUE: overdue})
+    return read, +transitions, (last_at, last_id) if read else None
+
+
+def _sweep_batch(
+    *, now: datetime.datetime, after: tuple[datetime.datetime, int] | None, batch_size: int
+) -> tuple[int, Counter, tuple[datetime.datetime, int] | None]:
+    """One batch in the caller's transaction: (rows read, transitions written by kind, cursor)."""
+    if connection.vendor == "postgresql" and not SWEEP_IN_PYTHON:
+        return _sweep_batch_sql(now=now, after=after, batch_size=batch_size)
+    read, events, cursor = _sweep_batch_python(now=now, after=after, batch_size=batch_size)
+    return read, Counter(event.kind for event in events), cursor
+
+
+def _sweep_batch_python(
+    *, now: datetime.datetime, after: tuple[datetime.datetime, int] | None, batch_size: int
+) -> tuple[int, list[EventRow], tuple[datetime.datetime, int] | None]:
+    """The same batch row by row in Python (SQLite; and the reference the tests compare to)."""
     queryset = SlaClock.objects.select_for_update(skip_locked=True).filter(next_check_at__lte=now)
     if after is not None:
         queryset = queryset.filter(
@@ -118,9 +216,9 @@ def sla_sweep(*, now: datetime.datetime, batch_size: int = SWEEP_BATCH) -> Sweep
     after: tuple[datetime.datetime, int] | None = None
     while True:
         with transaction.atomic():
-            read, events, after = _sweep_batch(now=now, after=after, batch_size=batch_size)
+            read, transitions, after = _sweep_batch(now=now, after=after, batch_size=batch_size)
         result.examined += read
-        result.transitions.update(event.kind for event in events)
+        result.transitions.update(transitions)
         if read < batch_size:
             return result
 

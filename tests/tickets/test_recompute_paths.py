@@ -11,11 +11,17 @@ import datetime
 import random
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from settings_app.models import Stage
 from settings_app.selectors import sla_config_get
-from tests.factories import WORKING_HOURS_DOCUMENT, TicketFactory, goal_row, sla_document
+from tests.factories import (
+    WORKING_HOURS_DOCUMENT,
+    TeamFactory,
+    TicketFactory,
+    goal_row,
+    sla_document,
+)
 from tests.tickets.conftest import utc
 from tickets.models import SlaClock, SlaEvent, Ticket
 from tickets.recompute import sla_recompute_tickets
@@ -46,7 +52,9 @@ def _snapshot() -> tuple:
         )
     )
     tickets = sorted(
-        Ticket.objects.values_list("id", "sla_goal_value", "sla_settings_version", "sla_due_at")
+        Ticket.objects.values_list(
+            "id", "sla_goal_value", "sla_settings_version", "sla_due_at", "sla_overdue_at"
+        )
     )
     events = sorted(
         (
@@ -61,6 +69,136 @@ def _snapshot() -> tuple:
         for e in SlaEvent.objects.all()
     )
     return clocks, tickets, events
+
+
+def _random_tickets(rng: random.Random, count: int) -> list[int]:
+    """Tickets with replies, next-response cycles, pauses, closes and reopens, and properties."""
+    stages = {s.slug: s for s in Stage.objects.filter(pipeline__slug="support")}
+    teams = [TeamFactory(slug="billing"), TeamFactory(slug="hardware"), None]
+    ids = []
+    for _ in range(count):
+        moment = START + datetime.timedelta(minutes=rng.randint(0, 2000))
+        ticket = TicketFactory(
+            now=moment,
+            priority=rng.choice(["", "low", "medium", "high", "urgent"]),
+            team=rng.choice(teams),
+        )
+        ids.append(ticket.pk)
+        for _step in range(rng.randint(0, 4)):
+            moment += datetime.timedelta(minutes=rng.randint(5, 600))
+            if moment >= NOW:
+                break
+            roll = rng.random()
+            if roll < 0.35:
+                ticket_message_add(ticket_id=ticket.pk, body="ok", author_kind="agent", now=moment)
+            elif roll < 0.6:
+                ticket_message_add(
+                    ticket_id=ticket.pk, body="?", author_kind="customer", now=moment
+                )
+            elif roll < 0.8:
+                stage = stages["waiting-on-customer"] if rng.random() < 0.6 else stages["new"]
+                ticket_update(ticket_id=ticket.pk, now=moment, stage=stage)
+            else:
+                ticket_update(ticket_id=ticket.pk, now=moment, stage=stages["closed"])
+    return ids
+
+
+BEFORE = {
+    "all, working hours": sla_document(WORKING_HOURS_DOCUMENT),
+    "by priority": sla_document(
+        WORKING_HOURS_DOCUMENT,
+        scope="property",
+        property="priority",
+        goals=[
+            goal_row("urgent", first_response=(30, 10), close=(240, 60)),
+            goal_row("high", first_response=(60, 15), next_response=(120, 30), close=(480, 60)),
+            goal_row("medium", first_response=(120, None), close=(960, 120)),
+            goal_row("low", enabled=False),
+        ],
+    ),
+    "24/7": sla_document(),
+    "by team": sla_document(
+        WORKING_HOURS_DOCUMENT,
+        scope="property",
+        property="team",
+        goals=[goal_row("billing", first_response=(60, 15), close=(600, 60))],
+    ),
+}
+AFTER = {
+    # Faster goals, another due-soon threshold and one goal kind dropped (next response).
+    "all, working hours": sla_document(
+        WORKING_HOURS_DOCUMENT, goals=[goal_row(first_response=(45, 20), close=(600, 90))]
+    ),
+    # Goals move for every priority, low gains goals, medium loses its close goal.
+    "by priority": sla_document(
+        WORKING_HOURS_DOCUMENT,
+        scope="property",
+        property="priority",
+        goals=[
+            goal_row("urgent", first_response=(20, 5), close=(200, 50)),
+            goal_row("high", first_response=(90, 30), next_response=(100, 99), close=(400, None)),
+            goal_row("medium", first_response=(100, 40)),
+            goal_row("low", first_response=(600, 60), close=(3000, 600)),
+        ],
+    ),
+    # Every goal a little longer: clocks only move.
+    "24/7": sla_document(
+        goals=[goal_row(first_response=(70, 15), next_response=(130, 30), close=(1500, 240))]
+    ),
+    "by team": sla_document(
+        WORKING_HOURS_DOCUMENT,
+        scope="property",
+        property="team",
+        goals=[
+            goal_row("billing", first_response=(50, 15), close=(700, 60)),
+            goal_row("hardware", first_response=(240, 60), close=(2000, 100)),
+        ],
+    ),
+}
+
+
+def _recompute(ids: list[int], path: str) -> tuple[tuple, int]:
+    """Recompute ``ids`` by ``path`` inside a rolled-back transaction: (snapshot, set-based)."""
+    config = sla_config_get()
+    with transaction.atomic():
+        if path == "general":
+            open_tickets = Ticket.objects.select_related("team", "pipeline", "stage").filter(
+                id__in=ids, closed_at__isnull=True
+            )
+            tickets_reconcile(tickets=open_tickets, config=config, now=NOW)
+            handled = 0
+        else:
+            handled = sla_recompute_tickets(
+                ticket_ids=ids, config=config, now=NOW, in_database=path == "database"
+            )
+        result = _snapshot()
+        transaction.set_rollback(True)
+    return result, handled
+
+
+@pytest.mark.parametrize("scenario", list(BEFORE))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_recompute_path_gives_the_same_result(sla_settings, scenario, seed) -> None:
+    """The in-database path (PostgreSQL), the Python set-based path and the general per-ticket
+    path leave the same clocks, tickets and events."""
+    rng = random.Random(seed)
+    TeamFactory(slug="billing")
+    TeamFactory(slug="hardware")
+    sla_settings(BEFORE[scenario])
+    ids = _random_tickets(rng, 30)
+    sla_settings(AFTER[scenario])
+    before = _snapshot()
+
+    general, _ = _recompute(ids, "general")
+    python, handled_python = _recompute(ids, "python")
+    assert _snapshot() == before
+    assert general != before
+    assert handled_python > 0
+    assert python == general
+    if connection.vendor == "postgresql":
+        in_database, handled_sql = _recompute(ids, "database")
+        assert handled_sql >= handled_python > 0
+        assert in_database == general
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -113,3 +251,26 @@ def test_set_based_and_general_recompute_agree(sla_settings, seed) -> None:
     assert handled > 0  # the set-based path did take part
     assert fast != before
     assert fast == general
+
+
+@pytest.mark.parametrize("minutes_after_start", [54, 55, 70, 71])
+def test_paths_agree_on_the_exact_due_soon_and_due_moments(sla_settings, minutes_after_start):
+    """Recomputed at exactly the new due-soon moment (55 min) and due moment (70 min), and a
+    minute before each: Due soon from its moment on, Overdue only after the due moment."""
+    sla_settings(sla_document())  # 24/7: first response 60 min, due soon 15 min before
+    start = utc("2026-12-01T09:00:00Z")
+    ids = [TicketFactory(now=start).pk]
+    sla_settings(sla_document(goals=[goal_row(first_response=(70, 15), close=(1440, 240))]))
+    now = start + datetime.timedelta(minutes=minutes_after_start)
+    expected = {54: "active", 55: "due_soon", 70: "due_soon", 71: "overdue"}[minutes_after_start]
+    config = sla_config_get()
+    paths = ["python", "database"] if connection.vendor == "postgresql" else ["python"]
+    for path in paths:
+        with transaction.atomic():
+            sla_recompute_tickets(
+                ticket_ids=ids, config=config, now=now, in_database=path == "database"
+            )
+            clock = SlaClock.objects.get(ticket_id=ids[0], kind="first_response")
+            assert (path, clock.status) == (path, expected)
+            assert clock.due_at == start + datetime.timedelta(minutes=70)
+            transaction.set_rollback(True)

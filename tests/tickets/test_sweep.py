@@ -16,7 +16,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ALWAYS_DOCUMENT, AgentFactory, TeamFactory, TicketFactory, sla_document
+from tests.factories import (
+    ALWAYS_DOCUMENT,
+    AgentFactory,
+    TeamFactory,
+    TicketFactory,
+    goal_row,
+    sla_document,
+)
 from tests.tickets.conftest import utc
 from tickets.models import AgentProfile, SlaClock, SlaEvent
 from tickets.services import ticket_message_add, ticket_update
@@ -80,8 +87,14 @@ def test_the_sweep_reads_only_clocks_whose_next_change_is_due(always) -> None:
     for ticket in (later, replied, paused):
         clock = first_response(ticket)
         assert after[clock.pk] == before[clock.pk]
-    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
-    assert reads and all('"next_check_at" <=' in sql for sql in reads)
+    # Every statement that reads clocks (a SELECT, or on PostgreSQL the one-statement batch)
+    # selects them by next_check_at.
+    reads = [
+        q["sql"].replace('"', "")
+        for q in queries
+        if q["sql"].lstrip().startswith(("SELECT", "WITH")) and "tickets_slaclock" in q["sql"]
+    ]
+    assert reads and all("next_check_at <=" in sql for sql in reads)
 
 
 def test_the_sweep_is_idempotent(always) -> None:
@@ -218,3 +231,68 @@ def test_concurrent_sweeps_write_each_transition_once(sla_settings) -> None:
     written = sum((r.transitions for r in results), start=type(results[0].transitions)())
     assert dict(written) == {"due_soon": 80, "overdue": 80}
     assert sum(r.examined for r in results) == 80
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL")
+@pytest.mark.parametrize("batch_size", [3, 5000])
+def test_the_in_database_sweep_writes_what_the_python_sweep_writes(
+    always, sla_settings, monkeypatch, batch_size
+) -> None:
+    """On PostgreSQL a batch is one SQL statement; on the same clocks, at several moments and in
+    small batches (keyset cursor over equal next_check_at), it leaves the same clocks and events
+    as the row-by-row Python batch."""
+    import random
+
+    from django.db import transaction
+
+    from settings_app.models import Stage
+    from tickets import sweep
+
+    waiting = Stage.objects.get(pipeline__slug="support", slug="waiting-on-customer")
+    rng = random.Random(7)
+    start = utc("2026-12-01T08:00:00Z")
+    for number in range(30):
+        if number == 15:  # the rest get a first-response goal without a due-soon warning
+            sla_settings(
+                sla_document(
+                    ALWAYS_DOCUMENT,
+                    goals=[goal_row(first_response=(60, None), close=(1440, 240))],
+                )
+            )
+        moment = start + datetime.timedelta(minutes=rng.choice([0, 0, 5, 30, 45, 90]))
+        ticket = TicketFactory(now=moment)
+        roll = rng.random()
+        later = moment + datetime.timedelta(minutes=rng.randint(1, 200))
+        if roll < 0.25:
+            ticket_message_add(ticket_id=ticket.pk, body="Hi", author_kind="agent", now=later)
+        elif roll < 0.45:
+            ticket_update(ticket_id=ticket.pk, now=later, stage=waiting)
+
+    def events() -> list[tuple]:
+        return sorted(
+            SlaEvent.objects.filter(kind__in=["due_soon", "overdue"]).values_list(
+                "clock_id", "kind", "at", "should_notify", "detail"
+            )
+        )
+
+    for now in (
+        utc("2026-12-01T08:45:00Z"),  # exactly a due-soon moment
+        utc("2026-12-01T09:00:00Z"),  # exactly a due moment: still due soon
+        utc("2026-12-01T10:31:00Z"),
+        utc("2026-12-03T09:00:00Z"),  # everything overdue, some passing due soon on the way
+    ):
+        results = {}
+        for in_python in (False, True):
+            monkeypatch.setattr(sweep, "SWEEP_IN_PYTHON", in_python)
+            with transaction.atomic():
+                result = sla_sweep(now=now, batch_size=batch_size)
+                results[in_python] = (
+                    result.examined,
+                    dict(result.transitions),
+                    snapshot(),
+                    events(),
+                )
+                transaction.set_rollback(True)
+        assert results[False] == results[True]
+        assert results[False][1]  # something changed at each moment

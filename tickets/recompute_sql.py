@@ -1,0 +1,320 @@
+"""The recompute's common case done inside PostgreSQL: no ticket or clock row leaves the server.
+
+The settings' counted time is handed to the query as arrays of UTC working intervals with running
+sums (``WorkingSchedule.working_intervals``), so a due moment is two binary searches
+(``width_bucket``) and some integer arithmetic on epoch microseconds, exactly what
+``WorkingSchedule.add_working_time`` does on the same intervals. The rules are those of the
+Python set-based path (``tickets.recompute``): the same eligibility, the same status, the same
+events; ``tests/tickets/test_recompute_paths.py`` proves the three paths agree.
+
+A ticket is left to the Python paths (returned to the caller) when it has excluded periods
+(paused or closed before), when its pause state does not match its stage, when it gains or loses
+a clock, or when one of its moments falls outside the intervals handed over.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+
+from settings_app.selectors import SlaConfig
+from tickets import sla
+
+# Intervals handed to the query: from this far back (older running clocks go to Python) to the
+# latest due moment any goal can give from ``now``, plus a margin.
+HISTORY = datetime.timedelta(days=400)
+MARGIN = datetime.timedelta(days=7)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_US = datetime.timedelta(microseconds=1)
+_MINUTE_US = 60_000_000
+
+_PROPERTY_KEY = {
+    "": "''",
+    "priority": "t.priority",
+    "source": "t.source",
+    "team": "(SELECT slug FROM settings_app_team WHERE id = t.team_id)",
+    "pipeline": "(SELECT slug FROM settings_app_pipeline WHERE id = t.pipeline_id)",
+}
+
+
+def _iso(column: str) -> str:
+    """SQL for ``tickets.sla.iso``: UTC, seconds, microseconds only when not zero, and a Z."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+        f"mod(extract(microseconds FROM {column})::bigint, 1000000) <> 0 "
+        f"THEN to_char({utc}, '.US') ELSE '' END || 'Z'"
+    )
+
+
+def _add_sql(start_us: str, duration_us: str) -> str:
+    """SQL for ``add_working_time`` on epoch µs (NULL outside the intervals handed over)."""
+    counted = (
+        f"(p.cb[width_bucket({start_us}, p.s)] "
+        f"+ LEAST({start_us} - p.s[width_bucket({start_us}, p.s)], "
+        f"p.e[width_bucket({start_us}, p.s)] - p.s[width_bucket({start_us}, p.s)]))"
+    )
+    target = f"({counted} + {duration_us})"
+    j = f"(width_bucket({target} - 1, p.ca) + 1)"
+    return (
+        f"CASE WHEN p.always_open THEN {start_us} + {duration_us} "
+        f"WHEN {start_us} < p.s[1] THEN NULL "
+        f"ELSE p.s[{j}] + ({target} - p.cb[{j}]) END"
+    )
+
+
+def _ts(us: str) -> str:
+    return f"(timestamptz '1970-01-01 00:00:00+00' + ({us}) * interval '1 microsecond')"
+
+
+def _intervals(config: SlaConfig, now: datetime.datetime) -> tuple[list[int], ...]:
+    """Starts, ends, sums before and sums through each interval, in epoch µs."""
+    schedule = config.schedule
+    if schedule.always_open:
+        return [0], [0], [0], [0]
+    longest = max(
+        (
+            goal[0]
+            for goal_set in config.goals.values()
+            for kind in (sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE)
+            if (goal := goal_set.goal(kind)) is not None
+        ),
+        default=0,
+    )
+    end = schedule.add_working_time(now, datetime.timedelta(minutes=longest)) + MARGIN
+    starts, ends, before, through = [], [], [], []
+    total = 0
+    for lo, hi in schedule.working_intervals(now - HISTORY, end):
+        lo_us, hi_us = (lo - _EPOCH) // _US, (hi - _EPOCH) // _US
+        starts.append(lo_us)
+        ends.append(hi_us)
+        before.append(total)
+        total += hi_us - lo_us
+        through.append(total)
+    return starts, ends, before, through
+
+
+def _goal_rows(config: SlaConfig) -> list[tuple]:
+    """(key, fr, fr soon, nr, nr soon, close, close soon) of each goal set that applies to the
+    tickets whose property has that key (``goal_set_for`` decides, as for one ticket)."""
+    rows = []
+    for key in config.goals:
+        goal_set = config.goal_set_for({} if config.scope == "all" else {config.property: key})
+        if goal_set is None or goal_set.value != key:
+            continue
+        row: list = [key]
+        for kind in (sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE):
+            goal = goal_set.goal(kind)
+            row.extend(goal if goal is not None else (None, None))
+        rows.append(tuple(row))
+    return rows
+
+
+_TICKETS_WORK = """
+CREATE TEMP TABLE sla_recompute_tickets ON COMMIT DROP AS
+WITH g AS (
+    SELECT * FROM unnest(%(g_key)s::text[], %(g_fr)s::int[], %(g_fr_soon)s::int[],
+                         %(g_nr)s::int[], %(g_nr_soon)s::int[],
+                         %(g_cl)s::int[], %(g_cl_soon)s::int[])
+        AS g(key, fr, fr_soon, nr, nr_soon, cl, cl_soon)
+),
+t AS (
+    SELECT t.id, t.first_replied_at, t.awaiting_reply_since, t.sla_goal_value,
+           t.sla_settings_version, t.sla_due_at, t.sla_overdue_at,
+           g.key AS goal_value, g.fr, g.fr_soon, g.nr, g.nr_soon, g.cl, g.cl_soon
+    FROM tickets_ticket t
+    LEFT JOIN g ON g.key = {property_key}
+    WHERE t.id = ANY(%(ids)s::bigint[]) AND t.closed_at IS NULL
+      AND t.excluded_periods = '[]'::jsonb
+      AND (t.paused_since IS NOT NULL) = (t.stage_id = ANY(%(pause_stages)s::bigint[]))
+),
+c AS (
+    SELECT c.ticket_id, c.kind, c.started_at, c.completed_at,
+           c.cycle = max(c.cycle) OVER (PARTITION BY c.ticket_id, c.kind) AS is_latest
+    FROM tickets_slaclock c WHERE c.ticket_id IN (SELECT id FROM t)
+),
+k AS (  -- per ticket: what its latest clock of each kind is
+    SELECT t.id AS ticket_id,
+        coalesce(bool_or(c.kind = 'first_response'), false) AS fr_has,
+        coalesce(bool_or(c.kind = 'first_response' AND c.is_latest AND c.completed_at IS NULL),
+                 false) AS fr_runs,
+        coalesce(bool_or(c.kind = 'close'), false) AS cl_has,
+        coalesce(bool_or(c.kind = 'close' AND c.is_latest AND c.completed_at IS NULL), false)
+            AS cl_runs,
+        coalesce(bool_or(c.kind = 'next_response' AND c.is_latest AND c.completed_at IS NULL),
+                 false) AS nr_runs,
+        max(c.started_at) FILTER (WHERE c.kind = 'next_response' AND c.is_latest) AS nr_started,
+        coalesce(bool_or(c.completed_at IS NULL AND NOT c.is_latest), false) AS odd
+    FROM t LEFT JOIN c ON c.ticket_id = t.id GROUP BY t.id
+)
+-- Tickets whose clocks only need new moments: no running clock loses its goal, none starts.
+SELECT t.* FROM t JOIN k ON k.ticket_id = t.id
+WHERE NOT k.odd
+  AND NOT (k.fr_runs AND t.fr IS NULL)
+  AND NOT (k.nr_runs AND t.nr IS NULL)
+  AND NOT (k.cl_runs AND t.cl IS NULL)
+  AND NOT (t.fr IS NOT NULL AND NOT k.fr_has AND t.first_replied_at IS NULL)
+  AND NOT (t.cl IS NOT NULL AND NOT k.cl_has)
+  AND NOT (t.nr IS NOT NULL AND NOT k.nr_runs
+           AND t.awaiting_reply_since IS NOT NULL AND t.first_replied_at IS NOT NULL
+           AND (k.nr_started IS NULL OR k.nr_started < t.awaiting_reply_since))
+"""
+
+_CLOCKS_WORK = """
+CREATE TEMP TABLE sla_recompute_work ON COMMIT DROP AS
+WITH p AS (
+    SELECT %(s)s::bigint[] AS s, %(e)s::bigint[] AS e, %(cb)s::bigint[] AS cb,
+           %(ca)s::bigint[] AS ca, %(always_open)s::boolean AS always_open
+),
+r AS (  -- the running clocks of the tickets handled, with their new goal
+    SELECT c.id, c.ticket_id, c.kind, c.cycle, c.status, c.goal_minutes, c.due_soon_minutes,
+           c.settings_version, c.due_at, c.due_soon_at, c.paused_at,
+           CASE c.kind WHEN 'first_response' THEN ok.fr WHEN 'next_response' THEN ok.nr
+                ELSE ok.cl END AS goal,
+           CASE c.kind WHEN 'first_response' THEN ok.fr_soon
+                WHEN 'next_response' THEN ok.nr_soon ELSE ok.cl_soon END AS soon,
+           (extract(epoch FROM c.started_at) * 1000000)::bigint AS start_us
+    FROM tickets_slaclock c JOIN sla_recompute_tickets ok ON ok.id = c.ticket_id
+    WHERE c.completed_at IS NULL
+),
+m AS (
+    SELECT r.*, r.soon IS NOT NULL AND r.soon < r.goal AS has_soon, {due_us} AS due_us,
+           CASE WHEN r.soon IS NOT NULL AND r.soon < r.goal THEN {soon_us} END AS soon_us
+    FROM r CROSS JOIN p
+),
+n AS (
+    SELECT m.*, {due} AS new_due, CASE WHEN m.has_soon THEN {soon} END AS new_soon,
+           m.due_us IS NULL OR (m.has_soon AND m.soon_us IS NULL) AS out_of_range
+    FROM m
+)
+SELECT n.id, n.ticket_id, n.kind, n.cycle, n.status AS old_status, n.goal, n.soon,
+       n.goal_minutes AS old_goal, n.due_soon_minutes AS old_soon,
+       n.settings_version AS old_version, n.due_at AS old_due, n.due_soon_at AS old_due_soon,
+       n.paused_at, n.new_due AS due_at, n.new_soon AS due_soon_at, n.out_of_range,
+       CASE WHEN coalesce(n.paused_at, %(now)s) > n.new_due THEN 'overdue'
+            WHEN n.new_soon IS NOT NULL AND coalesce(n.paused_at, %(now)s) >= n.new_soon
+                THEN 'due_soon'
+            ELSE 'active' END AS status
+FROM n
+"""
+
+# Tickets with a moment outside the intervals handed over are left to Python, whole.
+_OUT_OF_RANGE = """
+WITH gone AS (
+    DELETE FROM sla_recompute_tickets
+    WHERE id IN (SELECT ticket_id FROM sla_recompute_work WHERE out_of_range) RETURNING id
+)
+DELETE FROM sla_recompute_work WHERE ticket_id IN (SELECT id FROM gone)
+"""
+
+_CLOCKS = """
+UPDATE tickets_slaclock AS c SET goal_minutes = w.goal, due_soon_minutes = w.soon,
+    settings_version = %(version)s, due_at = w.due_at, due_soon_at = w.due_soon_at,
+    status = w.status,
+    next_check_at = CASE
+        WHEN w.paused_at IS NOT NULL THEN NULL
+        WHEN w.status = 'active' THEN CASE WHEN w.due_soon_at IS NOT NULL
+            AND w.due_soon_at <= w.due_at THEN w.due_soon_at ELSE w.due_at END
+        WHEN w.status = 'due_soon' THEN w.due_at END
+FROM sla_recompute_work w
+WHERE c.id = w.id
+  AND ((w.due_at, w.due_soon_at, w.goal, w.soon, w.status, %(version)s::integer)
+       IS DISTINCT FROM (w.old_due, w.old_due_soon, w.old_goal, w.old_soon, w.old_status,
+                         w.old_version))
+"""
+
+_EVENTS = f"""
+INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
+                              should_notify, recorded_at)
+SELECT w.ticket_id, w.id, w.kind, w.cycle, 'recomputed', %(now)s,
+       jsonb_build_object('why', 'settings', 'goal_minutes', w.goal,
+                          'due_at_before', {_iso("w.old_due")}, 'due_at', {_iso("w.due_at")}),
+       false, %(now)s
+FROM sla_recompute_work w
+WHERE (w.due_at, w.due_soon_at, w.goal, w.soon)
+      IS DISTINCT FROM (w.old_due, w.old_due_soon, w.old_goal, w.old_soon)
+UNION ALL
+SELECT w.ticket_id, w.id, w.kind, w.cycle, 'due_soon', w.due_soon_at, '{{}}'::jsonb, false,
+       %(now)s
+FROM sla_recompute_work w
+WHERE w.old_status = 'active' AND w.status IN ('due_soon', 'overdue')
+  AND w.due_soon_at IS NOT NULL
+UNION ALL
+SELECT w.ticket_id, w.id, w.kind, w.cycle, 'overdue', w.due_at, '{{}}'::jsonb, false, %(now)s
+FROM sla_recompute_work w
+WHERE w.old_status IN ('active', 'due_soon') AND w.status = 'overdue'
+ON CONFLICT DO NOTHING
+"""
+
+_TICKETS = """
+UPDATE tickets_ticket AS t SET sla_goal_value = v.goal_value, sla_settings_version = v.version,
+    sla_due_at = v.due_at, sla_overdue_at = v.overdue_at, updated_at = %(now)s
+FROM (
+    SELECT ok.id, ok.goal_value,
+           CASE WHEN ok.goal_value IS NOT NULL THEN %(version)s::integer END AS version,
+           min(w.due_at) FILTER (WHERE w.paused_at IS NULL) AS due_at,
+           min(w.due_at) FILTER (WHERE w.paused_at IS NULL OR w.paused_at > w.due_at)
+               AS overdue_at,
+           ok.sla_goal_value, ok.sla_settings_version, ok.sla_due_at, ok.sla_overdue_at
+    FROM sla_recompute_tickets ok LEFT JOIN sla_recompute_work w ON w.ticket_id = ok.id
+    GROUP BY ok.id, ok.goal_value, ok.sla_goal_value, ok.sla_settings_version, ok.sla_due_at,
+             ok.sla_overdue_at
+) AS v
+WHERE t.id = v.id
+  AND (v.goal_value, v.version, v.due_at, v.overdue_at)
+      IS DISTINCT FROM (v.sla_goal_value, v.sla_settings_version, v.sla_due_at, v.sla_overdue_at)
+"""
+
+
+def recompute_tickets_sql(
+    *, ticket_ids: list[int], config: SlaConfig, now: datetime.datetime
+) -> tuple[int, list[int]]:
+    """Recompute what it can of the open tickets ``ticket_ids``, whose rows (and clocks) the
+    caller holds locked in its transaction. Returns (tickets handled, ids left to Python)."""
+    if not ticket_ids:
+        return 0, []
+    starts, ends, before, through = _intervals(config, now)
+    goals = _goal_rows(config)
+    columns = [list(column) for column in zip(*goals, strict=True)] if goals else [[]] * 7
+    params = {
+        "s": starts,
+        "e": ends,
+        "cb": before,
+        "ca": through,
+        "always_open": config.schedule.always_open,
+        "g_key": columns[0],
+        "g_fr": columns[1],
+        "g_fr_soon": columns[2],
+        "g_nr": columns[3],
+        "g_nr_soon": columns[4],
+        "g_cl": columns[5],
+        "g_cl_soon": columns[6],
+        "ids": ticket_ids,
+        "pause_stages": sorted(config.pause_stage_ids),
+        "now": now,
+        "version": config.version,
+    }
+    tickets_work = _TICKETS_WORK.format(
+        property_key=_PROPERTY_KEY["" if config.scope == "all" else config.property]
+    )
+    clocks_work = _CLOCKS_WORK.format(
+        due_us=_add_sql("r.start_us", f"r.goal::bigint * {_MINUTE_US}"),
+        soon_us=_add_sql("r.start_us", f"(r.goal - r.soon)::bigint * {_MINUTE_US}"),
+        due=_ts("m.due_us"),
+        soon=_ts("m.soon_us"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sla_recompute_work, sla_recompute_tickets")
+        cursor.execute(tickets_work, params)
+        cursor.execute("ANALYZE sla_recompute_tickets")
+        cursor.execute(clocks_work, params)
+        cursor.execute(_OUT_OF_RANGE)
+        cursor.execute("ANALYZE sla_recompute_work")
+        cursor.execute(_CLOCKS, params)
+        cursor.execute(_EVENTS, params)
+        cursor.execute(_TICKETS, params)
+        cursor.execute("SELECT id FROM sla_recompute_tickets")
+        handled = {row[0] for row in cursor.fetchall()}
+        cursor.execute("DROP TABLE sla_recompute_work, sla_recompute_tickets")
+    return len(handled), [ticket_id for ticket_id in ticket_ids if ticket_id not in handled]
