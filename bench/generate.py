@@ -201,8 +201,10 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
             "(SELECT COALESCE(MAX(id), 1) FROM tickets_ticket))"
         )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE tickets_ticket")
-        cursor.execute("ANALYZE tickets_slaclock")
+        # As autovacuum would leave them: statistics, and the visibility map that lets counts
+        # be answered from an index alone.
+        cursor.execute("VACUUM ANALYZE tickets_ticket")
+        cursor.execute("VACUUM ANALYZE tickets_slaclock")
     return {
         "tickets": tickets,
         "clocks": counts["clocks"],

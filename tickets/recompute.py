@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 # Tickets per chunk (one transaction, one Celery task): large enough to amortise the task and
 # query overhead, small enough that a chunk takes well under a second and holds its locks briefly.
-RECOMPUTE_CHUNK = 2000
+RECOMPUTE_CHUNK = 5000
 # Tickets per part: parts are what workers run side by side; a few per worker keeps them busy.
 RECOMPUTE_PART_TICKETS = 50_000
 RECOMPUTE_MAX_PARTS = 32
@@ -206,16 +206,11 @@ def sla_recompute_tickets(
         in_database = connection.vendor == "postgresql"
     handled = 0
     if in_database:
-        # Lock the tickets, then their clocks, in id order (as the services do, ticket first).
+        # Lock the tickets first, in id order, as the services do (they lock a ticket before
+        # its clocks); the SQL then locks the clocks it rewrites, waiting for a sweep if need be.
         list(
             Ticket.objects.select_for_update(of=("self",))
             .filter(id__in=ticket_ids)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-        list(
-            SlaClock.objects.select_for_update()
-            .filter(ticket_id__in=ticket_ids)
             .order_by("id")
             .values_list("id", flat=True)
         )

@@ -1,9 +1,9 @@
 """The recompute's common case done inside PostgreSQL: no ticket or clock row leaves the server.
 
-The settings' counted time is handed to the query as arrays of UTC working intervals with running
-sums (``WorkingSchedule.working_intervals``), so a due moment is two binary searches
-(``width_bucket``) and some integer arithmetic on epoch microseconds, exactly what
-``WorkingSchedule.add_working_time`` does on the same intervals. The rules are those of the
+The settings' counted time is loaded into a temporary table of UTC working intervals with running
+sums (``WorkingSchedule.working_intervals``), so a due moment is two index lookups and some integer
+arithmetic on epoch microseconds, exactly what ``WorkingSchedule.add_working_time`` does with
+``bisect`` on the same intervals. The rules are those of the
 Python set-based path (``tickets.recompute``): the same eligibility, the same status, the same
 events; ``tests/tickets/test_recompute_paths.py`` proves the three paths agree.
 
@@ -27,7 +27,7 @@ HISTORY = datetime.timedelta(days=400)
 MARGIN = datetime.timedelta(days=7)
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _US = datetime.timedelta(microseconds=1)
-_MINUTE_US = 60_000_000
+_ALWAYS_END = 2**62
 
 _PROPERTY_KEY = {
     "": "''",
@@ -48,22 +48,6 @@ def _iso(column: str) -> str:
     )
 
 
-def _add_sql(start_us: str, duration_us: str) -> str:
-    """SQL for ``add_working_time`` on epoch µs (NULL outside the intervals handed over)."""
-    counted = (
-        f"(p.cb[width_bucket({start_us}, p.s)] "
-        f"+ LEAST({start_us} - p.s[width_bucket({start_us}, p.s)], "
-        f"p.e[width_bucket({start_us}, p.s)] - p.s[width_bucket({start_us}, p.s)]))"
-    )
-    target = f"({counted} + {duration_us})"
-    j = f"(width_bucket({target} - 1, p.ca) + 1)"
-    return (
-        f"CASE WHEN p.always_open THEN {start_us} + {duration_us} "
-        f"WHEN {start_us} < p.s[1] THEN NULL "
-        f"ELSE p.s[{j}] + ({target} - p.cb[{j}]) END"
-    )
-
-
 def _ts(us: str) -> str:
     return f"(timestamptz '1970-01-01 00:00:00+00' + ({us}) * interval '1 microsecond')"
 
@@ -71,8 +55,8 @@ def _ts(us: str) -> str:
 def _intervals(config: SlaConfig, now: datetime.datetime) -> tuple[list[int], ...]:
     """Starts, ends, sums before and sums through each interval, in epoch µs."""
     schedule = config.schedule
-    if schedule.always_open:
-        return [0], [0], [0], [0]
+    if schedule.always_open:  # one interval: 1970 to the year 148,000
+        return [0], [_ALWAYS_END], [0], [_ALWAYS_END]
     longest = max(
         (
             goal[0]
@@ -161,13 +145,21 @@ WHERE NOT k.odd
            AND (k.nr_started IS NULL OR k.nr_started < t.awaiting_reply_since))
 """
 
+_SPANS = """
+CREATE TEMP TABLE sla_recompute_spans ON COMMIT DROP AS
+SELECT * FROM unnest(%(s)s::bigint[], %(e)s::bigint[], %(cb)s::bigint[], %(ca)s::bigint[])
+    AS sp(s, e, cb, ca);
+CREATE INDEX ON sla_recompute_spans (s);
+CREATE INDEX ON sla_recompute_spans (ca);
+ANALYZE sla_recompute_spans
+"""
+
+# add_working_time(start, goal) on the spans: the counted time before the start (the last span
+# starting at or before it), plus the goal, gives a target; the first span whose running sum
+# reaches the target holds the due moment. NULL (left to Python) outside the spans.
 _CLOCKS_WORK = """
 CREATE TEMP TABLE sla_recompute_work ON COMMIT DROP AS
-WITH p AS (
-    SELECT %(s)s::bigint[] AS s, %(e)s::bigint[] AS e, %(cb)s::bigint[] AS cb,
-           %(ca)s::bigint[] AS ca, %(always_open)s::boolean AS always_open
-),
-r AS (  -- the running clocks of the tickets handled, with their new goal
+WITH r AS (  -- the running clocks of the tickets handled, with their new goal
     SELECT c.id, c.ticket_id, c.kind, c.cycle, c.status, c.goal_minutes, c.due_soon_minutes,
            c.settings_version, c.due_at, c.due_soon_at, c.paused_at,
            CASE c.kind WHEN 'first_response' THEN ok.fr WHEN 'next_response' THEN ok.nr
@@ -177,26 +169,47 @@ r AS (  -- the running clocks of the tickets handled, with their new goal
            (extract(epoch FROM c.started_at) * 1000000)::bigint AS start_us
     FROM tickets_slaclock c JOIN sla_recompute_tickets ok ON ok.id = c.ticket_id
     WHERE c.completed_at IS NULL
+    -- The sweep may hold some of these clocks: wait for it, then read what it wrote.
+    FOR UPDATE OF c
 ),
 m AS (
-    SELECT r.*, r.soon IS NOT NULL AND r.soon < r.goal AS has_soon, {due_us} AS due_us,
-           CASE WHEN r.soon IS NOT NULL AND r.soon < r.goal THEN {soon_us} END AS soon_us
-    FROM r CROSS JOIN p
+    SELECT r.*, r.soon IS NOT NULL AND r.soon < r.goal AS has_soon,
+           a.cb + LEAST(r.start_us - a.s, a.e - a.s) AS counted
+    FROM r LEFT JOIN LATERAL (
+        SELECT sp.s, sp.e, sp.cb FROM sla_recompute_spans sp WHERE sp.s <= r.start_us
+        ORDER BY sp.s DESC LIMIT 1
+    ) AS a ON true
 ),
-n AS (
-    SELECT m.*, {due} AS new_due, CASE WHEN m.has_soon THEN {soon} END AS new_soon,
-           m.due_us IS NULL OR (m.has_soon AND m.soon_us IS NULL) AS out_of_range
+n AS MATERIALIZED (
+    SELECT m.*, d.s + (m.counted + m.goal::bigint * 60000000 - d.cb) AS due_us,
+           CASE WHEN m.has_soon
+                THEN w.s + (m.counted + (m.goal - m.soon)::bigint * 60000000 - w.cb) END
+               AS soon_us
     FROM m
+    LEFT JOIN LATERAL (
+        SELECT sp.s, sp.cb FROM sla_recompute_spans sp
+        WHERE sp.ca >= m.counted + m.goal::bigint * 60000000 ORDER BY sp.ca LIMIT 1
+    ) AS d ON true
+    LEFT JOIN LATERAL (
+        SELECT sp.s, sp.cb FROM sla_recompute_spans sp
+        WHERE m.has_soon AND sp.ca >= m.counted + (m.goal - m.soon)::bigint * 60000000
+        ORDER BY sp.ca LIMIT 1
+    ) AS w ON true
+),
+o AS (
+    SELECT n.*, {due} AS new_due, CASE WHEN n.has_soon THEN {soon} END AS new_soon,
+           n.due_us IS NULL OR (n.has_soon AND n.soon_us IS NULL) AS out_of_range
+    FROM n
 )
-SELECT n.id, n.ticket_id, n.kind, n.cycle, n.status AS old_status, n.goal, n.soon,
-       n.goal_minutes AS old_goal, n.due_soon_minutes AS old_soon,
-       n.settings_version AS old_version, n.due_at AS old_due, n.due_soon_at AS old_due_soon,
-       n.paused_at, n.new_due AS due_at, n.new_soon AS due_soon_at, n.out_of_range,
-       CASE WHEN coalesce(n.paused_at, %(now)s) > n.new_due THEN 'overdue'
-            WHEN n.new_soon IS NOT NULL AND coalesce(n.paused_at, %(now)s) >= n.new_soon
+SELECT o.id, o.ticket_id, o.kind, o.cycle, o.status AS old_status, o.goal, o.soon,
+       o.goal_minutes AS old_goal, o.due_soon_minutes AS old_soon,
+       o.settings_version AS old_version, o.due_at AS old_due, o.due_soon_at AS old_due_soon,
+       o.paused_at, o.new_due AS due_at, o.new_soon AS due_soon_at, o.out_of_range,
+       CASE WHEN coalesce(o.paused_at, %(now)s) > o.new_due THEN 'overdue'
+            WHEN o.new_soon IS NOT NULL AND coalesce(o.paused_at, %(now)s) >= o.new_soon
                 THEN 'due_soon'
             ELSE 'active' END AS status
-FROM n
+FROM o
 """
 
 # Tickets with a moment outside the intervals handed over are left to Python, whole.
@@ -282,7 +295,6 @@ def recompute_tickets_sql(
         "e": ends,
         "cb": before,
         "ca": through,
-        "always_open": config.schedule.always_open,
         "g_key": columns[0],
         "g_fr": columns[1],
         "g_fr_soon": columns[2],
@@ -298,23 +310,25 @@ def recompute_tickets_sql(
     tickets_work = _TICKETS_WORK.format(
         property_key=_PROPERTY_KEY["" if config.scope == "all" else config.property]
     )
-    clocks_work = _CLOCKS_WORK.format(
-        due_us=_add_sql("r.start_us", f"r.goal::bigint * {_MINUTE_US}"),
-        soon_us=_add_sql("r.start_us", f"(r.goal - r.soon)::bigint * {_MINUTE_US}"),
-        due=_ts("m.due_us"),
-        soon=_ts("m.soon_us"),
-    )
+    clocks_work = _CLOCKS_WORK.format(due=_ts("n.due_us"), soon=_ts("n.soon_us"))
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS sla_recompute_work, sla_recompute_tickets")
+        # What a recompute writes is derived again from the stored starts if a crash loses the
+        # last commits (the part's cursor is in the same transaction), so do not wait for the
+        # WAL flush.
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(
+            "DROP TABLE IF EXISTS sla_recompute_work, sla_recompute_tickets, sla_recompute_spans"
+        )
+        cursor.execute(_SPANS, params)
         cursor.execute(tickets_work, params)
-        cursor.execute("ANALYZE sla_recompute_tickets")
+        cursor.execute("ANALYZE sla_recompute_tickets (id)")
         cursor.execute(clocks_work, params)
         cursor.execute(_OUT_OF_RANGE)
-        cursor.execute("ANALYZE sla_recompute_work")
+        cursor.execute("ANALYZE sla_recompute_work (id, ticket_id)")
         cursor.execute(_CLOCKS, params)
         cursor.execute(_EVENTS, params)
         cursor.execute(_TICKETS, params)
         cursor.execute("SELECT id FROM sla_recompute_tickets")
         handled = {row[0] for row in cursor.fetchall()}
-        cursor.execute("DROP TABLE sla_recompute_work, sla_recompute_tickets")
+        cursor.execute("DROP TABLE sla_recompute_work, sla_recompute_tickets, sla_recompute_spans")
     return len(handled), [ticket_id for ticket_id in ticket_ids if ticket_id not in handled]

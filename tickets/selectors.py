@@ -13,7 +13,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from tickets import sla
 from tickets.models import SlaClock, SlaEvent, Ticket
@@ -42,6 +53,14 @@ def running_clock_q(status: str, now: datetime.datetime) -> Q:
     raise ValueError(f"unknown running status {status!r}")
 
 
+class _InArray(Func):
+    """PostgreSQL ``value = ANY(ARRAY(subquery))``: the subquery runs once, as an init plan."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+
 def sla_status_q(status: str, *, now: datetime.datetime) -> Q:
     """Tickets matching an SLA status filter: any running clock has it; "completed" = has clocks
     and none is running.
@@ -64,7 +83,12 @@ def sla_status_q(status: str, *, now: datetime.datetime) -> Q:
             & (Q(next_check_at__isnull=True) | Q(next_check_at__gt=now))
         )
         stale = running & Q(next_check_at__lte=now) & running_clock_q(sla.DUE_SOON, now)
-        return Q(pk__in=SlaClock.objects.filter(stored | stale).values("ticket_id"))
+        ids = SlaClock.objects.filter(stored | stale).values("ticket_id")
+        if connection.vendor == "postgresql":
+            # Read the few ids once: with IN (…) the planner walks the queue's sort index from
+            # the start (overdue tickets first) probing each ticket's clocks.
+            return Q(_InArray(F("pk"), Subquery(ids)))
+        return Q(pk__in=ids)
     if status == "completed":
         has_clock = SlaClock.objects.filter(ticket=OuterRef("pk"))
         running = has_clock.filter(completed_at__isnull=True)
