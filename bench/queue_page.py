@@ -21,6 +21,7 @@ PATHS = (
     ("queue page", "/tickets/?sla_status=overdue"),
     ("list API", "/api/tickets/?sla_status=overdue"),
     ("queue page, due soon", "/tickets/?sla_status=due_soon"),
+    ("list API, due soon", "/api/tickets/?sla_status=due_soon"),
     ("list API, no filter", "/api/tickets/"),
 )
 

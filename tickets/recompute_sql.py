@@ -40,11 +40,9 @@ _PROPERTY_KEY = {
 
 def _iso(column: str) -> str:
     """SQL for ``tickets.sla.iso``: UTC, seconds, microseconds only when not zero, and a Z."""
-    utc = f"({column} AT TIME ZONE 'UTC')"
     return (
-        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-        f"mod(extract(microseconds FROM {column})::bigint, 1000000) <> 0 "
-        f"THEN to_char({utc}, '.US') ELSE '' END || 'Z'"
+        f"replace(to_char({column} AT TIME ZONE 'UTC', "
+        f"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
     )
 
 

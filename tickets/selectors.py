@@ -74,7 +74,9 @@ def sla_status_q(status: str, *, now: datetime.datetime) -> Q:
       reached yet (next check passed), judged live from their moments.
     """
     if status == sla.OVERDUE:
-        return Q(sla_overdue_at__lt=now)
+        # Closed tickets have no running clock (so no sla_overdue_at); saying so lets PostgreSQL
+        # count from ticket_overdue_idx alone.
+        return Q(sla_overdue_at__lt=now, closed_at__isnull=True)
     if status == sla.DUE_SOON:
         running = Q(completed_at__isnull=True)
         stored = (

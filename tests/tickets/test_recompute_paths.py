@@ -77,7 +77,10 @@ def _random_tickets(rng: random.Random, count: int) -> list[int]:
     teams = [TeamFactory(slug="billing"), TeamFactory(slug="hardware"), None]
     ids = []
     for _ in range(count):
-        moment = START + datetime.timedelta(minutes=rng.randint(0, 2000))
+        # Some moments carry microseconds, as real ones do (the events print them).
+        moment = START + datetime.timedelta(
+            minutes=rng.randint(0, 2000), microseconds=rng.choice([0, 0, rng.randint(1, 999_999)])
+        )
         ticket = TicketFactory(
             now=moment,
             priority=rng.choice(["", "low", "medium", "high", "urgent"]),

@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="ticket",
             index=models.Index(
-                condition=models.Q(("sla_overdue_at__isnull", False)),
+                condition=models.Q(("closed_at__isnull", True)),
                 fields=["sla_overdue_at"],
                 name="ticket_overdue_idx",
             ),
