@@ -25,7 +25,11 @@ class Ticket(models.Model):
     # below lead with them, and every index on this table is rewritten by each SLA update.
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
     source = models.CharField(max_length=10, choices=Source, default=Source.EMAIL)
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="tickets")
+    # No index: only deleting a pipeline looks tickets up by it (a rare settings change, which
+    # may scan), while every SLA update of a ticket would rewrite the index entry.
+    pipeline = models.ForeignKey(
+        Pipeline, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
@@ -72,15 +76,12 @@ class Ticket(models.Model):
             models.Index(fields=["owner", "sla_due_at"], name="ticket_owner_due_idx"),
             models.Index(fields=["team", "sla_due_at"], name="ticket_team_due_idx"),
             # The "Overdue" filter and its count, answered from the index alone (partial: open
-            # tickets, the only ones with running clocks; the filter says so too).
+            # tickets, the only ones with running clocks; the filter says so too). It is also the
+            # open-tickets index that SQLite uses for the report's running clocks.
             models.Index(
                 fields=["sla_overdue_at"],
                 condition=Q(closed_at__isnull=True),
                 name="ticket_overdue_idx",
-            ),
-            # Recompute after a settings change walks open tickets in id order.
-            models.Index(
-                fields=["id"], condition=Q(closed_at__isnull=True), name="ticket_open_idx"
             ),
         ]
 

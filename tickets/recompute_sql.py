@@ -157,7 +157,7 @@ ANALYZE sla_recompute_spans
 # reaches the target holds the due moment. NULL (left to Python) outside the spans.
 _CLOCKS_WORK = """
 CREATE TEMP TABLE sla_recompute_work ON COMMIT DROP AS
-WITH r AS (  -- the running clocks of the tickets handled, with their new goal
+WITH r AS MATERIALIZED (  -- the running clocks of the tickets handled, with their new goal
     SELECT c.id, c.ticket_id, c.kind, c.cycle, c.status, c.goal_minutes, c.due_soon_minutes,
            c.settings_version, c.due_at, c.due_soon_at, c.paused_at,
            CASE c.kind WHEN 'first_response' THEN ok.fr WHEN 'next_response' THEN ok.nr
