@@ -169,10 +169,11 @@ class SlaClock(models.Model):
                 name="clock_next_check_idx",
             ),
             # The "Due soon" filter: clocks whose persisted status is due soon (partial: the sweep
-            # adds an entry only when a clock turns due soon). Clocks whose status is stale (their
-            # next_check_at has come) are judged live through clock_next_check_idx.
+            # adds an entry only when a clock turns due soon), answered from the index alone.
+            # Clocks whose status is stale (their next_check_at has come) are judged live through
+            # clock_next_check_idx.
             models.Index(
-                fields=["ticket"],
+                fields=["ticket", "next_check_at"],
                 condition=Q(status="due_soon", completed_at__isnull=True),
                 name="clock_due_soon_idx",
             ),

@@ -85,12 +85,18 @@ def sla_status_q(status: str, *, now: datetime.datetime) -> Q:
             & (Q(next_check_at__isnull=True) | Q(next_check_at__gt=now))
         )
         stale = running & Q(next_check_at__lte=now) & running_clock_q(sla.DUE_SOON, now)
-        ids = SlaClock.objects.filter(stored | stale).values("ticket_id")
         if connection.vendor == "postgresql":
             # Read the few ids once: with IN (…) the planner walks the queue's sort index from
-            # the start (overdue tickets first) probing each ticket's clocks.
+            # the start (overdue tickets first) probing each ticket's clocks. Two branches, so
+            # that the stored one is read from clock_due_soon_idx alone.
+            ids = (
+                SlaClock.objects.filter(stored)
+                .order_by()
+                .values("ticket_id")
+                .union(SlaClock.objects.filter(stale).order_by().values("ticket_id"), all=True)
+            )
             return Q(_InArray(F("pk"), Subquery(ids)))
-        return Q(pk__in=ids)
+        return Q(pk__in=SlaClock.objects.filter(stored | stale).values("ticket_id"))
     if status == "completed":
         has_clock = SlaClock.objects.filter(ticket=OuterRef("pk"))
         running = has_clock.filter(completed_at__isnull=True)

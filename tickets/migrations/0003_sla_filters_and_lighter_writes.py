@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
             model_name="slaclock",
             index=models.Index(
                 condition=models.Q(("completed_at__isnull", True), ("status", "due_soon")),
-                fields=["ticket"],
+                fields=["ticket", "next_check_at"],
                 name="clock_due_soon_idx",
             ),
         ),
