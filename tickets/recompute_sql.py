@@ -3,9 +3,10 @@
 The settings' counted time is loaded into a temporary table of UTC working intervals with running
 sums (``WorkingSchedule.working_intervals``), so a due moment is two index lookups and some integer
 arithmetic on epoch microseconds, exactly what ``WorkingSchedule.add_working_time`` does with
-``bisect`` on the same intervals. The rules are those of the
-Python set-based path (``tickets.recompute``): the same eligibility, the same status, the same
-events; ``tests/tickets/test_recompute_paths.py`` proves the three paths agree.
+``bisect`` on the same intervals. The rules are those of the Python set-based path
+(``tickets.recompute``): the same eligibility, the same events, and status and next check from
+the SQL mirrors in ``tickets.sla``; ``tests/tickets/test_recompute_paths.py`` proves the three
+paths agree.
 
 A ticket is left to the Python paths (returned to the caller) when it has excluded periods
 (paused or closed before), when its pause state does not match its stage, when it gains or loses
@@ -203,10 +204,7 @@ SELECT o.id, o.ticket_id, o.kind, o.cycle, o.status AS old_status, o.goal, o.soo
        o.goal_minutes AS old_goal, o.due_soon_minutes AS old_soon,
        o.settings_version AS old_version, o.due_at AS old_due, o.due_soon_at AS old_due_soon,
        o.paused_at, o.new_due AS due_at, o.new_soon AS due_soon_at, o.out_of_range,
-       CASE WHEN coalesce(o.paused_at, %(now)s) > o.new_due THEN 'overdue'
-            WHEN o.new_soon IS NOT NULL AND coalesce(o.paused_at, %(now)s) >= o.new_soon
-                THEN 'due_soon'
-            ELSE 'active' END AS status
+       {status} AS status
 FROM o
 """
 
@@ -223,17 +221,21 @@ _CLOCKS = """
 UPDATE tickets_slaclock AS c SET goal_minutes = w.goal, due_soon_minutes = w.soon,
     settings_version = %(version)s, due_at = w.due_at, due_soon_at = w.due_soon_at,
     status = w.status,
-    next_check_at = CASE
-        WHEN w.paused_at IS NOT NULL THEN NULL
-        WHEN w.status = 'active' THEN CASE WHEN w.due_soon_at IS NOT NULL
-            AND w.due_soon_at <= w.due_at THEN w.due_soon_at ELSE w.due_at END
-        WHEN w.status = 'due_soon' THEN w.due_at END
+    next_check_at = {next_check}
 FROM sla_recompute_work w
 WHERE c.id = w.id
   AND ((w.due_at, w.due_soon_at, w.goal, w.soon, w.status, %(version)s::integer)
        IS DISTINCT FROM (w.old_due, w.old_due_soon, w.old_goal, w.old_soon, w.old_status,
                          w.old_version))
-"""
+""".format(
+    next_check=sla.next_check_at_sql(
+        status="w.status",
+        due_at="w.due_at",
+        due_soon_at="w.due_soon_at",
+        completed_at=None,
+        paused_at="w.paused_at",
+    )
+)
 
 _EVENTS = f"""
 INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
@@ -281,8 +283,9 @@ WHERE t.id = v.id
 def recompute_tickets_sql(
     *, ticket_ids: list[int], config: SlaConfig, now: datetime.datetime
 ) -> tuple[int, list[int]]:
-    """Recompute what it can of the open tickets ``ticket_ids``, whose rows (and clocks) the
-    caller holds locked in its transaction. Returns (tickets handled, ids left to Python)."""
+    """Recompute what it can of the open tickets ``ticket_ids``, whose rows the caller holds
+    locked in its transaction (the clocks are locked here, as they are read). Returns (tickets
+    handled, ids left to Python)."""
     if not ticket_ids:
         return 0, []
     starts, ends, before, through = _intervals(config, now)
@@ -308,7 +311,17 @@ def recompute_tickets_sql(
     tickets_work = _TICKETS_WORK.format(
         property_key=_PROPERTY_KEY["" if config.scope == "all" else config.property]
     )
-    clocks_work = _CLOCKS_WORK.format(due=_ts("n.due_us"), soon=_ts("n.soon_us"))
+    clocks_work = _CLOCKS_WORK.format(
+        due=_ts("n.due_us"),
+        soon=_ts("n.soon_us"),
+        status=sla.clock_status_sql(
+            due_at="o.new_due",
+            due_soon_at="o.new_soon",
+            completed_at=None,
+            paused_at="o.paused_at",
+            now="%(now)s",
+        ),
+    )
     with connection.cursor() as cursor:
         # What a recompute writes is derived again from the stored starts if a crash loses the
         # last commits (the part's cursor is in the same transaction), so do not wait for the

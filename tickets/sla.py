@@ -51,6 +51,40 @@ def clock_status(
     return ACTIVE
 
 
+def clock_status_sql(
+    *, due_at: str, due_soon_at: str, completed_at: str | None, paused_at: str, now: str
+) -> str:
+    """``clock_status`` as a SQL expression over the given column expressions (for the sweep and
+    the recompute, which run inside PostgreSQL; ``completed_at=None``: running clocks only)."""
+    as_of = f"coalesce({paused_at}, {now})"
+    running = (
+        f"WHEN {as_of} > {due_at} THEN 'overdue' "
+        f"WHEN {due_soon_at} IS NOT NULL AND {as_of} >= {due_soon_at} THEN 'due_soon' "
+        "ELSE 'active' END"
+    )
+    if completed_at is None:
+        return f"CASE {running}"
+    return (
+        f"CASE WHEN {completed_at} IS NOT NULL THEN CASE WHEN {completed_at} <= {due_at} "
+        f"THEN 'completed_on_time' ELSE 'completed_late' END {running}"
+    )
+
+
+def next_check_at_sql(
+    *, status: str, due_at: str, due_soon_at: str, completed_at: str | None, paused_at: str
+) -> str:
+    """``next_check_at`` as a SQL expression over the given column expressions."""
+    stopped = f"{paused_at} IS NOT NULL"
+    if completed_at is not None:
+        stopped = f"{completed_at} IS NOT NULL OR {stopped}"
+    return (
+        f"CASE WHEN {stopped} THEN NULL "
+        f"WHEN {status} = 'active' THEN CASE WHEN {due_soon_at} IS NOT NULL "
+        f"AND {due_soon_at} <= {due_at} THEN {due_soon_at} ELSE {due_at} END "
+        f"WHEN {status} = 'due_soon' THEN {due_at} END"
+    )
+
+
 def ticket_due_moments(
     clocks: Iterable[tuple[datetime.datetime, datetime.datetime | None, datetime.datetime | None]],
 ) -> tuple[datetime.datetime | None, datetime.datetime | None]:

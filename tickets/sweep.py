@@ -64,22 +64,11 @@ WITH due AS (
     FOR UPDATE SKIP LOCKED
 ),
 judged AS (
-    SELECT due.*, CASE
-        WHEN completed_at IS NOT NULL THEN
-            CASE WHEN completed_at <= due_at THEN 'completed_on_time' ELSE 'completed_late' END
-        WHEN coalesce(paused_at, %(now)s) > due_at THEN 'overdue'
-        WHEN due_soon_at IS NOT NULL AND coalesce(paused_at, %(now)s) >= due_soon_at
-            THEN 'due_soon'
-        ELSE 'active' END AS new_status
+    SELECT due.*, {status} AS new_status
     FROM due
 ),
 next AS (
-    SELECT judged.*, CASE
-        WHEN completed_at IS NOT NULL OR paused_at IS NOT NULL THEN NULL
-        WHEN new_status = 'active' THEN
-            CASE WHEN due_soon_at IS NOT NULL AND due_soon_at <= due_at THEN due_soon_at
-                 ELSE due_at END
-        WHEN new_status = 'due_soon' THEN due_at END AS new_check
+    SELECT judged.*, {next_check} AS new_check
     FROM judged
 ),
 changed AS (
@@ -101,7 +90,7 @@ written AS (
     INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
                                   should_notify, recorded_at)
     SELECT ticket_id, id, kind, cycle, step,
-           CASE WHEN step = 'due_soon' THEN due_soon_at ELSE due_at END, '{}'::jsonb,
+           CASE WHEN step = 'due_soon' THEN due_soon_at ELSE due_at END, '{{}}'::jsonb,
            step = new_status, %(now)s
     FROM steps
     ON CONFLICT DO NOTHING
@@ -115,7 +104,22 @@ SELECT (SELECT count(*) FROM due),
 FROM (SELECT 1) AS one
 LEFT JOIN (SELECT next_check_at, id FROM due ORDER BY next_check_at DESC, id DESC LIMIT 1) AS last
     ON true
-"""
+""".format(
+    status=sla.clock_status_sql(
+        due_at="due_at",
+        due_soon_at="due_soon_at",
+        completed_at="completed_at",
+        paused_at="paused_at",
+        now="%(now)s",
+    ),
+    next_check=sla.next_check_at_sql(
+        status="new_status",
+        due_at="due_at",
+        due_soon_at="due_soon_at",
+        completed_at="completed_at",
+        paused_at="paused_at",
+    ),
+)
 
 
 def _sweep_batch_sql(
