@@ -12,6 +12,7 @@ from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from settings_app.models import Pipeline, Source, Stage, Team
@@ -23,16 +24,20 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
-    """A signed-in user who is neither agent nor super admin (use ``AgentFactory`` for agents)."""
+    """A signed-in user who is neither agent nor super admin (use ``AgentFactory`` for agents).
+
+    The password (``PASSWORD``, or the one passed in) is hashed before the row is inserted, so a
+    factory user signs in with it through the real sign-in page.
+    """
 
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # Hashed with the hasher in force when the user is made (the tests' fast one).
+    password = factory.Transformer(PASSWORD, transform=make_password)
     is_staff = False
     is_superuser = False
 
