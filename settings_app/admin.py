@@ -4,17 +4,21 @@ The SLA settings change form (with its working periods, holidays and goals inlin
 the models itself: it builds the settings document from the validated main form and inline
 formsets and saves it through ``sla_settings_save`` (via "admin", applied to new tickets only),
 like the page and the API. The service's errors come back onto the form and its inline rows, and
-nothing is saved until the whole document is valid.
+nothing is saved until the whole document is valid. A database failure in the middle of the save
+keeps nothing (the service's transaction is rolled back) and brings the user back to the change
+form with an error message.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import DatabaseError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
@@ -31,11 +35,14 @@ from settings_app.models import (
     WorkingPeriod,
 )
 from settings_app.services import (
+    SAVE_FAILED_MESSAGE,
     SettingsValidationError,
     SettingsVersionConflict,
     sla_settings_save,
     sla_settings_validate,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class SuperAdminOnlyMixin:
@@ -381,6 +388,13 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
             self.message_user(
                 request, f"Nothing was saved. {detail or exc}".strip(), level=messages.ERROR
             )
+            request._sla_admin_refused = True
+            return
+        except DatabaseError:
+            # The service's transaction (a savepoint inside the admin's own) was rolled back
+            # whole, and the admin's transaction is still usable: tell the user, keep nothing.
+            logger.exception("SLA settings save from the admin failed in the database")
+            self.message_user(request, SAVE_FAILED_MESSAGE, level=messages.ERROR)
             request._sla_admin_refused = True
             return
         request._sla_admin_version = result.document["version"]

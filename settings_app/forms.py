@@ -512,7 +512,7 @@ class SlaSettingsForms:
     Unbound, they show ``document`` (the saved settings). Bound to a POST, ``is_valid`` parses what
     was typed, ``to_document`` builds the settings document and ``apply_errors`` puts the service's
     errors next to the fields they name; errors that name nothing on the page land in
-    ``other_errors``.
+    ``other_errors``. A failed save (the database) goes in ``save_failed``.
     """
 
     def __init__(
@@ -530,6 +530,9 @@ class SlaSettingsForms:
         self.holiday_errors: list[str] = []
         self.goal_errors: list[str] = []
         self.conflict: str = ""
+        # The save itself failed (the database), not what was typed: shown as an alert of its
+        # own, never under the "fix the marked fields" heading (``has_errors`` leaves it out).
+        self.save_failed: str = ""
         bound = data is not None
 
         initial = {

@@ -126,7 +126,7 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
                 page.conflict = _conflict_message(exc)
             except DatabaseError:  # the save is one transaction: it was rolled back whole
                 logger.exception("SLA settings save failed in the database")
-                page.other_errors.append(SAVE_FAILED_MESSAGE)
+                page.save_failed = SAVE_FAILED_MESSAGE
                 status = 503
             else:
                 text = f"SLA settings saved (version {result.document['version']})."

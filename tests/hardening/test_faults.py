@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import time_machine
 from celery.contrib.testing.worker import start_worker
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection, transaction
@@ -35,6 +36,9 @@ from slaproject.celery import app
 from tests.factories import AgentFactory, TicketFactory, goal_row, sla_document
 from tests.hardening.conftest import PrivateRedis
 from tests.hardening.pages import page_form
+from tests.settings_app.test_admin import CHANGE_URL as ADMIN_CHANGE_URL
+from tests.settings_app.test_admin import change_form as admin_change_form
+from tests.settings_app.test_settings_pages import text_of
 from tickets.models import ApiToken, SlaClock, SlaEvent, SlaRecompute, Ticket
 from tickets.recompute import sla_recompute_chunk
 from tickets.services import ticket_message_add, ticket_update
@@ -530,3 +534,58 @@ def test_a_database_error_mid_save_keeps_nothing_and_the_page_says_so(
     assert 'value="Asia/Tokyo" selected' in page  # what was typed is still there
     _nothing_saved(saved_settings, audits, recomputes)
     assert admin_client_.post("/settings/sla/", data).status_code == 302
+
+
+FIELD_ERRORS_HEADING = "Nothing was saved — fix the marked fields."
+
+
+def test_a_database_error_on_the_page_is_its_own_alert_not_a_field_error(
+    saved_settings: dict[str, Any], admin_client_: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html = admin_client_.get("/settings/sla/").content.decode()
+    data = page_form(html, action="/settings/sla/").data()
+    admin_client_.raise_request_exception = False
+    with monkeypatch.context() as patch:
+        _break_goals(patch)
+        failed = admin_client_.post("/settings/sla/", data).content.decode()
+    # A database error is not a field error: no "fix the marked fields", an alert of its own.
+    assert FIELD_ERRORS_HEADING not in failed
+    assert 'id="form-errors"' not in failed
+    assert SAVE_FAILED_MESSAGE in text_of(failed, "save-failed")
+    # A field error keeps its heading, and says nothing about the database.
+    refused = admin_client_.post("/settings/sla/", {**data, "timezone": ["Mars/Olympus_Mons"]})
+    assert refused.status_code == 200
+    refused_page = refused.content.decode()
+    assert FIELD_ERRORS_HEADING in text_of(refused_page, "form-errors")
+    assert 'id="save-failed"' not in refused_page
+    assert SAVE_FAILED_MESSAGE not in refused_page
+
+
+@pytest.mark.parametrize("name", sorted(BREAKS))
+def test_a_database_error_mid_save_keeps_nothing_and_the_admin_says_so(
+    saved_settings: dict[str, Any],
+    admin_client_: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    audits, recomputes = SlaSettingsChange.objects.count(), SlaRecompute.objects.count()
+    data = admin_change_form(admin_client_)
+    data["timezone"] = ["Asia/Tokyo"]
+    admin_client_.raise_request_exception = False
+    with monkeypatch.context() as patch:
+        BREAKS[name](patch)
+        response = admin_client_.post(ADMIN_CHANGE_URL, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == ADMIN_CHANGE_URL  # back to the form, not on to the list
+    _nothing_saved(saved_settings, audits, recomputes)
+    assert not LogEntry.objects.exists()  # nor the admin's own history entry
+    page = admin_client_.get(response["Location"]).content.decode()
+    assert f'<li class="error">{SAVE_FAILED_MESSAGE}</li>' in page
+    assert "Saved as version" not in page
+    # The connection is fine afterwards: the same save goes through.
+    data = admin_change_form(admin_client_)
+    data["timezone"] = ["Asia/Tokyo"]
+    assert admin_client_.post(ADMIN_CHANGE_URL, data).status_code == 302
+    assert sla_settings_document()["timezone"] == "Asia/Tokyo"
+    assert sla_settings_document()["version"] == saved_settings["version"] + 1
+    assert SlaSettingsChange.objects.count() == audits + 1
