@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from settings_app.models import SlaSettingsChange
+from settings_app.models import Pipeline, SlaSettingsChange, Team
 from settings_app.services import sla_settings_save
 from tests.conftest import PASSWORD
 from tickets.models import Ticket
-from tickets.services import ticket_create
+from tickets.services import ticket_create, ticket_message_add, ticket_update
 
 DOCUMENT: dict[str, Any] = {
     "applies": "always",
@@ -119,3 +120,125 @@ def test_an_agent_filters_overdue_and_replies(
         small.screenshot(path=str(artifacts / "queue-phone.png"))
     finally:
         phone.close()
+
+
+def _busy_queue(agent: Any) -> list[Ticket]:
+    """A page of tickets as a real help desk has them: long subjects, long requester addresses,
+    team names and owners, and every kind of clock cell (running, due soon, overdue, paused,
+    completed on time or late, a next-reply cycle)."""
+    colleague = get_user_model().objects.create_user("lee.fredriksson-andersson", is_staff=True)
+    billing = Team.objects.create(name="Billing and Accounts Receivable", slug="billing")
+    success = Team.objects.create(name="Customer Success EMEA", slug="success")
+    it = Team.objects.create(name="IT Service Desk", slug="it")
+    subjects = [
+        "Printer on fire in the third-floor meeting room and the smoke alarm is going off",
+        "Refund for order #4471: I was charged twice on my company credit card",
+        "Password reset link expired before I could use it, please send a new one",
+        "Invoice INV-2026-004471 shows the wrong VAT number for our Swedish subsidiary",
+        "VPN drops every ten minutes since the latest client update",
+    ]
+    requesters = [
+        "ana.lindqvist-johansson@acme-industries.example.com",
+        "bo.svensson@online-shop-scandinavia.example.se",
+        "cy@corp.example.com",
+        "accounts.payable.department@very-long-company-name-holding.example.org",
+        "d.k@it.example.net",
+    ]
+    properties = [  # priority, team, owner, source, opened minutes ago
+        ("urgent", billing, None, "email", 95),
+        ("high", success, agent, "chat", 50),
+        ("medium", it, colleague, "form", 600),
+        ("low", billing, colleague, "phone", 3000),
+        ("high", it, agent, "api", 200),
+    ]
+    now = timezone.now()
+    tickets = [
+        ticket_create(
+            subject=subject,
+            body="Details inside.",
+            requester_email=requester,
+            priority=priority,
+            team=team,
+            owner=owner,
+            source=source,
+            now=now - datetime.timedelta(minutes=minutes_ago),
+        )
+        for subject, requester, (priority, team, owner, source, minutes_ago) in zip(
+            subjects, requesters, properties, strict=True
+        )
+    ]
+    minute = datetime.timedelta(minutes=1)
+    # Answered late, then the customer wrote again: a next-reply cycle runs.
+    ticket_message_add(
+        ticket_id=tickets[2].pk,
+        body="Sent.",
+        author_kind="agent",
+        author=colleague,
+        now=now - 500 * minute,
+    )
+    ticket_message_add(
+        ticket_id=tickets[2].pk, body="Still broken.", author_kind="customer", now=now - 20 * minute
+    )
+    # Answered on time, then waiting on the customer: its clocks are paused.
+    ticket_message_add(
+        ticket_id=tickets[4].pk,
+        body="Try this.",
+        author_kind="agent",
+        author=agent,
+        now=now - 190 * minute,
+    )
+    waiting = Pipeline.objects.get(slug="support").stages.get(slug="waiting-on-customer")
+    ticket_update(ticket_id=tickets[4].pk, stage=waiting, now=now - 180 * minute)
+    return tickets
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_fits_a_1280_px_window_without_scrolling_sideways(page: Any, agent: Any) -> None:
+    sla_settings_save(
+        document=DOCUMENT, actor=None, via=SlaSettingsChange.Via.COMMAND, apply_to="new"
+    )
+    tickets = _busy_queue(agent)
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/accounts/login/?next=/tickets/")
+    page.fill("#id_username", agent.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/tickets/$"))
+    assert page.locator("#queue-rows tr[data-ticket]").count() == len(tickets)
+    page.screenshot(path="/tmp/queue-1280.png", full_page=True)
+
+    # Every column the wireframe asks for, in its order (SPEC section 4 adds source and stage).
+    headers = [
+        " ".join(text.split()) for text in page.locator(".queue-table thead th").all_inner_texts()
+    ]
+    assert [h.lower() for h in headers] == [
+        "subject",
+        "requester",
+        "priority",
+        "team",
+        "source",
+        "stage",
+        "owner",
+        "first reply",
+        "next reply",
+        "close",
+    ]
+    widths = page.evaluate(
+        """() => {
+            const table = document.querySelector(".queue-table");
+            const box = table.parentElement;
+            return {table: table.scrollWidth, box: box.clientWidth,
+                    page: document.documentElement.scrollWidth};
+        }"""
+    )
+    assert widths["table"] <= widths["box"], widths
+    assert widths["page"] <= 1280, widths
+    close = page.locator(".queue-table thead th").last.bounding_box()
+    assert close is not None
+    assert close["x"] >= 0 and close["x"] + close["width"] <= 1280, close
+    # The absolute due moment is still on the page for each running, unpaused clock.
+    overdue = page.locator(f'tr[data-ticket="{tickets[0].pk}"] td[data-clock="first_response"]')
+    assert re.search(r"overdue by 3\d min", overdue.inner_text())
+    assert re.search(r"\d\d:\d\d", overdue.inner_text())

@@ -22,6 +22,7 @@ from settings_app.selectors import sla_config_cache_clear
 from tests.conftest import PASSWORD
 from tickets.models import AgentProfile, Message, SlaClock, Ticket
 from tickets.services import ticket_create, ticket_message_add, ticket_update
+from tickets.templatetags.sla_tags import email_wrap
 
 User = get_user_model()
 NOW = "2026-03-03T12:00:00Z"  # a Tuesday; Stockholm is on CET (UTC+1)
@@ -386,6 +387,11 @@ def test_the_fragment_shows_the_badges_as_of_now(agent_client: Client, mixed, fr
     html = agent_client.get("/tickets/rows/", {"owner": "lee"}).content.decode()
     assert "overdue by 1 min" in html
     assert "</i> Due soon</span>" not in html and "</i> Overdue</span>" in html
+
+
+def test_requester_addresses_wrap_at_dots_and_the_at_sign_and_stay_escaped() -> None:
+    assert email_wrap("ana.l@acme.com") == "ana.<wbr>l<wbr>@acme.<wbr>com"
+    assert email_wrap('"<b>"@x.se') == "&quot;&lt;b&gt;&quot;<wbr>@x.<wbr>se"
 
 
 def test_badges_have_text_labels_and_due_moments(agent_client: Client, mixed):

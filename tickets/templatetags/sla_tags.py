@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django import template
 from django.utils import dateformat, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from settings_app.business_time import WorkingSchedule
 from tickets import sla
@@ -63,6 +65,10 @@ PRIORITY_CLASSES = {
 COMPLETED_EVENTS = (SlaEvent.Kind.COMPLETED_ON_TIME, SlaEvent.Kind.COMPLETED_LATE)
 MOMENT_FORMAT = "D j M, H:i T"  # "Tue 3 Mar, 11:00 CET"
 MOMENT_FORMAT_YEAR = "D j M Y, H:i T"
+# The queue's second line under a clock: the zone is in the page's footer, the weekday in the
+# cell's title ("3 Mar, 11:00").
+MOMENT_FORMAT_SHORT = "j M, H:i"
+MOMENT_FORMAT_SHORT_YEAR = "j M Y, H:i"
 
 
 @dataclass(frozen=True)
@@ -190,16 +196,20 @@ def clock_view(
     )
 
 
-def local_moment(value: datetime.datetime | None, *, now: datetime.datetime | None = None) -> str:
-    """An aware moment in the active time zone: "Tue 3 Mar, 11:00 CET" (year added when it is
-    not the current one)."""
+def local_moment(
+    value: datetime.datetime | None, *, now: datetime.datetime | None = None, short: bool = False
+) -> str:
+    """An aware moment in the active time zone: "Tue 3 Mar, 11:00 CET", or with ``short``
+    "3 Mar, 11:00" (year added when it is not the current one)."""
     if value is None:
         return ""
     local = timezone.localtime(value)
     current_year = timezone.localtime(now or timezone.now()).year
-    return dateformat.format(
-        local, MOMENT_FORMAT if local.year == current_year else MOMENT_FORMAT_YEAR
-    )
+    if short:
+        formats = (MOMENT_FORMAT_SHORT, MOMENT_FORMAT_SHORT_YEAR)
+    else:
+        formats = (MOMENT_FORMAT, MOMENT_FORMAT_YEAR)
+    return dateformat.format(local, formats[0] if local.year == current_year else formats[1])
 
 
 def event_label(event: SlaEvent) -> str:
@@ -220,6 +230,19 @@ def event_label(event: SlaEvent) -> str:
 @register.filter(name="local_moment")
 def local_moment_filter(value: datetime.datetime | None) -> str:
     return local_moment(value)
+
+
+@register.filter
+def local_moment_short(value: datetime.datetime | None) -> str:
+    return local_moment(value, short=True)
+
+
+@register.filter
+def email_wrap(value: str) -> str:
+    """An email address (escaped) that may wrap before its "@" and after its dots rather than
+    inside a word: "ana.lindqvist" / "@acme.example.com", not "ana.lindq" / "vist@acme…"."""
+    escaped = str(conditional_escape(value))
+    return mark_safe(escaped.replace("@", "<wbr>@").replace(".", ".<wbr>"))
 
 
 @register.filter
