@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import os
 import time
 
 from common import django_setup
@@ -52,6 +53,10 @@ def main() -> None:
     now = timezone.now()
     by_statement: collections.Counter = collections.Counter()
     tickets = args.chunks * RECOMPUTE_CHUNK
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), pg_current_wal_lsn()")
+        backend, wal_start = cursor.fetchone()
+    backend_cpu = _cpu_seconds(backend)
     started = time.perf_counter()
     for chunk in range(args.chunks):
         first = args.start + chunk * RECOMPUTE_CHUNK
@@ -61,9 +66,25 @@ def main() -> None:
         for query in queries.captured_queries:
             by_statement[" ".join(query["sql"].split())[:60]] += float(query["time"])
     elapsed = time.perf_counter() - started
+    backend_cpu = _cpu_seconds(backend) - backend_cpu
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [wal_start])
+        wal_bytes = float(cursor.fetchone()[0])
     print(f"{tickets:,} tickets in {elapsed:.2f} s: {elapsed / tickets * 1e6:.0f} µs per ticket")
+    print(
+        f"  PostgreSQL backend CPU {backend_cpu / tickets * 1e6:.0f} µs per ticket "
+        f"(less sensitive to other load than the wall clock); WAL {wal_bytes / tickets:,.0f} "
+        "bytes per ticket"
+    )
     for statement, seconds in by_statement.most_common(8):
         print(f"  {seconds / tickets * 1e6:6.1f} µs  {statement}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a local process (PostgreSQL runs on this machine)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -237,7 +237,10 @@ WHERE c.id = w.id
     )
 )
 
-_EVENTS = f"""
+# A "recomputed" event cannot conflict (only transitions are unique per clock and moment), so
+# it is a plain insert; the transitions the new moments cause go in with ON CONFLICT, whose
+# speculative insertion costs a second WAL record per row.
+_EVENTS_RECOMPUTED = f"""
 INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
                               should_notify, recorded_at)
 SELECT w.ticket_id, w.id, w.kind, w.cycle, 'recomputed', %(now)s,
@@ -247,14 +250,18 @@ SELECT w.ticket_id, w.id, w.kind, w.cycle, 'recomputed', %(now)s,
 FROM sla_recompute_work w
 WHERE (w.due_at, w.due_soon_at, w.goal, w.soon)
       IS DISTINCT FROM (w.old_due, w.old_due_soon, w.old_goal, w.old_soon)
-UNION ALL
-SELECT w.ticket_id, w.id, w.kind, w.cycle, 'due_soon', w.due_soon_at, '{{}}'::jsonb, false,
+"""
+
+_EVENTS_TRANSITIONS = """
+INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
+                              should_notify, recorded_at)
+SELECT w.ticket_id, w.id, w.kind, w.cycle, 'due_soon', w.due_soon_at, '{}'::jsonb, false,
        %(now)s
 FROM sla_recompute_work w
 WHERE w.old_status = 'active' AND w.status IN ('due_soon', 'overdue')
   AND w.due_soon_at IS NOT NULL
 UNION ALL
-SELECT w.ticket_id, w.id, w.kind, w.cycle, 'overdue', w.due_at, '{{}}'::jsonb, false, %(now)s
+SELECT w.ticket_id, w.id, w.kind, w.cycle, 'overdue', w.due_at, '{}'::jsonb, false, %(now)s
 FROM sla_recompute_work w
 WHERE w.old_status IN ('active', 'due_soon') AND w.status = 'overdue'
 ON CONFLICT DO NOTHING
@@ -337,7 +344,8 @@ def recompute_tickets_sql(
         cursor.execute(_OUT_OF_RANGE)
         cursor.execute("ANALYZE sla_recompute_work (id, ticket_id)")
         cursor.execute(_CLOCKS, params)
-        cursor.execute(_EVENTS, params)
+        cursor.execute(_EVENTS_RECOMPUTED, params)
+        cursor.execute(_EVENTS_TRANSITIONS, params)
         cursor.execute(_TICKETS, params)
         cursor.execute("SELECT id FROM sla_recompute_tickets")
         handled = {row[0] for row in cursor.fetchall()}
