@@ -1,0 +1,56 @@
+"""How clocks sit on disk in PostgreSQL: a recompute rewrites them on their own pages.
+
+Migration 0005 leaves half of each clock page free (docs/DECISIONS.md), so a chunk that rewrites
+every clock of a page in one transaction finds room beside the old versions instead of adding
+pages at the table's end.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from settings_app.selectors import sla_config_get
+from tests.factories import ALWAYS_DOCUMENT, TicketFactory, goal_row, sla_document
+from tests.tickets.conftest import utc
+from tickets.models import SlaClock
+from tickets.recompute import sla_recompute_tickets
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL"
+    ),
+]
+
+START = utc("2026-12-01T08:00:00Z")
+
+
+def _pages() -> dict[int, int]:
+    """Clock id -> the heap page its current row version is on."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, (ctid::text::point)[0]::int FROM tickets_slaclock")
+        return dict(cursor.fetchall())
+
+
+def test_a_recompute_rewrites_every_clock_on_the_page_it_was_on(sla_settings) -> None:
+    sla_settings(sla_document(ALWAYS_DOCUMENT))
+    tickets = [TicketFactory(now=START) for _ in range(150)]  # first response and close each
+    before = _pages()
+    assert len(set(before.values())) >= 3, "the clocks should fill several pages"
+
+    sla_settings(
+        sla_document(
+            ALWAYS_DOCUMENT,
+            goals=[goal_row(first_response=(65, 15), next_response=(125, 30), close=(1445, 240))],
+        )
+    )
+    with transaction.atomic():
+        sla_recompute_tickets(
+            ticket_ids=[ticket.pk for ticket in tickets],
+            config=sla_config_get(),
+            now=utc("2026-12-01T08:30:00Z"),
+        )
+
+    assert SlaClock.objects.filter(goal_minutes__in=[65, 1445]).count() == len(before)
+    assert _pages() == before
