@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -27,8 +27,10 @@ from tickets.models import IdempotencyKey, Message, Ticket
 from tickets.selectors import (
     SLA_STATUS_FILTERS,
     TicketFilters,
+    TicketPaginator,
     ticket_get,
     ticket_json,
+    tickets_count,
     tickets_list,
 )
 from tickets.services import (
@@ -185,12 +187,14 @@ def _filters(request: HttpRequest) -> TicketFilters:
 
 def _list(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
-    queryset = tickets_list(filters=_filters(request), viewer=request.user, now=now)
+    filters = _filters(request)
+    queryset = tickets_list(filters=filters, viewer=request.user, now=now)
     try:
         size = min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
     except ValueError:
         raise ApiError(400, {"page_size": ["Must be a whole number."]}) from None
-    paginator = Paginator(queryset, size)
+    count = tickets_count(filters=filters, viewer=request.user, now=now)
+    paginator = TicketPaginator(queryset, size, count=count)
     try:
         page = paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,7 +42,14 @@ from tickets.forms import (
     TicketPropertiesForm,
 )
 from tickets.models import AgentProfile, Message, SlaEvent, Ticket
-from tickets.selectors import current_clocks, ticket_events, ticket_get, tickets_list
+from tickets.selectors import (
+    TicketPaginator,
+    current_clocks,
+    ticket_events,
+    ticket_get,
+    tickets_count,
+    tickets_list,
+)
 from tickets.services import (
     TicketInputError,
     ticket_close,
@@ -158,8 +165,10 @@ def _queue_page(
     now: datetime.datetime,
 ) -> tuple[Page, list[QueueRow]]:
     """The requested page of tickets, with each clock's display, in a fixed number of queries."""
-    tickets = tickets_list(filters=form.filters(), viewer=request.user, now=now)
-    paginator = Paginator(tickets, form.value_of("per_page"))
+    filters = form.filters()
+    tickets = tickets_list(filters=filters, viewer=request.user, now=now)
+    count = tickets_count(filters=filters, viewer=request.user, now=now)
+    paginator = TicketPaginator(tickets, form.value_of("per_page"), count=count)
     page = paginator.get_page(request.GET.get("page"))
     rows = []
     for ticket in page.object_list:

@@ -11,11 +11,24 @@ import random
 import pytest
 
 from settings_app.models import Stage
-from tests.factories import WORKING_HOURS_DOCUMENT, TicketFactory, goal_row, sla_document
+from tests.factories import (
+    ALWAYS_DOCUMENT,
+    WORKING_HOURS_DOCUMENT,
+    TicketFactory,
+    goal_row,
+    sla_document,
+)
 from tests.tickets.conftest import utc
 from tickets import sla
 from tickets.models import SlaClock, Ticket
-from tickets.selectors import SLA_STATUS_FILTERS, sla_status_q
+from tickets.selectors import (
+    SLA_STATUS_FILTERS,
+    TicketFilters,
+    TicketPaginator,
+    sla_status_q,
+    tickets_count,
+    tickets_list,
+)
 from tickets.services import ticket_message_add, ticket_update
 from tickets.sweep import sla_sweep
 
@@ -48,7 +61,18 @@ def expected(status: str, now: datetime.datetime) -> set[int]:
 
 
 def filtered(status: str, now: datetime.datetime) -> set[int]:
-    return set(Ticket.objects.filter(sla_status_q(status, now=now)).values_list("id", flat=True))
+    ids = set(Ticket.objects.filter(sla_status_q(status, now=now)).values_list("id", flat=True))
+    # What the queue and the API show: the count, and every page of the list.
+    for stage in ("", "open", "closed"):
+        filters = TicketFilters(sla_status=status, stage=stage)
+        listed = tickets_list(filters=filters, viewer=None, now=now)
+        assert tickets_count(filters=filters, viewer=None, now=now) == listed.count()
+        paginator = TicketPaginator(listed, 4)
+        paged = [t.pk for n in paginator.page_range for t in paginator.page(n).object_list]
+        assert paged == list(listed.values_list("pk", flat=True))
+        if stage == "":
+            assert set(paged) == ids
+    return ids
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -95,3 +119,21 @@ def test_filters_match_the_live_status_with_and_without_the_sweep(sla_settings, 
         for status in SLA_STATUS_FILTERS:
             assert filtered(status, now) == expected(status, now), (status, now, "swept")
     assert seen == set(SLA_STATUS_FILTERS)  # every filter matched something at some moment
+
+
+def test_a_ticket_with_two_clocks_due_soon_is_counted_and_listed_once(sla_settings) -> None:
+    sla_settings(
+        sla_document(
+            ALWAYS_DOCUMENT,
+            goals=[goal_row(first_response=(60, 30), close=(70, 45))],
+        )
+    )
+    ticket = TicketFactory(now=START)
+    TicketFactory(now=START + datetime.timedelta(minutes=20))  # not due soon yet
+    now = START + datetime.timedelta(minutes=40)  # both of the first ticket's clocks due soon
+    assert expected(sla.DUE_SOON, now) == {ticket.pk}
+    for stage in ("", "open"):
+        filters = TicketFilters(sla_status=sla.DUE_SOON, stage=stage)
+        assert tickets_count(filters=filters, viewer=None, now=now) == 1
+        page = TicketPaginator(tickets_list(filters=filters, viewer=None, now=now), 25).page(1)
+        assert [t.pk for t in page.object_list] == [ticket.pk]
