@@ -83,6 +83,8 @@ class Ticket(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="ticket_overdue_idx",
             ),
+            # On PostgreSQL also ticket_open_sort_key_idx, (id) INCLUDE (sla_due_at) WHERE open,
+            # for the "Due soon" filter's page (migration 0006: Django would warn on SQLite).
         ]
 
     def __str__(self) -> str:
