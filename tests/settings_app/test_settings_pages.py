@@ -686,6 +686,10 @@ def test_a_stale_page_gets_the_version_conflict_message(admin_client_, configure
     assert "changed since you opened this page" in message
     assert f"version {configured['version']}" in message
     assert f"version {saved['version']} now" in message
+    # Not a field error: the alert says what happened instead of "fix the marked fields".
+    alert = text_of(response.content.decode(), "form-errors")
+    assert "changed by someone else" in alert
+    assert "fix the marked fields" not in alert
     assert sla_settings_document() == saved  # the other admin's change stands
     assert audit_count() == before
 
