@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
@@ -153,7 +153,13 @@ class SlaSettingsAdminForm(_ParseOnlyMixin, forms.ModelForm):
         if self.errors or not all(formset.is_valid() for formset in formsets.values()):
             return cleaned  # the parse errors first
         built = _AdminDocument(self, formsets)
-        _parsed, errors = sla_settings_validate(built.document)
+        try:
+            # Its own savepoint: a failed read leaves the admin's transaction usable.
+            with transaction.atomic():
+                _parsed, errors = sla_settings_validate(built.document)
+        except DatabaseError:
+            logger.exception("SLA settings validation in the admin failed in the database")
+            raise forms.ValidationError(SAVE_FAILED_MESSAGE) from None
         if errors:
             built.apply_errors(errors)
         self.sla_document = built.document

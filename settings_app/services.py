@@ -153,11 +153,13 @@ def sla_settings_save(
     """
     if apply_to is not None and isinstance(document, dict):
         document = {**document, "apply_to": apply_to}
-    parsed, errors = sla_settings_validate(document)
-    if parsed is None:
-        raise SettingsValidationError(errors)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    # Validation reads the reference data inside the same savepoint, so that a database error
+    # there, too, leaves a caller's own transaction (the Django admin's) usable.
     with transaction.atomic():
+        parsed, errors = sla_settings_validate(document)
+        if parsed is None:
+            raise SettingsValidationError(errors)
         row = sla_settings_get(for_update=True)
         if parsed.version is not None and parsed.version != row.version:
             raise SettingsVersionConflict(current_version=row.version, given_version=parsed.version)
