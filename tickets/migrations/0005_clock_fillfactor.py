@@ -13,15 +13,17 @@ or pg_repack without a long lock; docs/SCALING.md).
 from django.db import migrations
 
 
-def _set_fillfactor(value: int):
-    def apply(apps, schema_editor) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE tickets_slaclock SET (fillfactor = {value})")
+def set_fillfactor(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE tickets_slaclock SET (fillfactor = 50)")
 
-    return apply
+
+def reset_fillfactor(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE tickets_slaclock RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
     dependencies = [("tickets", "0004_drop_open_and_pipeline_indexes")]
 
-    operations = [migrations.RunPython(_set_fillfactor(50), _set_fillfactor(100))]
+    operations = [migrations.RunPython(set_fillfactor, reset_fillfactor)]
