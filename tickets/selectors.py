@@ -89,7 +89,9 @@ def sla_status_q(status: str, *, now: datetime.datetime) -> Q:
                 closed_at__isnull=True
             )
         stored, stale = _due_soon_clocks_q(now)
-        return Q(pk__in=SlaClock.objects.filter(stored | stale).values("ticket_id"))
+        return Q(pk__in=SlaClock.objects.filter(stored | stale).values("ticket_id")) & Q(
+            closed_at__isnull=True
+        )
     if status == "completed":
         has_clock = SlaClock.objects.filter(ticket=OuterRef("pk"))
         running = has_clock.filter(completed_at__isnull=True)

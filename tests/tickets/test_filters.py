@@ -119,6 +119,11 @@ def test_filters_match_the_live_status_with_and_without_the_sweep(sla_settings, 
         for status in SLA_STATUS_FILTERS:
             assert filtered(status, now) == expected(status, now), (status, now, "swept")
     assert seen == set(SLA_STATUS_FILTERS)  # every filter matched something at some moment
+    # What the Due soon count relies on (tickets_count): a closed ticket has no running clock.
+    assert SlaClock.objects.filter(ticket__closed_at__isnull=False).exists()
+    assert not SlaClock.objects.filter(
+        ticket__closed_at__isnull=False, completed_at__isnull=True
+    ).exists()
 
 
 def test_a_ticket_with_two_clocks_due_soon_is_counted_and_listed_once(sla_settings) -> None:
