@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -28,6 +29,7 @@ from django.db.models import (
     Subquery,
 )
 
+from settings_app.models import Stage, Team
 from tickets import sla
 from tickets.models import SlaClock, SlaEvent, Ticket
 from tickets.sla import iso
@@ -145,8 +147,11 @@ def tickets_list(
     queryset = Ticket.objects.all()
     if filters.sla_status:
         queryset = queryset.filter(sla_status_q(filters.sla_status, now=now))
+    # Team, stage and owner are looked up first (tiny tables), so that the ticket query names
+    # their ids: then PostgreSQL walks (team|stage|owner, sla_due_at) for that id instead of the
+    # whole sort index with a join filter (1.5 s for a stage whose tickets sort last at 1M).
     if filters.team:
-        queryset = queryset.filter(team__slug=filters.team)
+        queryset = queryset.filter(team_id__in=_ids(Team.objects.filter(slug=filters.team)))
     if filters.priority:
         queryset = queryset.filter(priority=filters.priority)
     if filters.stage == "open":
@@ -154,13 +159,14 @@ def tickets_list(
     elif filters.stage == "closed":
         queryset = queryset.filter(closed_at__isnull=False)
     elif filters.stage:
-        queryset = queryset.filter(stage__slug=filters.stage)
+        queryset = queryset.filter(stage_id__in=_ids(Stage.objects.filter(slug=filters.stage)))
     if filters.owner == "me":
         queryset = queryset.filter(owner=viewer)
     elif filters.owner == "none":
         queryset = queryset.filter(owner__isnull=True)
     elif filters.owner:
-        queryset = queryset.filter(owner__username=filters.owner)
+        users = get_user_model().objects.filter(username=filters.owner)
+        queryset = queryset.filter(owner_id__in=_ids(users))
     if filters.q:
         queryset = queryset.filter(
             Q(subject__icontains=filters.q) | Q(requester_email__icontains=filters.q)
@@ -185,6 +191,10 @@ def tickets_count(*, filters: TicketFilters, viewer: Any, now: datetime.datetime
     ):
         return _due_soon_ticket_ids(now, repeats=False).count()
     return tickets_list(filters=filters, viewer=viewer, now=now).count()
+
+
+def _ids(queryset: QuerySet) -> list[int]:
+    return list(queryset.values_list("pk", flat=True))
 
 
 # Nearest due moment first, tickets without one last; the id makes the order total, so that a
