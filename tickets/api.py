@@ -193,7 +193,7 @@ def _list(request: HttpRequest) -> JsonResponse:
         size = min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
     except ValueError:
         raise ApiError(400, {"page_size": ["Must be a whole number."]}) from None
-    count = tickets_count(filters=filters, viewer=request.user, now=now)
+    count = tickets_count(tickets=queryset, filters=filters, now=now)
     paginator = TicketPaginator(queryset, size, count=count)
     try:
         page = paginator.page(request.GET.get("page", 1))

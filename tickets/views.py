@@ -167,7 +167,7 @@ def _queue_page(
     """The requested page of tickets, with each clock's display, in a fixed number of queries."""
     filters = form.filters()
     tickets = tickets_list(filters=filters, viewer=request.user, now=now)
-    count = tickets_count(filters=filters, viewer=request.user, now=now)
+    count = tickets_count(tickets=tickets, filters=filters, now=now)
     paginator = TicketPaginator(tickets, form.value_of("per_page"), count=count)
     page = paginator.get_page(request.GET.get("page"))
     rows = []
