@@ -65,6 +65,12 @@ class Ticket(models.Model):
     # already overdue when they paused (those stay overdue while paused). The filter is then
     # ``sla_overdue_at < now``: one index range, however many tickets there are.
     sla_overdue_at = models.DateTimeField(null=True, blank=True)
+    # People copied on the ticket (addresses): inbound mail's CC adds them, and public replies
+    # are copied to them.
+    cc_emails = models.JSONField(default=list, blank=True)
+    # The customer's language for the emails we send them ("sv", "en"), where known; blank: the
+    # help desk's default language.
+    requester_language = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -109,6 +115,13 @@ class Message(models.Model):
     body = models.TextField(max_length=50_000)
     is_internal = models.BooleanField(default=False)
     created_at = models.DateTimeField()
+    # The RFC 5322 Message-ID header of the email this message is, angle brackets included:
+    # ours (random, on the help desk's domain) for a public agent reply, the sender's for an
+    # incoming email. Unique, so that the same email ingested twice makes one message and a
+    # reply's In-Reply-To finds its ticket.
+    message_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    # Who wrote a customer message when it was not the requester (someone copied, a colleague).
+    sender_email = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
