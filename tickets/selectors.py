@@ -247,6 +247,68 @@ def ticket_events(*, ticket_id: int) -> list[SlaEvent]:
     return list(SlaEvent.objects.filter(ticket_id=ticket_id).order_by("at", "id"))
 
 
+@dataclass(frozen=True)
+class TimelineEvent:
+    """An SLA event as the ticket's timeline shows it.
+
+    ``clock_key`` tells the clocks apart: the clock's id, or for a clock that was removed (its
+    events lose their clock when it is deleted, and a clock given back later reuses its kind and
+    cycle) the kind, cycle and how many clocks of that kind and cycle were removed before it.
+    ``removed_by`` is the ``removed`` event of that clock (None while the clock exists, and for a
+    clock deleted outside the services, which records none).
+    """
+
+    event: SlaEvent
+    at: datetime.datetime
+    clock_key: tuple
+    is_removed_clock: bool
+    removed_by: SlaEvent | None
+
+
+def _shown_at(event: SlaEvent) -> datetime.datetime:
+    """Where an event sits in time: its ``at``; a clock's start for an ``applied`` event that was
+    stamped when a change applied it (before issue 16 the services stamped it so)."""
+    if event.kind == SlaEvent.Kind.APPLIED and (event.detail or {}).get("started_at"):
+        started = datetime.datetime.fromisoformat(event.detail["started_at"].replace("Z", "+00:00"))
+        return min(started, event.at)
+    return event.at
+
+
+def ticket_timeline(*, ticket_id: int) -> list[TimelineEvent]:
+    """The ticket's SLA events in time order, each tied to the clock it belongs to.
+
+    Events are appended in the order they happen to each clock (ids), and a clock's ``removed``
+    event is its last: so the events with no clock are split into removed clocks at each
+    ``removed`` event of their kind and cycle.
+    """
+    events = list(SlaEvent.objects.filter(ticket_id=ticket_id).order_by("id"))
+    generation: dict[tuple[str, int], int] = {}
+    keys: dict[int, tuple] = {}
+    removed_by: dict[tuple, SlaEvent] = {}
+    for event in events:
+        if event.clock_id is not None:
+            keys[event.pk] = ("clock", event.clock_id)
+            continue
+        kind_cycle = (event.clock_kind, event.cycle)
+        key = ("removed", *kind_cycle, generation.get(kind_cycle, 0))
+        keys[event.pk] = key
+        if event.kind == SlaEvent.Kind.REMOVED:
+            removed_by[key] = event
+            generation[kind_cycle] = generation.get(kind_cycle, 0) + 1
+    timeline = [
+        TimelineEvent(
+            event=event,
+            at=_shown_at(event),
+            clock_key=keys[event.pk],
+            is_removed_clock=keys[event.pk][0] == "removed",
+            removed_by=removed_by.get(keys[event.pk]),
+        )
+        for event in events
+    ]
+    timeline.sort(key=lambda item: (item.at, item.event.pk))
+    return timeline
+
+
 def current_clocks(clocks: Iterable[SlaClock]) -> dict[str, SlaClock | None]:
     """The clock of each kind a ticket shows: the only one, or the latest next-response cycle."""
     shown: dict[str, SlaClock | None] = {

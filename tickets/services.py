@@ -210,10 +210,14 @@ class _SlaWork:
             "started_at": sla.iso(started_at),
             "due_at": sla.iso(clock.due_at),
             "why": why,
+            "applied_at": sla.iso(self.now),
         }
-        self.event(clock, SlaEvent.Kind.APPLIED, at=self.now, detail=detail)
+        # Stamped at the clock's own moments, as its due-soon / overdue transitions are: a clock
+        # that a settings or property change gives a ticket after the fact starts in the past,
+        # and its timeline must read "started, due soon, overdue" in that order (issue 16).
+        self.event(clock, SlaEvent.Kind.APPLIED, at=started_at, detail=detail)
         if clock.paused_at is not None:
-            self.event(clock, SlaEvent.Kind.PAUSED, at=self.now)
+            self.event(clock, SlaEvent.Kind.PAUSED, at=clock.paused_at)
         self.persist_status(clock, notify=why != "settings")
         return clock
 
@@ -235,10 +239,9 @@ class _SlaWork:
         self.persist_status(clock, notify=False)
         self.event(clock, clock.status, at=at, detail={"completed_by": by})
 
-    def remove(self, clock: SlaClock) -> None:
-        self.event(
-            clock, SlaEvent.Kind.REMOVED, at=self.now, detail={"due_at": sla.iso(clock.due_at)}
-        )
+    def remove(self, clock: SlaClock, *, why: str) -> None:
+        detail = {"due_at": sla.iso(clock.due_at), "why": why}
+        self.event(clock, SlaEvent.Kind.REMOVED, at=self.now, detail=detail)
         self.clocks.remove(clock)
         self.changed.pop(clock.pk, None)
         self.removed.append(clock)
@@ -277,7 +280,7 @@ class _SlaWork:
             latest = self.latest(kind)
             if latest is not None and latest.completed_at is None:
                 if goal is None:
-                    self.remove(latest)
+                    self.remove(latest, why=why)
                 else:
                     self.recompute(latest, goal=goal, why=why)
                 continue

@@ -253,3 +253,18 @@ def format_duration(delta: datetime.timedelta) -> str:
     if hours:
         return f"{hours} h {mins} min" if mins else f"{hours} h"
     return f"{mins} min"
+
+
+def first_response_done(
+    *,
+    first_replied_at: datetime.datetime | None,
+    closed_at: datetime.datetime | None,
+    excluded_periods: Iterable[dict[str, str]],
+) -> bool:
+    """Whether next-response cycles may start: after the first public agent reply, or once the
+    ticket has been closed (now, or in one of its stored ``excluded_periods``)."""
+    return (
+        first_replied_at is not None
+        or closed_at is not None
+        or any(period["why"] == CLOSED for period in excluded_periods)
+    )

@@ -8,6 +8,7 @@ SLA schedule's), activated around rendering so every ``date`` filter and ``local
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import zoneinfo
 from collections.abc import Iterable
@@ -29,10 +30,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from settings_app.business_time import WorkingSchedule
 from settings_app.models import Source, Stage, Team
-from settings_app.selectors import sla_config_get
+from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.api import is_agent
+from tickets import sla
 from tickets.forms import (
     QUEUE_DEFAULTS,
     AgentProfileForm,
@@ -44,9 +45,10 @@ from tickets.forms import (
 from tickets.models import AgentProfile, Message, SlaEvent, Ticket
 from tickets.selectors import (
     TicketPaginator,
+    TimelineEvent,
     current_clocks,
-    ticket_events,
     ticket_get,
+    ticket_timeline,
     tickets_count,
     tickets_list,
 )
@@ -55,10 +57,17 @@ from tickets.services import (
     ticket_close,
     ticket_create,
     ticket_message_add,
+    ticket_property_values,
     ticket_reopen,
     ticket_update,
 )
-from tickets.templatetags.sla_tags import ClockView, clock_view, event_label
+from tickets.templatetags.sla_tags import (
+    ClockView,
+    clock_idle_note,
+    clock_view,
+    event_label,
+    event_note,
+)
 
 User = get_user_model()
 REFRESH_SECONDS = 60  # the queue's badges re-render this often (htmx polling)
@@ -161,7 +170,7 @@ def _queue_page(
     request: HttpRequest,
     form: QueueFilterForm,
     *,
-    schedule: WorkingSchedule,
+    config: SlaConfig,
     now: datetime.datetime,
 ) -> tuple[Page, list[QueueRow]]:
     """The requested page of tickets, with each clock's display, in a fixed number of queries."""
@@ -172,11 +181,7 @@ def _queue_page(
     page = paginator.get_page(request.GET.get("page"))
     rows = []
     for ticket in page.object_list:
-        shown = current_clocks(ticket.clocks.all())
-        clocks = [
-            clock_view(clock, kind=kind, now=now, schedule=schedule)
-            for kind, clock in shown.items()
-        ]
+        clocks = clock_views(ticket, config=config, now=now)
         if ticket.owner_id is None:
             owner = ""
         elif ticket.owner_id == request.user.pk:
@@ -206,10 +211,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The agents' queue: filters, saved views, nearest due first, paginated."""
     _require_agent(request)
     now = timezone.now()
-    schedule = sla_config_get().schedule
-    zone = viewer_zone(request.user, default=schedule.zone)
+    config = sla_config_get()
+    zone = viewer_zone(request.user, default=config.schedule.zone)
     form = _queue_form(request)
-    page, rows = _queue_page(request, form, schedule=schedule, now=now)
+    page, rows = _queue_page(request, form, config=config, now=now)
     context = {
         "form": form,
         "page_obj": page,
@@ -240,10 +245,10 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     _require_agent(request)
     now = timezone.now()
-    schedule = sla_config_get().schedule
-    zone = viewer_zone(request.user, default=schedule.zone)
+    config = sla_config_get()
+    zone = viewer_zone(request.user, default=config.schedule.zone)
     form = _queue_form(request)
-    page, rows = _queue_page(request, form, schedule=schedule, now=now)
+    page, rows = _queue_page(request, form, config=config, now=now)
     context = {"rows": rows, "page_obj": page, "form": form, "now": now}
     return _render(request, "tickets/_queue_rows.html", context, zone=zone)
 
@@ -253,9 +258,13 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    """One line of the ticket's timeline: an SLA event (or, later, a change of the ticket)."""
+
     at: datetime.datetime
-    kind: str
+    kind: str  # the SLA event's kind: picks the icon and tone
     label: str
+    note: str = ""
+    is_muted: bool = False  # an event of a clock that was removed since
 
 
 def _ticket_or_404(ticket_id: int) -> Ticket:
@@ -273,8 +282,42 @@ def _all_stages() -> list[Stage]:
     )
 
 
-def _timeline(events: Iterable[SlaEvent]) -> list[TimelineEntry]:
-    return [TimelineEntry(at=e.at, kind=e.kind, label=event_label(e)) for e in events]
+def _timeline(items: Iterable[TimelineEvent]) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            at=item.at,
+            kind=item.event.kind,
+            label=event_label(item.event),
+            note=event_note(
+                item.event, removed_by=item.removed_by, is_removed_clock=item.is_removed_clock
+            ),
+            is_muted=item.is_removed_clock and item.event.kind != SlaEvent.Kind.REMOVED,
+        )
+        for item in items
+    ]
+
+
+def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) -> list[ClockView]:
+    """The three clocks a ticket shows (clocks prefetched), each saying why it does not run when
+    it does not: "No goal" only when no goal of its kind applies to the ticket."""
+    goal_set = config.goal_set_for(ticket_property_values(ticket))
+    done = sla.first_response_done(
+        first_replied_at=ticket.first_replied_at,
+        closed_at=ticket.closed_at,
+        excluded_periods=ticket.excluded_periods,
+    )
+    views = []
+    for kind, clock in current_clocks(ticket.clocks.all()).items():
+        view = clock_view(clock, kind=kind, now=now, schedule=config.schedule)
+        note = clock_idle_note(
+            kind,
+            clock=clock,
+            has_goal=goal_set is not None and goal_set.goal(kind) is not None,
+            is_closed=ticket.closed_at is not None,
+            first_response_done=done,
+        )
+        views.append(dataclasses.replace(view, note=note))
+    return views
 
 
 def _ticket_page(
@@ -288,16 +331,13 @@ def _ticket_page(
     now = timezone.now()
     config = sla_config_get()
     zone = viewer_zone(request.user, default=config.schedule.zone)
-    clocks = [
-        clock_view(clock, kind=kind, now=now, schedule=config.schedule)
-        for kind, clock in current_clocks(ticket.clocks.all()).items()
-    ]
+    clocks = clock_views(ticket, config=config, now=now)
     context = {
         "ticket": ticket,
         "conversation": Message.objects.filter(ticket=ticket).select_related("author"),
         "clocks": clocks,
         "has_sla": any(c.clock is not None for c in clocks),
-        "timeline": _timeline(ticket_events(ticket_id=ticket.pk)),
+        "timeline": _timeline(ticket_timeline(ticket_id=ticket.pk)),
         "reply_form": reply_form or ReplyForm(),
         "properties_form": properties_form
         or TicketPropertiesForm(ticket=ticket, stages=_all_stages()),

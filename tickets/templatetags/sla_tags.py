@@ -14,6 +14,8 @@ from django import template
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from settings_app.business_time import WorkingSchedule
 from tickets import sla
@@ -112,6 +114,9 @@ class ClockView:
     relative: str = ""  # "in 2 h 10 min", "overdue by 35 min", "12 min late"
     counted_left: str = ""  # counted (working) time left: "3 h 10 min left"
     completed_by: str = ""  # "reply" | "close"
+    # Why no cycle of this clock runs ("No reply owed now; …"), "No goal" only when none applies;
+    # empty while it runs (see ``clock_idle_note``).
+    note: str = ""
 
     @property
     def is_running(self) -> bool:
@@ -196,6 +201,35 @@ def clock_view(
     )
 
 
+def clock_idle_note(
+    kind: str,
+    *,
+    clock: SlaClock | None,
+    has_goal: bool,
+    is_closed: bool,
+    first_response_done: bool,
+) -> str:
+    """Why a clock of ``kind`` has no running cycle ("" while it runs, or when its completed
+    cycle says all there is). ``clock`` is the one the ticket shows (the latest cycle)."""
+    if clock is not None and clock.completed_at is None:
+        return ""
+    if not has_goal:
+        return "" if clock is not None else _("No goal")
+    if kind == sla.NEXT_RESPONSE:
+        if is_closed:
+            return _("No reply owed: the ticket is closed")
+        if not first_response_done:
+            return _("Starts at the customer's next message after the first reply")
+        return _("No reply owed now; starts at the customer's next message")
+    if clock is not None:
+        return ""
+    if is_closed:
+        return _("Not started: the ticket was closed before this goal applied")
+    if kind == sla.FIRST_RESPONSE:
+        return _("Not owed: the ticket was answered before this goal applied")
+    return ""
+
+
 def local_moment(
     value: datetime.datetime | None, *, now: datetime.datetime | None = None, short: bool = False
 ) -> str:
@@ -225,6 +259,39 @@ def event_label(event: SlaEvent) -> str:
     elif event.kind in COMPLETED_EVENTS and detail.get("completed_by"):
         text += f" (by {detail['completed_by']})"
     return text
+
+
+WHY_APPLIED = {
+    "settings": gettext_lazy("a settings change"),
+    "property": gettext_lazy("a property change"),
+}
+
+
+def event_note(
+    event: SlaEvent, *, removed_by: SlaEvent | None = None, is_removed_clock: bool = False
+) -> str:
+    """What the timeline adds under an event: when a goal was applied to a clock that started
+    earlier, why a clock was removed, and that an event belongs to a removed clock."""
+    detail = event.detail or {}
+    notes = []
+    why = WHY_APPLIED.get(detail.get("why", ""))
+    if event.kind == SlaEvent.Kind.APPLIED and why and detail.get("applied_at"):
+        applied_at = datetime.datetime.fromisoformat(detail["applied_at"].replace("Z", "+00:00"))
+        if applied_at - event.at >= datetime.timedelta(minutes=1):
+            notes.append(
+                _("goal applied %(moment)s after %(why)s")
+                % {"moment": local_moment(applied_at), "why": why}
+            )
+    if event.kind == SlaEvent.Kind.REMOVED:
+        notes.append(_("no goal applies after %(why)s") % {"why": why} if why else _("no goal"))
+    elif is_removed_clock:
+        if removed_by is not None:
+            notes.append(
+                _("of a clock removed %(moment)s") % {"moment": local_moment(removed_by.at)}
+            )
+        else:
+            notes.append(_("of a removed clock"))
+    return "; ".join(notes)
 
 
 @register.filter(name="local_moment")
