@@ -36,9 +36,9 @@ from slaproject.celery import app
 from tests.factories import AgentFactory, TicketFactory, goal_row, sla_document
 from tests.hardening.conftest import PrivateRedis
 from tests.hardening.pages import page_form
+from tests.settings_app.pages.helpers import text_of
 from tests.settings_app.test_admin import CHANGE_URL as ADMIN_CHANGE_URL
 from tests.settings_app.test_admin import change_form as admin_change_form
-from tests.settings_app.test_settings_pages import text_of
 from tickets.models import ApiToken, SlaClock, SlaEvent, SlaRecompute, Ticket
 from tickets.recompute import sla_recompute_chunk
 from tickets.services import ticket_message_add, ticket_update

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from settings_app.models import Pipeline, SlaSettingsChange, Stage, Team
 from settings_app.selectors import sla_settings_document
 from settings_app.services import sla_settings_save
-from tests.settings_app.test_settings_pages import BY_PRIORITY, FormData, form_data, text_of
+from tests.settings_app.pages.helpers import BY_PRIORITY, FormData, form_data, text_of
 
 CHANGE_URL = "/admin/settings_app/slasettings/1/change/"
 

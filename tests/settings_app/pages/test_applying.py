@@ -1,0 +1,69 @@
+"""SPEC §2.5 on the settings page: new tickets only, or new and open tickets with a recompute
+and its progress.
+
+POSTs are built the way a browser builds them: the page is fetched, its form's fields are read
+from the HTML (checked boxes, selected options, no disabled fields, no row templates), and the
+test changes only what a person would change (``tests.settings_app.pages.helpers``).
+"""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.utils import timezone
+
+from settings_app.models import SlaSettingsChange
+from tests.settings_app.pages.helpers import SLA_URL, form_data, page_html, text_of
+from tickets.models import SlaRecompute
+from tickets.services import ticket_create
+
+
+def test_new_and_open_tickets_queues_a_recompute_with_progress(
+    admin_client_: Client, configured: dict
+) -> None:
+    now = timezone.now()
+    for number in range(3):
+        ticket_create(
+            subject=f"Ticket {number}", body="Hi", requester_email="c@example.com", now=now
+        )
+    html = page_html(admin_client_)
+    assert "To new tickets and the 3 open tickets" in text_of(html, "apply-modal")
+    data = form_data(html)
+    data["apply_to"] = ["new_and_open"]
+    data["timezone"] = ["Europe/Helsinki"]
+
+    response = admin_client_.post(SLA_URL, data)
+
+    recompute = SlaRecompute.objects.get()
+    assert recompute.settings_version == configured["version"] + 1
+    assert recompute.tickets == 3
+    assert response["Location"] == f"{SLA_URL}?recompute={recompute.pk}"
+    assert SlaSettingsChange.objects.first().apply_to == "new_and_open"
+    page = admin_client_.get(response["Location"]).content.decode()
+    assert "Recomputing 3 open tickets…" in page  # the success message
+    progress = text_of(page, "recompute-progress")
+    if recompute.state in ("queued", "running"):
+        assert f"Recomputing 3 open tickets… {recompute.done * 100 // 3} %" in progress
+
+    # The fragment polls itself every 2 s while the work runs, and stops when it is done.
+    SlaRecompute.objects.filter(pk=recompute.pk).update(state="running", done=2)
+    fragment = admin_client_.get(f"/settings/sla/recomputes/{recompute.pk}/").content.decode()
+    assert 'hx-trigger="every 2s"' in fragment
+    assert "Recomputing 3 open tickets… 66 %" in text_of(fragment, "recompute-progress")
+    SlaRecompute.objects.filter(pk=recompute.pk).update(state="done", done=3)
+    fragment = admin_client_.get(f"/settings/sla/recomputes/{recompute.pk}/").content.decode()
+    assert "hx-trigger" not in fragment
+    assert "Recomputed 3 open tickets" in text_of(fragment, "recompute-progress")
+
+
+def test_new_tickets_only_queues_nothing(admin_client_: Client, configured: dict) -> None:
+    ticket_create(subject="Open", body="Hi", requester_email="c@example.com", now=timezone.now())
+    data = form_data(page_html(admin_client_))
+    assert data["apply_to"] == ["new"]  # the default, also without JavaScript
+    assert admin_client_.post(SLA_URL, data)["Location"] == SLA_URL
+    assert not SlaRecompute.objects.exists()
+
+
+def test_a_running_recompute_is_shown_to_whoever_opens_the_page(admin_client_, db) -> None:
+    SlaRecompute.objects.create(settings_version=2, tickets=1284, done=796, state="running")
+    progress = text_of(page_html(admin_client_), "recompute-progress")
+    assert "Recomputing 1,284 open tickets… 61 %" in progress
