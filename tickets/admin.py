@@ -44,14 +44,6 @@ SLA_STATE_FIELDS = (
     "sla_due_at",
     "excluded_periods",
 )
-# Colours for the admin's status pills (the admin has no Bootstrap).
-ADMIN_STATUS_COLOURS = {
-    "active": ("#cfe2ff", "#052c65"),
-    "due_soon": ("#ffc107", "#000"),
-    "overdue": ("#dc3545", "#fff"),
-    "completed_on_time": ("#d1e7dd", "#0a3622"),
-    "completed_late": ("#f8d7da", "#58151c"),
-}
 
 
 class SlaStatusFilter(admin.SimpleListFilter):
@@ -221,13 +213,11 @@ class SlaEventInline(ReadOnlyInline):
 def _status_pill(view: ClockView) -> str:
     if view.clock is None:
         return "—"
-    background, colour = ADMIN_STATUS_COLOURS[view.status]
     paused = " · paused" if view.is_paused else ""
+    # Colours in static/css/admin_sla.css (TicketAdmin.Media).
     return format_html(
-        '<span style="background:{};color:{};padding:1px 7px;border-radius:9px;'
-        'white-space:nowrap;font-weight:600">{}{}</span> <small>{}</small>',
-        background,
-        colour,
+        '<span class="sla-pill sla-pill-{}">{}{}</span> <small>{}</small>',
+        view.status,
         view.style.short_label,
         paused,
         view.relative,
@@ -273,6 +263,9 @@ class TicketAdmin(admin.ModelAdmin):
         ("SLA state", {"classes": ("collapse",), "fields": SLA_STATE_FIELDS}),
     )
     inlines = (MessageInline, NewMessageInline, SlaClockInline, SlaEventInline)
+
+    class Media:
+        css = {"all": ("css/admin_sla.css",)}
 
     first_response_sla = _clock_column("first_response")
     next_response_sla = _clock_column("next_response")

@@ -27,6 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -486,6 +487,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/request.html", {"form": form})
 
 
+@never_cache  # it names the visitor's ticket: no shared cache or back button keeps it
 def request_thanks(request: HttpRequest) -> HttpResponse:
     return render(
         request,

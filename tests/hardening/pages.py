@@ -133,3 +133,26 @@ def visible_text(html: str) -> str:
     reader = _Text()
     reader.feed(html)
     return " ".join(" ".join(reader.parts).split())
+
+
+class _InlineCodeReader(HTMLParser):
+    """What a strict Content-Security-Policy would block: inline <script> blocks (JSON data
+    blocks excepted: they never run), ``style=""`` attributes and ``on…=`` handler attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "script" and not attr.get("src") and attr.get("type") != "application/json":
+            self.found.append("<script> without src")
+        for name, value in attrs:
+            if name == "style" or name.startswith("on"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+
+def inline_code(html: str) -> list[str]:
+    reader = _InlineCodeReader()
+    reader.feed(html)
+    return reader.found

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from settings_app.selectors import sla_settings_document
 from tests.hardening.conftest import PASSWORD, ROLES, World
-from tests.hardening.pages import page_form, page_forms
+from tests.hardening.pages import inline_code, page_form, page_forms
 from tickets.models import ApiToken, Ticket
 from tickets.services import ticket_close
 
@@ -326,6 +326,28 @@ def _check(response: Any, expected: str, *, path: str, world: World) -> str | No
     return None
 
 
+SIGNED_IN_ROLES = frozenset({"user", "agent", "staff", "super_admin"})
+
+
+def _headers_problem(response: Any, *, role: str) -> str | None:
+    """None when ``response`` carries the headers every answer needs (issue "Security, second
+    round"): a strict Content-Security-Policy and Permissions-Policy on every response, and
+    ``Cache-Control: no-store`` on every response to a signed-in user; pages run no inline code."""
+    csp = response.get("Content-Security-Policy", "")
+    if "script-src 'self'" not in csp or "style-src 'self'" not in csp or "unsafe" in csp:
+        return f"Content-Security-Policy missing or loose: {csp!r}"
+    if "camera=()" not in response.get("Permissions-Policy", ""):
+        return "no Permissions-Policy"
+    cache_control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+    if role in SIGNED_IN_ROLES and "no-store" not in cache_control:
+        return f"Cache-Control {response.get('Cache-Control')!r} on a signed-in answer"
+    if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+        found = inline_code(response.content.decode())
+        if found:
+            return f"inline code the policy blocks: {found[:3]}"
+    return None
+
+
 def route_group(name: str) -> str:
     """Routes are walked in groups (one test each): an admin model's pages, the settings pages,
     the settings API, the agents' pages, the ticket API, the customers' pages, the rest."""
@@ -372,7 +394,9 @@ def test_each_url_answers_each_role_as_expected(world: World, group: str) -> Non
                 response = client.post(path, json.dumps(data), content_type="application/json")
             else:
                 response = client.post(path, data)
-            problem = _check(response, route.expect[role], path=path.split("?")[0], world=world)
+            problem = _check(
+                response, route.expect[role], path=path.split("?")[0], world=world
+            ) or _headers_problem(response, role=role)
             if problem:
                 problems.append(f"{route.method.upper()} {name} as {role}: {problem}")
     assert not problems, "\n  ".join(["", *problems])
@@ -585,3 +609,18 @@ def test_a_token_follows_its_owners_role(world: World) -> None:
         user=world.users["super_admin"], key=ApiToken.generate_key()
     )
     assert _token_get(boss_token.key, "/api/sla/settings/").status_code == 200
+
+
+def test_api_answers_to_a_token_are_never_stored(world: World) -> None:
+    for path in ("/api/tickets/", f"/api/tickets/{world.ticket.pk}/", "/api/sla/settings/"):
+        response = _token_get(world.token.key, path)
+        assert response.status_code in (200, 403)
+        assert response["Cache-Control"] == "no-store", path
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_the_customers_thank_you_page_is_never_stored(world: World) -> None:
+    response = world.clients["customer"].get("/request/thanks/")
+    ticket = Ticket.objects.get(requester_email="cy@example.com")
+    assert f"#{ticket.pk}" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
