@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "csp",
     "settings_app",
     "tickets",
+    "outbound",
 ]
 
 MIDDLEWARE = [
@@ -167,9 +168,19 @@ PERMISSIONS_POLICY = (
     "microphone=(), payment=(), usb=()"
 )
 
-# --- Email (console by default; EMAIL_URL=smtp://user:pass@host:587 for SMTP) ----------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# --- Email (console by default; EMAIL_URL=smtp+tls://user:pass@host:587 for SMTP) ------------
+# EMAIL_URL=eml:// writes each email as an .eml file in var/mail/ (eml:///path: elsewhere); it is
+# what `./dev run` uses.
+_email_url = env.str("EMAIL_URL", default="consolemail://")
+if _email_url.startswith("eml://"):
+    EMAIL_BACKEND = "outbound.backends.EmlFileBackend"
+    EMAIL_FILE_PATH = _email_url.removeprefix("eml://") or str(VAR_DIR / "mail")
+else:
+    EMAIL_CONFIG = env.email_url_config(_email_url)
+    vars().update(EMAIL_CONFIG)
+# Seconds one step of an SMTP conversation may take (connect, each command): a mail server that
+# hangs fails that email's attempt, which is retried later, and holds nothing else up.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 # Absolute address of the app, for links in emails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("settings_app.urls")),
+    path("", include("outbound.urls")),
     path("", include("tickets.urls")),
 ]

@@ -52,6 +52,16 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
     migration.create(apps, None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_in_memory() -> None:
+    """Tasks that the code under test queues (on commit, or from the sweep) go to Celery's
+    in-memory transport, where nothing runs them — never to the worktree's ``var/broker`` folder
+    or the CI's Redis. Tests that run a worker point Celery at a broker of their own."""
+    from slaproject.celery import app
+
+    app.conf.update(broker_url="memory://", broker_transport_options={})
+
+
 @pytest.fixture(autouse=True)
 def _fresh_sla_config_cache():
     sla_config_cache_clear()

@@ -301,7 +301,7 @@ class TicketAdmin(admin.ModelAdmin):
         if not changes:
             return
         try:
-            ticket_update(ticket_id=obj.pk, now=timezone.now(), **changes)
+            ticket_update(ticket_id=obj.pk, now=timezone.now(), actor=request.user, **changes)
         except TicketInputError as exc:
             text = " ".join(m for texts in exc.errors.values() for m in texts)
             self.message_user(request, f"Properties not changed: {text}", messages.ERROR)

@@ -1,4 +1,4 @@
-"""The ticket JSON API (SPEC section 7): create, list, read, update, add messages.
+"""The ticket JSON API (SPEC section 7): create, list, read, update, add and list messages.
 
 Views check and translate input, then call one service; the shapes come from
 ``tickets.selectors.ticket_json``. A POST with an ``Idempotency-Key`` seen in the last 24 hours
@@ -15,12 +15,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
+from outbound.selectors import message_deliveries
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from slaproject.api import ApiError, api_endpoint, json_body
 from tickets.models import IdempotencyKey, Message, Ticket
@@ -28,8 +29,10 @@ from tickets.selectors import (
     SLA_STATUS_FILTERS,
     TicketFilters,
     TicketPaginator,
+    message_json,
     ticket_get,
     ticket_json,
+    ticket_messages,
     tickets_count,
     tickets_list,
 )
@@ -185,32 +188,43 @@ def _filters(request: HttpRequest) -> TicketFilters:
     )
 
 
-def _list(request: HttpRequest) -> JsonResponse:
-    now = timezone.now()
-    filters = _filters(request)
-    queryset = tickets_list(filters=filters, viewer=request.user, now=now)
+def _page_size(request: HttpRequest) -> int:
     try:
-        size = min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
+        return min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
     except ValueError:
         raise ApiError(400, {"page_size": ["Must be a whole number."]}) from None
-    count = tickets_count(tickets=queryset, filters=filters, now=now)
-    paginator = TicketPaginator(queryset, size, count=count)
+
+
+def _page(request: HttpRequest, paginator: Paginator) -> Page:
     try:
-        page = paginator.page(request.GET.get("page", 1))
+        return paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:
         raise ApiError(400, {"page": ["Must be a whole number."]}) from None
     except EmptyPage:
         raise ApiError(404, {"page": ["No such page."]}) from None
+
+
+def _paged(request: HttpRequest, page: Page, results: list[dict]) -> JsonResponse:
     return JsonResponse(
         {
-            "count": paginator.count,
+            "count": page.paginator.count,
             "next": _page_url(request, page.next_page_number()) if page.has_next() else None,
             "previous": (
                 _page_url(request, page.previous_page_number()) if page.has_previous() else None
             ),
-            "results": [ticket_json(t, now=now) for t in page.object_list],
+            "results": results,
         }
     )
+
+
+def _list(request: HttpRequest) -> JsonResponse:
+    now = timezone.now()
+    filters = _filters(request)
+    queryset = tickets_list(filters=filters, viewer=request.user, now=now)
+    size = _page_size(request)
+    count = tickets_count(tickets=queryset, filters=filters, now=now)
+    page = _page(request, TicketPaginator(queryset, size, count=count))
+    return _paged(request, page, [ticket_json(t, now=now) for t in page.object_list])
 
 
 def _create(request: HttpRequest) -> JsonResponse:
@@ -312,6 +326,7 @@ def _patch(request: HttpRequest, ticket: Ticket) -> JsonResponse:
             pipeline=pipeline,
             stage=stage,
             owner=owner,
+            actor=request.user,
         )
     except TicketInputError as exc:
         raise ApiError(400, exc.errors) from None
@@ -358,6 +373,22 @@ def _message(request: HttpRequest, ticket_id: int) -> JsonResponse:
     return JsonResponse(_ticket_body(ticket_id), status=201)
 
 
-@api_endpoint(methods=("POST",))
+def _messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
+    """The ticket's messages, oldest first, each agent reply with its email's delivery."""
+    ticket = Ticket.objects.filter(pk=ticket_id).only("id", "requester_email").first()
+    if ticket is None:
+        raise ApiError(404, {"": ["No such ticket."]})
+    page = _page(request, Paginator(ticket_messages(ticket_id=ticket_id), _page_size(request)))
+    deliveries = message_deliveries(m.pk for m in page.object_list)
+    results = [
+        message_json(m, requester_email=ticket.requester_email, delivery=deliveries.get(m.pk))
+        for m in page.object_list
+    ]
+    return _paged(request, page, results)
+
+
+@api_endpoint(methods=("GET", "POST"))
 def ticket_messages_endpoint(request: HttpRequest, ticket_id: int) -> JsonResponse:
+    if request.method == "GET":
+        return _messages(request, ticket_id)
     return _idempotent(request, lambda: _message(request, ticket_id))

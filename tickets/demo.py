@@ -7,6 +7,7 @@ import random
 
 from django.contrib.auth import get_user_model
 
+from outbound.services import outbound_demo_settle
 from settings_app.models import Priority, Source, Stage, Team
 from tickets.models import SlaEvent, Ticket
 from tickets.services import ticket_create, ticket_message_add, ticket_update
@@ -97,4 +98,5 @@ def demo_tickets_seed(*, count: int, now: datetime.datetime, seed: int = 7) -> i
     sla_sweep(now=now)
     # The demo's history is made up: nobody needs emails about it.
     SlaEvent.objects.filter(should_notify=True).update(notified_at=now)
+    outbound_demo_settle(now=now)
     return count

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.models import Priority, Source, Stage, Team
 from tickets.api import MAX_BODY, MAX_SUBJECT
@@ -245,12 +246,21 @@ class AgentProfileForm(forms.ModelForm):
 
     class Meta:
         model = AgentProfile
-        fields = ("timezone", "email_notifications")
+        fields = (
+            "timezone",
+            "email_notifications",
+            "notify_customer_replies",
+            "notify_assignments",
+        )
         labels = {
-            "email_notifications": "Email me when my tickets' SLA clocks turn Due soon or Overdue"
+            "email_notifications": "Email me when my tickets' SLA clocks turn Due soon or Overdue",
+            "notify_customer_replies": _("Email me when a customer replies to a ticket I own"),
+            "notify_assignments": _("Email me when a ticket is assigned to me"),
         }
         help_texts = {
-            "email_notifications": "For tickets you own, and unassigned tickets of your teams."
+            "email_notifications": "For tickets you own, and unassigned tickets of your teams.",
+            "notify_customer_replies": _("With the customer's message and a link to the ticket."),
+            "notify_assignments": _("Not when you take a ticket yourself."),
         }
 
     def __init__(self, *args: Any, schedule_zone: str, **kwargs: Any) -> None:

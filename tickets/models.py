@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 
@@ -350,6 +351,12 @@ class AgentProfile(models.Model):
     )
     email_notifications = models.BooleanField(
         default=True, help_text="Email me when a clock of my tickets turns Due soon or Overdue."
+    )
+    notify_customer_replies = models.BooleanField(
+        _("email me when a customer replies to a ticket I own"), default=True
+    )
+    notify_assignments = models.BooleanField(
+        _("email me when a ticket is assigned to me"), default=True
     )
 
     def __str__(self) -> str:

@@ -1,7 +1,10 @@
 """Emails on Due soon and Overdue: to the ticket's owner, or to its team when unassigned.
 
-Events to notify are marked ``should_notify`` by the sweep (one per transition); this module sends
-each one once and stamps ``notified_at`` in the same locked batch. Agents can switch emails off
+Events to notify are marked ``should_notify`` by the sweep (one per transition). This step turns
+each pending event into one outgoing email per recipient (``outbound``: rendered in the
+recipient's time zone and language, sent by its own Celery task after the commit) and stamps
+``notified_at`` in the same locked batch; nothing is sent inside the transaction, so a slow or
+failing mail server never holds the sweep or another email. Agents can switch these emails off
 (``AgentProfile.email_notifications``).
 """
 
@@ -9,81 +12,53 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.urls import reverse
 
-from tickets import sla
+from outbound.services import outbound_sla_alerts_queue
 from tickets.models import SlaEvent, Ticket
 
 User = get_user_model()
-NOTIFY_BATCH = 200  # emails per transaction; one SMTP connection per batch
-KIND_LABELS = {
-    sla.FIRST_RESPONSE: "first response",
-    sla.NEXT_RESPONSE: "next response",
-    sla.CLOSE: "close",
-}
+NOTIFY_BATCH = 200  # events per transaction
 
 
-def _recipients(tickets: list[Ticket]) -> dict[int, list[str]]:
-    """ticket id -> email addresses of the people to tell, honouring their preferences."""
+def _recipients(tickets: list[Ticket]) -> dict[int, list]:
+    """ticket id -> the agents to tell, honouring their preferences."""
     opted_out = set(
         User.objects.filter(agent_profile__email_notifications=False).values_list("pk", flat=True)
     )
     team_ids = {t.team_id for t in tickets if t.owner_id is None and t.team_id}
-    members: dict[int, list[str]] = {}
+    members: dict[int, dict[int, object]] = {}
     if team_ids:
         through = User.teams.through  # type: ignore[attr-defined]
         rows = through.objects.filter(
             team_id__in=team_ids, user__is_active=True, user__is_staff=True
-        ).values_list("team_id", "user_id", "user__email")
-        for team_id, user_id, email in rows:
-            if email and user_id not in opted_out:
-                members.setdefault(team_id, []).append(email)
-    result: dict[int, list[str]] = {}
+        ).select_related("user")
+        for row in rows:
+            user = row.user
+            if user.email and user.pk not in opted_out:
+                members.setdefault(row.team_id, {})[user.pk] = user
+    result: dict[int, list] = {}
     for ticket in tickets:
         owner = ticket.owner
         if owner is not None:
             active = owner.is_active and owner.email and owner.pk not in opted_out
-            result[ticket.pk] = [owner.email] if active else []
+            result[ticket.pk] = [owner] if active else []
         else:
-            result[ticket.pk] = sorted(set(members.get(ticket.team_id, [])))
+            team = members.get(ticket.team_id, {})
+            result[ticket.pk] = sorted(team.values(), key=lambda user: user.email)
     return result
 
 
-def _message(event: SlaEvent, recipients: list[str]) -> EmailMessage:
-    ticket = event.ticket
-    what = KIND_LABELS.get(event.clock_kind, event.clock_kind)
-    moment = f"{event.at.astimezone(datetime.UTC):%a %d %b %Y %H:%M} UTC"
-    if event.kind == SlaEvent.Kind.OVERDUE:
-        subject = f"[Overdue] #{ticket.pk} {ticket.subject} — {what} was due {moment}"
-    else:
-        due = event.clock.due_at if event.clock else event.at
-        subject = (
-            f"[Due soon] #{ticket.pk} {ticket.subject} — {what} due "
-            f"{due.astimezone(datetime.UTC):%a %d %b %Y %H:%M} UTC"
-        )
-    url = settings.SITE_URL.rstrip("/") + reverse("tickets:detail", args=[ticket.pk])
-    body = (
-        f"Ticket #{ticket.pk}: {ticket.subject}\n"
-        f"Requester: {ticket.requester_email}\n"
-        f"SLA: {what} is {event.get_kind_display().lower()} ({moment}).\n\n"
-        f"Open the ticket: {url}\n\n"
-        "You get this email because you own this ticket or are in its team. "
-        "Switch SLA emails off in your profile."
-    )
-    return EmailMessage(subject=subject[:250], body=body, to=recipients)
-
-
 def sla_notifications_send(*, now: datetime.datetime, batch_size: int = NOTIFY_BATCH) -> int:
-    """Send the pending Due soon / Overdue emails once each. Returns the number of emails sent.
+    """Queue the pending Due soon / Overdue emails once each. Returns the number of emails queued.
 
-    An event whose clock has since completed or been removed is marked without an email.
-    Safe to run concurrently (rows are locked, others skipped).
+    An event whose clock has since completed or been removed is marked without an email; one
+    whose email cannot be composed is logged with its ticket and marked, and the others go on.
+    The emails are sent by their own tasks after each batch commits (``outbound``). Safe to run
+    concurrently (rows are locked, others skipped).
     """
-    sent = 0
+    queued = 0
     while True:
         with transaction.atomic():
             events = list(
@@ -93,17 +68,14 @@ def sla_notifications_send(*, now: datetime.datetime, batch_size: int = NOTIFY_B
                 .order_by("id")[:batch_size]
             )
             if not events:
-                return sent
+                return queued
             live = [e for e in events if e.clock is not None and e.clock.completed_at is None]
             tickets = list({e.ticket.pk: e.ticket for e in live}.values())
             recipients = _recipients(tickets)
-            messages = [
-                _message(e, recipients[e.ticket.pk]) for e in live if recipients[e.ticket.pk]
-            ]
-            if messages:
-                with get_connection() as connection:
-                    connection.send_messages(messages)
+            queued += outbound_sla_alerts_queue(
+                alerts=[(e, recipients[e.ticket.pk]) for e in live if recipients[e.ticket.pk]],
+                now=now,
+            )
             SlaEvent.objects.filter(pk__in=[e.pk for e in events]).update(notified_at=now)
-            sent += len(messages)
         if len(events) < batch_size:
-            return sent
+            return queued

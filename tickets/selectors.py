@@ -31,7 +31,7 @@ from django.db.models import (
 
 from settings_app.models import Stage, Team
 from tickets import sla
-from tickets.models import SlaClock, SlaEvent, Ticket
+from tickets.models import Message, SlaClock, SlaEvent, Ticket
 from tickets.sla import iso
 
 SLA_STATUS_FILTERS = ("overdue", "due_soon", "active", "completed")
@@ -365,4 +365,26 @@ def ticket_json(ticket: Ticket, *, now: datetime.datetime) -> dict:
         "created_at": iso(ticket.created_at),
         "closed_at": iso(ticket.closed_at),
         "sla": {kind: clock_json(clock, now=now) for kind, clock in clocks.items()},
+    }
+
+
+def ticket_messages(*, ticket_id: int) -> QuerySet[Message]:
+    """The ticket's messages, oldest first (the API's list; page it)."""
+    return Message.objects.filter(ticket_id=ticket_id).order_by("created_at", "id")
+
+
+def message_json(message: Message, *, requester_email: str, delivery: Any) -> dict:
+    """A message as the API shows it (SPEC section 7). ``delivery``: its email's
+    ``outbound.selectors.Delivery`` or None. Customer messages carry who sent them (the
+    requester unless someone else wrote); public agent replies carry their email's delivery."""
+    is_customer = message.author_kind == Message.Author.CUSTOMER
+    is_emailed = message.author_kind == Message.Author.AGENT and not message.is_internal
+    return {
+        "id": message.pk,
+        "author": message.author_kind,
+        "internal": message.is_internal,
+        "body": message.body,
+        "created_at": iso(message.created_at),
+        "sender_email": (message.sender_email or requester_email) if is_customer else None,
+        "delivery": delivery.as_json() if is_emailed and delivery is not None else None,
     }

@@ -15,6 +15,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from outbound.services import (
+    outbound_acknowledgement_queue,
+    outbound_assigned_queue,
+    outbound_customer_replied_queue,
+    outbound_reply_queue,
+)
 from settings_app.models import Pipeline, Priority, SlaSettings, Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
 from tickets import sla
@@ -448,12 +454,15 @@ def ticket_create(
     source: str = Source.EMAIL,
     pipeline: Pipeline | None = None,
     owner: Any = None,
+    acknowledge: bool = True,
 ) -> Ticket:
     """Open a ticket with the customer's first message and start its SLA clocks.
 
     The ticket goes to the first stage of its pipeline (``support`` by default). Its first-response
     and close clocks start at ``now`` (counting from the next working period when the SLA runs in
     working hours). Not idempotent by itself; the API layer de-duplicates with Idempotency-Key.
+    On commit the customer is emailed an acknowledgement (when the email settings say so and
+    ``acknowledge`` is true: pass False for automatic mail), and an owner given here is told.
     """
     if priority and priority not in Priority.values:
         raise TicketInputError({"priority": [f"Unknown priority {priority!r}."]})
@@ -476,12 +485,16 @@ def ticket_create(
             closed_at=now if stage.is_closed else None,
             paused_since=now if stage.id in config.pause_stage_ids else None,
         )
-        Message.objects.create(
+        message = Message.objects.create(
             ticket=ticket, author_kind=Message.Author.CUSTOMER, body=body, created_at=now
         )
         work = _SlaWork(ticket=ticket, clocks=[], config=config, now=now)
         work.reconcile(why="created")
         work.flush()
+        if acknowledge:
+            outbound_acknowledgement_queue(ticket=ticket, message=message, now=now)
+        if owner is not None:
+            outbound_assigned_queue(ticket=ticket, assigned_by=None, now=now)
     return ticket
 
 
@@ -500,6 +513,8 @@ def ticket_message_add(
     first open stage that does not pause, and starts a next-response cycle when none is running
     and the first response is done. A public agent reply completes the running first- and
     next-response clocks. Internal notes and automatic messages change no clock.
+    On commit a public agent reply is emailed to the customer, and a customer message is
+    emailed to the ticket's owner; internal notes are never emailed.
     """
     if author_kind not in Message.Author.values:
         raise TicketInputError({"author": ['Must be "customer" or "agent".']})
@@ -538,6 +553,10 @@ def ticket_message_add(
             ticket.last_replied_at = now
             ticket.awaiting_reply_since = None
         work.flush()
+        if author_kind == Message.Author.AGENT and not is_internal:
+            outbound_reply_queue(message=message, now=now)
+        elif author_kind == Message.Author.CUSTOMER:
+            outbound_customer_replied_queue(ticket=ticket, message=message, now=now)
     return message
 
 
@@ -554,6 +573,7 @@ def ticket_update(
     pipeline: Any = UNSET,
     stage: Any = UNSET,
     owner: Any = UNSET,
+    actor: Any = None,
 ) -> Ticket:
     """Change properties, owner and stage. Arguments left ``UNSET`` keep their value.
 
@@ -562,11 +582,13 @@ def ticket_update(
     re-picks them (running clocks recomputed from their start). A stage change closes, reopens,
     pauses or resumes as the stages say. A pipeline change without a stage keeps a stage of the
     same slug in the new pipeline, else its first stage (closed or open, as the ticket is).
+    A new owner is emailed on commit, unless they are the ``actor`` (the user making the change).
     """
     with transaction.atomic():
         ticket, clocks = _locked_ticket(ticket_id)
         config = sla_config_get()
         before = ticket_property_values(ticket)
+        owner_before = ticket.owner_id
         fields: list[str] = []
         if priority is not UNSET:
             if priority and priority not in Priority.values:
@@ -609,6 +631,8 @@ def ticket_update(
         if stage is not UNSET and stage is not None and stage.pk != ticket.stage_id:
             work.enter_stage(stage)
         work.flush()
+        if ticket.owner_id is not None and ticket.owner_id != owner_before:
+            outbound_assigned_queue(ticket=ticket, assigned_by=actor, now=now)
     return ticket
 
 

@@ -228,7 +228,9 @@ def sla_sweep(*, now: datetime.datetime, batch_size: int = SWEEP_BATCH) -> Sweep
 
 
 def sla_sweep_and_notify(*, now: datetime.datetime) -> dict:
-    """The periodic job: sweep, send due emails, and re-queue stalled recomputes."""
+    """The periodic job: sweep, queue due SLA emails, re-queue emails whose task was lost or
+    whose retry is due, and re-queue stalled recomputes."""
+    from outbound.services import outbound_emails_requeue
     from tickets.notifications import sla_notifications_send
     from tickets.recompute import sla_recomputes_requeue_stalled
 
@@ -237,5 +239,6 @@ def sla_sweep_and_notify(*, now: datetime.datetime) -> dict:
         "examined": result.examined,
         "transitions": dict(result.transitions),
         "emails": sla_notifications_send(now=now),
+        "emails_requeued": outbound_emails_requeue(now=now),
         "recomputes_requeued": sla_recomputes_requeue_stalled(now=now),
     }

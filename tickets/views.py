@@ -27,10 +27,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from outbound.selectors import message_deliveries, ticket_acknowledgement_delivery
 from settings_app.models import Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.api import is_agent
@@ -321,6 +323,20 @@ def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) ->
     return views
 
 
+def _conversation(ticket: Ticket) -> list[Message]:
+    """The ticket's messages, each with ``delivery`` (its email's, or None) and ``delivery_what``
+    (which email): public replies their own email, the first message the acknowledgement."""
+    messages_ = list(Message.objects.filter(ticket=ticket).select_related("author"))
+    deliveries = message_deliveries(m.pk for m in messages_)
+    for message in messages_:
+        message.delivery = deliveries.get(message.pk)
+        message.delivery_what = _("Email")
+    if messages_ and messages_[0].author_kind == Message.Author.CUSTOMER:
+        messages_[0].delivery = ticket_acknowledgement_delivery(ticket.pk)
+        messages_[0].delivery_what = _("Acknowledgement")
+    return messages_
+
+
 def _ticket_page(
     request: HttpRequest,
     ticket: Ticket,
@@ -335,7 +351,7 @@ def _ticket_page(
     clocks = clock_views(ticket, config=config, now=now)
     context = {
         "ticket": ticket,
-        "conversation": Message.objects.filter(ticket=ticket).select_related("author"),
+        "conversation": _conversation(ticket),
         "clocks": clocks,
         "has_sla": any(c.clock is not None for c in clocks),
         "timeline": _timeline(ticket_timeline(ticket_id=ticket.pk)),
@@ -399,7 +415,7 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
         messages.info(request, "Nothing to change.")
         return redirect("tickets:detail", ticket_id=ticket.pk)
     try:
-        ticket_update(ticket_id=ticket.pk, now=timezone.now(), **changes)
+        ticket_update(ticket_id=ticket.pk, now=timezone.now(), actor=request.user, **changes)
     except TicketInputError as exc:
         messages.error(request, f"Nothing was changed: {_input_error_text(exc)}")
         return _ticket_page(request, ticket, properties_form=form, status=400)

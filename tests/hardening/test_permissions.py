@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from outbound.models import OutboundEmail
 from settings_app.selectors import sla_settings_document
 from tests.hardening.conftest import PASSWORD, ROLES, World
 from tests.hardening.pages import inline_code, page_form, page_forms
@@ -118,6 +119,13 @@ ROUTES: dict[str, Route] = {
         lambda world: f"/settings/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_PAGE
     ),
     "settings_app:api_settings": Route(fixed("/api/sla/settings/"), SUPER_ADMIN_API, json=True),
+    "outbound:settings": Route(fixed("/settings/email/"), SUPER_ADMIN_PAGE),
+    "outbound:test": Route(
+        fixed("/settings/email/test/"),
+        by_role("login", "403", "403", "403", "302>/settings/email/"),
+        method="post",
+        data=lambda world: {"to": "check@example.com"},
+    ),
     "settings_app:api_recompute": Route(
         lambda world: f"/api/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_API, json=True
     ),
@@ -218,6 +226,11 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], Any], dict[str, Expect]]] = {
     "tickets_agentprofile": (lambda w: w.profile.pk, {}),
     "tickets_slarecompute": (
         lambda w: w.recompute.pk,
+        {"add": ADMIN_NOBODY, "delete": ADMIN_NOBODY},
+    ),
+    # The outbox: read-only (emails are queued by the services that cause them).
+    "outbound_outboundemail": (
+        lambda w: OutboundEmail.objects.filter(ticket=w.ticket).values_list("pk", flat=True)[0],
         {"add": ADMIN_NOBODY, "delete": ADMIN_NOBODY},
     ),
 }
@@ -472,6 +485,12 @@ POST_FORMS: dict[str, PostForm] = {
         {"requester_email": "a@example.com", "subject": "Hi", "body": "Help"},
     ),
     "settings": PostForm("super_admin", fixed("/settings/sla/"), _page_action("/settings/sla/")),
+    "email settings": PostForm(
+        "super_admin", fixed("/settings/email/"), _page_action("/settings/email/")
+    ),
+    "test email": PostForm(
+        "super_admin", fixed("/settings/email/"), _page_action("/settings/email/test/")
+    ),
     "reply": PostForm(
         "agent", ticket_url(), ticket_url("reply/"), {"body": "On it.", "visibility": "public"}
     ),
@@ -533,7 +552,7 @@ def test_every_post_form_the_pages_render_is_covered(world: World) -> None:
     """Each POST form on the pages people use carries a CSRF token (and is in POST_FORMS)."""
     pages = {
         "agent": ["/tickets/", f"/tickets/{world.ticket.pk}/", "/tickets/profile/"],
-        "super_admin": ["/settings/sla/", "/settings/sla/audit/"],
+        "super_admin": ["/settings/sla/", "/settings/sla/audit/", "/settings/email/"],
         "anonymous": ["/accounts/login/", "/request/"],
     }
     for role, paths in pages.items():

@@ -1,7 +1,8 @@
 """Due soon / Overdue emails from the periodic sweep: who gets them, and exactly once.
 
 24/7 in UTC with a first-response goal of 60 minutes, due soon 15 minutes before: a ticket opened
-at 10:00 turns Due soon at 10:45 and Overdue after 11:00. Emails go to Django's locmem outbox.
+at 10:00 turns Due soon at 10:45 and Overdue after 11:00. The sweep queues the emails; their tasks
+(run here as the workers would) send them to Django's locmem outbox.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from django.core import mail
 
 from settings_app.models import Team
 from tests.conftest import PASSWORD
+from tests.outbound.mailserver import deliver_queued
 from tickets.models import AgentProfile, SlaEvent, Ticket
 from tickets.notifications import sla_notifications_send
 from tickets.services import ticket_create, ticket_message_add
-from tickets.sweep import sla_sweep, sla_sweep_and_notify
+from tickets.sweep import sla_sweep
+from tickets.sweep import sla_sweep_and_notify as sweep_and_queue
 
 User = get_user_model()
 OPENED = datetime.datetime(2026, 3, 3, 10, 0, tzinfo=datetime.UTC)
@@ -52,6 +55,13 @@ DOCUMENT: dict[str, Any] = {
 @pytest.fixture(autouse=True)
 def _goals(sla_settings) -> None:
     sla_settings(DOCUMENT)
+
+
+def sla_sweep_and_notify(*, now: datetime.datetime) -> dict:
+    """The beat job, then the SLA emails' own tasks (as the workers run them after the commit)."""
+    result = sweep_and_queue(now=now)
+    deliver_queued(now=now, kinds=("sla_alert",))
+    return result
 
 
 def open_ticket(**fields: Any) -> Ticket:
@@ -110,10 +120,10 @@ def test_an_unassigned_ticket_emails_its_teams_agents(db):
     outsider = staff("dan")  # an agent of no team of the ticket
     team.members.add(ann, bob, customer)
     open_ticket(team=team)
-    assert sla_sweep_and_notify(now=DUE_SOON)["emails"] == 1
-    assert len(mail.outbox) == 1
-    assert sorted(mail.outbox[0].to) == ["ann@example.com", "bob@example.com"]
-    assert outsider.email not in mail.outbox[0].to
+    # One email per agent, each in that agent's time zone and language.
+    assert sla_sweep_and_notify(now=DUE_SOON)["emails"] == 2
+    assert sorted(email.to for email in mail.outbox) == [["ann@example.com"], ["bob@example.com"]]
+    assert all(outsider.email not in email.to for email in mail.outbox)
 
 
 def test_an_agent_who_switched_emails_off_gets_none(agent):
@@ -148,6 +158,7 @@ def test_an_event_whose_clock_completed_meanwhile_sends_nothing(agent):
         now=DUE_SOON + datetime.timedelta(minutes=1),
     )
     assert sla_notifications_send(now=DUE_SOON + datetime.timedelta(minutes=2)) == 0
+    deliver_queued(kinds=("sla_alert",))
     assert mail.outbox == []
     assert sla_sweep_and_notify(now=OVERDUE)["emails"] == 0
     assert mail.outbox == []

@@ -24,6 +24,7 @@ from tests.factories import (
     goal_row,
     sla_document,
 )
+from tests.outbound.mailserver import deliver_queued
 from tests.tickets.conftest import utc
 from tickets.models import AgentProfile, SlaClock, SlaEvent
 from tickets.services import ticket_message_add, ticket_update
@@ -147,12 +148,15 @@ def test_notifications_go_to_the_owner_once_per_transition(always, agent) -> Non
     TicketFactory(now=utc("2026-12-01T08:00:00Z"))  # no owner, no team: nobody to tell
 
     sla_sweep_and_notify(now=utc("2026-12-01T08:50:00Z"))
+    deliver_queued(kinds=("sla_alert",))
     assert [(m.to, m.subject.split(" — ")[0]) for m in mail.outbox] == [
         (["agent@example.com"], f"[Due soon] #{SlaClock.objects.first().ticket_id} Owned")
     ]
     sla_sweep_and_notify(now=utc("2026-12-01T08:55:00Z"))
+    deliver_queued(kinds=("sla_alert",))
     assert len(mail.outbox) == 1  # nothing new
     sla_sweep_and_notify(now=utc("2026-12-01T09:30:00Z"))
+    deliver_queued(kinds=("sla_alert",))
     assert len(mail.outbox) == 2
     assert mail.outbox[1].subject.startswith("[Overdue]")
     assert not SlaEvent.objects.filter(should_notify=True, notified_at__isnull=True).exists()
@@ -166,6 +170,7 @@ def test_notifications_of_an_unassigned_ticket_go_to_its_team(always) -> None:
     TicketFactory(now=utc("2026-12-01T08:00:00Z"), team=team)
     result = sla_sweep_and_notify(now=utc("2026-12-01T10:00:00Z"))
     assert result["emails"] == 1  # one overdue email; the due-soon it passed does not notify
+    deliver_queued(kinds=("sla_alert",))
     assert [m.to for m in mail.outbox] == [[member.email]]
 
 
@@ -176,6 +181,7 @@ def test_no_email_for_a_clock_completed_before_the_sweep_sent_it(always, agent) 
         ticket_id=ticket.pk, body="Done", author_kind="agent", now=utc("2026-12-01T08:51:00Z")
     )
     assert sla_sweep_and_notify(now=utc("2026-12-01T08:52:00Z"))["emails"] == 0
+    deliver_queued(kinds=("sla_alert",))
     assert mail.outbox == []
 
 
