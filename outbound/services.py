@@ -584,11 +584,22 @@ def _failure(exc: BaseException) -> tuple[bool, str]:
         return exc.smtp_code >= 500, f"{exc.smtp_code} {_smtp_text(exc.smtp_error)}"
     if isinstance(exc, BadHeaderError | ValueError | UnicodeError):
         return True, f"The email could not be built: {exc}"
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if _is_timeout(exc):
         return False, f"The mail server did not answer in time ({exc or 'timed out'})."
     if isinstance(exc, smtplib.SMTPException | OSError):
         return False, f"Could not reach the mail server: {exc}"
     return False, f"{type(exc).__name__}: {exc}"
+
+
+def _is_timeout(exc: BaseException | None) -> bool:
+    """True when a socket timeout caused ``exc`` (smtplib reports one that struck while it read
+    an answer as "Connection unexpectedly closed")."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, TimeoutError | socket.timeout):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _smtp_text(text: Any) -> str:

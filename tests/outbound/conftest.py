@@ -1,5 +1,6 @@
 """Fixtures of the outgoing email tests: a real SMTP server in the test process, wired as the
-project's mail server through Django's real SMTP backend."""
+project's mail server through Django's real SMTP backend; the ticket API as a channel calls it;
+SLA settings (24/7 in Stockholm) and the help desk's email identity."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from django.utils import timezone
 
+from outbound.services import email_settings_save
+from tests.factories import sla_document
 from tests.outbound.mailserver import SilentServer, SmtpServer
+from tests.tickets.conftest import JsonApi, agent_token, api, freeze, sla_settings  # noqa: F401
+
+HELP_DESK = "support@acme.example"
 
 
 def _smtp_settings(settings, port: int, *, timeout: float) -> None:
@@ -24,6 +31,7 @@ def _smtp_settings(settings, port: int, *, timeout: float) -> None:
 
 @pytest.fixture
 def smtp(settings) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) that the project sends to through Django's SMTP backend."""
     pytest.importorskip("aiosmtpd", reason="install aiosmtpd (requirements-dev.txt)")
     server = SmtpServer().start()
     _smtp_settings(settings, server.port, timeout=5)
@@ -33,10 +41,30 @@ def smtp(settings) -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def silent_smtp(settings) -> Iterator[SilentServer]:
+    """A mail server that accepts connections and never answers; EMAIL_TIMEOUT is 1 s."""
     server = SilentServer().start()
     _smtp_settings(settings, server.port, timeout=1)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def stockholm(sla_settings) -> None:  # noqa: F811
+    """24/7 in Stockholm: first response 60 min (due soon 15 min before), next 120, close 1 day."""
+    sla_settings(sla_document(timezone="Europe/Stockholm"))
+
+
+@pytest.fixture
+def help_desk(db) -> None:
+    """The help desk sends as "Acme Support" <support@acme.example>."""
+    email_settings_save(
+        actor=None,
+        now=timezone.now(),
+        from_name="Acme Support",
+        from_address=HELP_DESK,
+        reply_to_address="",
+        acknowledge_new_tickets=True,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -44,7 +44,7 @@ class Received:
     def part(self, content_type: str) -> str:
         found = self.message.get_body(preferencelist=(content_type.split("/")[1],))
         assert found is not None and found.get_content_type() == content_type, content_type
-        return found.get_content()
+        return found.get_content().replace("\r\n", "\n")  # SMTP's line ends, as read
 
 
 @dataclass
