@@ -287,8 +287,10 @@ def test_a_poisoned_subject_never_stops_another_tickets_sla_email(smtp, freeze, 
     # (Encoded subjects are folded after "Subject:", which leaves a space when read back.)
     assert good["Subject"].strip().startswith(f"[Due soon] #{tickets[1].pk} Printer on fire — ")
     # The poisoned subject was made one line: no header was added.
-    assert poisoned["Subject"].strip().startswith(
-        f"[Due soon] #{tickets[0].pk} Help Bcc: everyone@acme.example — "
+    assert (
+        poisoned["Subject"]
+        .strip()
+        .startswith(f"[Due soon] #{tickets[0].pk} Help Bcc: everyone@acme.example — ")
     )
     assert "Bcc" not in poisoned
     assert all(r.rcpt_tos == ["owner@acme.example"] for r in smtp.received)
