@@ -104,6 +104,7 @@ def test_no_page_breaks_the_content_security_policy(page: Any, super_admin: Any)
     page.wait_for_timeout(400)  # the dialog's fade-in
     _visit(page, f"/settings/sla/recomputes/{recompute.pk}/")
     _visit(page, "/settings/sla/audit/")
+    _visit(page, "/settings/email/")
     for path in (
         "/admin/",
         "/admin/tickets/ticket/",
@@ -112,6 +113,7 @@ def test_no_page_breaks_the_content_security_policy(page: Any, super_admin: Any)
         f"/admin/auth/user/{super_admin.pk}/change/",
         "/admin/settings_app/slasettings/1/change/",
         "/admin/settings_app/pipeline/add/",
+        "/admin/outbound/outboundemail/",
     ):
         _visit(page, path)
     assert re.search(r"/admin/", page.url)
