@@ -2,13 +2,23 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every page that names none (the admin's): the static
+    file, under its hashed name in production."""
+    return HttpResponseRedirect(static("favicon.ico"))
+
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tickets:queue", permanent=False), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("", include("settings_app.urls")),
     path("", include("outbound.urls")),

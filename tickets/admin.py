@@ -23,27 +23,45 @@ from django.utils.html import format_html
 
 from settings_app.models import Stage
 from tickets.models import AgentProfile, ApiToken, Message, SlaClock, SlaEvent, SlaRecompute, Ticket
-from tickets.selectors import SLA_STATUS_FILTERS, current_clocks, sla_status_q
+from tickets.selectors import SLA_STATUS_FILTERS, current_clocks, sla_status_q, ticket_search_q
 from tickets.services import TicketInputError, ticket_message_add, ticket_update
-from tickets.templatetags.sla_tags import CLOCK_LABELS, ClockView, clock_view
+from tickets.templatetags.sla_tags import (
+    CLOCK_LABELS,
+    ClockView,
+    clock_view,
+    event_detail_text,
+    local_moment,
+)
 
 # Ticket fields whose change has SLA effects: written only by ``ticket_update``.
 SERVICE_FIELDS = ("owner", "priority", "team", "source", "pipeline", "stage")
 # Ticket fields with no SLA effect, saved as they are.
 PLAIN_FIELDS = ("subject", "requester_email")
 SLA_STATE_FIELDS = (
-    "created_at",
-    "updated_at",
-    "closed_at",
-    "paused_since",
-    "first_replied_at",
-    "last_replied_at",
-    "awaiting_reply_since",
+    "created_at_local",
+    "updated_at_local",
+    "closed_at_local",
+    "paused_since_local",
+    "first_replied_at_local",
+    "last_replied_at_local",
+    "awaiting_reply_since_local",
     "sla_goal_value",
     "sla_settings_version",
-    "sla_due_at",
+    "sla_due_at_local",
     "excluded_periods",
 )
+
+
+def local_moment_column(name: str, label: str) -> Any:
+    """A read-only column showing a model's moment ``name`` in the viewer's zone, the zone
+    named ("Tue 3 Mar, 11:00 CET"; AdminTimeZoneMiddleware activates the zone)."""
+
+    @admin.display(description=label, ordering=name)
+    def column(self: Any, obj: Any) -> str:
+        return local_moment(getattr(obj, name)) or "—"
+
+    column.__name__ = f"{name}_local"
+    return column
 
 
 class SlaStatusFilter(admin.SimpleListFilter):
@@ -116,7 +134,7 @@ class MessageInline(admin.TabularInline):
 
     model = Message
     extra = 0
-    fields = ("created_at", "author_kind", "author", "is_internal", "body")
+    fields = ("created_at_local", "author_kind", "author", "is_internal", "body")
     readonly_fields = fields
     ordering = ("created_at", "id")
     verbose_name_plural = "Conversation"
@@ -130,6 +148,8 @@ class MessageInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    created_at_local = local_moment_column("created_at", "Written")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
         return super().get_queryset(request).select_related("author")
@@ -183,11 +203,11 @@ class SlaClockInline(ReadOnlyInline):
         "kind",
         "cycle",
         "live_status",
-        "started_at",
-        "due_soon_at",
-        "due_at",
-        "paused_at",
-        "completed_at",
+        "started_at_local",
+        "due_soon_at_local",
+        "due_at_local",
+        "paused_at_local",
+        "completed_at_local",
         "completed_by",
         "goal_minutes",
         "due_soon_minutes",
@@ -197,6 +217,12 @@ class SlaClockInline(ReadOnlyInline):
     ordering = ("kind", "cycle")
     verbose_name_plural = "SLA clocks"
 
+    started_at_local = local_moment_column("started_at", "Started")
+    due_soon_at_local = local_moment_column("due_soon_at", "Due soon at")
+    due_at_local = local_moment_column("due_at", "Due at")
+    paused_at_local = local_moment_column("paused_at", "Paused at")
+    completed_at_local = local_moment_column("completed_at", "Completed at")
+
     @admin.display(description="Status now")
     def live_status(self, clock: SlaClock) -> str:
         return _status_pill(clock_view(clock, kind=clock.kind, now=timezone.now()))
@@ -204,10 +230,25 @@ class SlaClockInline(ReadOnlyInline):
 
 class SlaEventInline(ReadOnlyInline):
     model = SlaEvent
-    fields = ("at", "clock_kind", "cycle", "kind", "detail", "should_notify", "notified_at")
+    fields = (
+        "at_local",
+        "clock_kind",
+        "cycle",
+        "kind",
+        "details",
+        "should_notify",
+        "notified_at_local",
+    )
     readonly_fields = fields
     ordering = ("at", "id")
     verbose_name_plural = "SLA events"
+
+    at_local = local_moment_column("at", "At")
+    notified_at_local = local_moment_column("notified_at", "Notified at")
+
+    @admin.display(description="Details")
+    def details(self, event: SlaEvent) -> str:
+        return event_detail_text(event) or "—"
 
 
 def _status_pill(view: ClockView) -> str:
@@ -251,7 +292,9 @@ class TicketAdmin(admin.ModelAdmin):
     )
     list_display_links = ("id", "subject")
     list_filter = (SlaStatusFilter, "team", "priority", ("stage", StageListFilter))
+    # The search box: number, subject or requester (``get_search_results``).
     search_fields = ("subject", "requester_email")
+    search_help_text = "A ticket number (63 or #63), or part of a subject or requester address."
     list_per_page = 50
     readonly_fields = SLA_STATE_FIELDS
     fieldsets = (
@@ -267,6 +310,17 @@ class TicketAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("css/admin_sla.css",)}
 
+    created_at_local = local_moment_column("created_at", "Created")
+    updated_at_local = local_moment_column("updated_at", "Updated")
+    closed_at_local = local_moment_column("closed_at", "Closed")
+    paused_since_local = local_moment_column("paused_since", "Paused since")
+    first_replied_at_local = local_moment_column("first_replied_at", "First reply")
+    last_replied_at_local = local_moment_column("last_replied_at", "Last reply")
+    awaiting_reply_since_local = local_moment_column(
+        "awaiting_reply_since", "Awaiting a reply since"
+    )
+    sla_due_at_local = local_moment_column("sla_due_at", "Next due (sort key)")
+
     first_response_sla = _clock_column("first_response")
     next_response_sla = _clock_column("next_response")
     close_sla = _clock_column("close")
@@ -280,6 +334,14 @@ class TicketAdmin(admin.ModelAdmin):
                 Prefetch("clocks", queryset=SlaClock.objects.order_by("kind", "cycle"))
             )
         )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
+    ) -> tuple[QuerySet[Ticket], bool]:
+        """By number ("63", "#63"), subject or requester, as the queue searches."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(ticket_search_q(search_term)), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Tickets are opened by customers (/request/) and channels (the API), with their first
@@ -354,12 +416,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens for the ticket API. The key is shown once, when the token is added; revoke a
     token by unticking "active" (or deleting it)."""
 
-    list_display = ("user", "name", "key_prefix", "is_active", "created_at", "last_used_at")
+    list_display = (
+        "user",
+        "name",
+        "key_prefix",
+        "is_active",
+        "created_at_local",
+        "last_used_at_local",
+    )
     list_filter = ("is_active",)
     search_fields = ("user__username", "name")
     list_select_related = ("user",)
-    readonly_fields = ("user", "key_prefix", "created_at", "last_used_at")
-    fields = ("user", "name", "key_prefix", "is_active", "created_at", "last_used_at")
+    readonly_fields = ("user", "key_prefix", "created_at_local", "last_used_at_local")
+    fields = ("user", "name", "key_prefix", "is_active", "created_at_local", "last_used_at_local")
+
+    created_at_local = local_moment_column("created_at", "Created")
+    last_used_at_local = local_moment_column("last_used_at", "Last used")
 
     @admin.display(description="Key")
     def key_prefix(self, token: ApiToken) -> str:
@@ -423,11 +495,14 @@ class SlaRecomputeAdmin(admin.ModelAdmin):
         "done",
         "tickets",
         "requested_by",
-        "created_at",
-        "finished_at",
+        "created_at_local",
+        "finished_at_local",
     )
     list_filter = ("state",)
     list_select_related = ("requested_by",)
+
+    created_at_local = local_moment_column("created_at", "Created")
+    finished_at_local = local_moment_column("finished_at", "Finished")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

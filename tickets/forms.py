@@ -101,11 +101,13 @@ class QueueFilterForm(forms.Form):
             ("none", "Unassigned"),
             *((name, name) for name in agents),
         ]
+        general = [("open", "Open"), ("closed", "Closed"), ("any", "Any stage")]
+        # A stage whose slug is one of the general values ("closed" in every fresh database)
+        # is what that value filters anyway: listed once.
+        reserved = {value for value, _label in general}
         self.fields["stage"].choices = [
-            ("open", "Open"),
-            ("closed", "Closed"),
-            ("any", "Any stage"),
-            *stages,
+            *general,
+            *((slug, label) for slug, label in stages if slug not in reserved),
         ]
         for name, field in self.fields.items():
             css = "form-control form-control-sm" if name == "q" else "form-select form-select-sm"
@@ -113,7 +115,7 @@ class QueueFilterForm(forms.Form):
             if name != "q":
                 field.widget.attrs["data-autosubmit"] = ""
         self.fields["q"].widget.input_type = "search"
-        self.fields["q"].widget.attrs["placeholder"] = "Subject or requester"
+        self.fields["q"].widget.attrs["placeholder"] = "#number, subject or requester"
         self.is_valid()
 
     def value_of(self, name: str) -> Any:

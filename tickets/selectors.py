@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +33,7 @@ from django.db.models import (
 
 from settings_app.models import Stage, Team
 from tickets import sla
-from tickets.models import Message, SlaClock, SlaEvent, Ticket
+from tickets.models import AgentProfile, Message, SlaClock, SlaEvent, Ticket
 from tickets.sla import iso
 
 SLA_STATUS_FILTERS = ("overdue", "due_soon", "active", "completed")
@@ -168,10 +170,22 @@ def tickets_list(
         users = get_user_model().objects.filter(username=filters.owner)
         queryset = queryset.filter(owner_id__in=_ids(users))
     if filters.q:
-        queryset = queryset.filter(
-            Q(subject__icontains=filters.q) | Q(requester_email__icontains=filters.q)
-        )
+        queryset = queryset.filter(ticket_search_q(filters.q))
     return _with_details(queryset).order_by(*TICKET_ORDER)
+
+
+TICKET_NUMBER = re.compile(r"#?\s*(\d{1,18})")
+
+
+def ticket_search_q(text: str) -> Q:
+    """Tickets whose subject or requester contains ``text``, or whose number it is ("63",
+    "#63"), for the queue, the list API's ``q`` and the admin's search."""
+    text = text.strip()
+    found = Q(subject__icontains=text) | Q(requester_email__icontains=text)
+    number = TICKET_NUMBER.fullmatch(text)
+    if number is not None:
+        found |= Q(pk=int(number.group(1)))
+    return found
 
 
 def tickets_count(
@@ -388,3 +402,14 @@ def message_json(message: Message, *, requester_email: str, delivery: Any) -> di
         "sender_email": (message.sender_email or requester_email) if is_customer else None,
         "delivery": delivery.as_json() if is_emailed and delivery is not None else None,
     }
+
+
+def viewer_zone(user: Any, *, default: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
+    """The agent's display zone, or ``default`` (the SLA schedule's) when unset or unknown."""
+    name = AgentProfile.objects.filter(user=user).values_list("timezone", flat=True).first()
+    if not name:
+        return default
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return default

@@ -54,6 +54,7 @@ from tickets.selectors import (
     ticket_timeline,
     tickets_count,
     tickets_list,
+    viewer_zone,
 )
 from tickets.services import (
     TicketInputError,
@@ -97,17 +98,6 @@ PROPERTY_LABELS = {
 def _require_agent(request: HttpRequest) -> None:
     if not is_agent(request.user):
         raise PermissionDenied
-
-
-def viewer_zone(user: Any, *, default: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
-    """The agent's display zone, or ``default`` (the SLA schedule's) when unset or unknown."""
-    name = AgentProfile.objects.filter(user=user).values_list("timezone", flat=True).first()
-    if not name:
-        return default
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return default
 
 
 def _render(

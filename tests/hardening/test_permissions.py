@@ -103,6 +103,7 @@ ROUTES: dict[str, Route] = {
         ),
     ),
     "login": Route(fixed("/accounts/login/"), EVERYONE_200),
+    "favicon": Route(fixed("/favicon.ico"), by_role(*["302>/static/favicon.ico"] * 5)),
     "logout": Route(
         fixed("/accounts/logout/"),
         by_role(*["302>/accounts/login/"] * 5),

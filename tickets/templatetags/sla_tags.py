@@ -294,6 +294,75 @@ def event_note(
     return "; ".join(notes)
 
 
+WHY_TEXTS = {
+    "created": gettext_lazy("when the ticket was opened"),
+    "customer message": gettext_lazy("at a customer message"),
+    "settings": gettext_lazy("after a settings change"),
+    "property": gettext_lazy("after a property change"),
+}
+DETAIL_MOMENTS = {
+    "started_at": gettext_lazy("started %(value)s"),
+    "due_at_before": gettext_lazy("was due %(value)s"),
+    "due_at": gettext_lazy("due %(value)s"),
+    "paused_since": gettext_lazy("paused since %(value)s"),
+    "completed_at_before": gettext_lazy("had completed %(value)s"),
+    "applied_at": gettext_lazy("applied %(value)s"),
+}
+DETAIL_ORDER = (
+    "goal",
+    "goal_minutes",
+    "due_soon_minutes",
+    "started_at",
+    "paused_since",
+    "completed_at_before",
+    "due_at_before",
+    "due_at",
+    "completed_by",
+    "why",
+    "applied_at",
+)
+
+
+def _moment_text(value: object) -> str:
+    try:
+        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    return local_moment(moment) if moment.tzinfo else str(value)
+
+
+def event_detail_text(event: SlaEvent) -> str:
+    """An event's stored details as a sentence for people (the admin), in the active time zone:
+    "goal 4 h · due soon 30 min before · started Tue 3 Mar, 09:00 CET · due …"."""
+    detail = event.detail or {}
+    parts = []
+    for key in sorted(
+        detail, key=lambda k: (DETAIL_ORDER.index(k) if k in DETAIL_ORDER else 99, k)
+    ):
+        value = detail[key]
+        if value is None or value == "":
+            continue
+        if key == "goal":
+            parts.append(_("goal for %(goal)s") % {"goal": value})
+        elif key == "goal_minutes" and isinstance(value, int):
+            parts.append(
+                _("goal %(time)s")
+                % {"time": sla.format_duration(datetime.timedelta(minutes=value))}
+            )
+        elif key == "due_soon_minutes" and isinstance(value, int):
+            duration = sla.format_duration(datetime.timedelta(minutes=value))
+            parts.append(_("due soon %(time)s before") % {"time": duration})
+        elif key in DETAIL_MOMENTS:
+            parts.append(DETAIL_MOMENTS[key] % {"value": _moment_text(value)})
+        elif key == "completed_by":
+            parts.append(_("by %(what)s") % {"what": value})
+        elif key == "why":
+            parts.append(str(WHY_TEXTS.get(value, value)))
+        else:
+            parts.append(f"{key}: {value}")
+    return " · ".join(parts)
+
+
 @register.filter(name="local_moment")
 def local_moment_filter(value: datetime.datetime | None) -> str:
     return local_moment(value)
