@@ -18,12 +18,28 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from settings_app.models import Stage
-from tickets.models import AgentProfile, ApiToken, Message, SlaClock, SlaEvent, SlaRecompute, Ticket
-from tickets.selectors import SLA_STATUS_FILTERS, current_clocks, sla_status_q, ticket_search_q
+from tickets.models import (
+    AgentProfile,
+    ApiToken,
+    Message,
+    SlaClock,
+    SlaEvent,
+    SlaRecompute,
+    Ticket,
+    TicketChange,
+)
+from tickets.selectors import (
+    SLA_STATUS_FILTERS,
+    TICKET_NUMBER,
+    current_clocks,
+    sla_status_q,
+    ticket_search_q,
+)
 from tickets.services import TicketInputError, ticket_message_add, ticket_update
 from tickets.templatetags.sla_tags import (
     CLOCK_LABELS,
@@ -32,6 +48,7 @@ from tickets.templatetags.sla_tags import (
     event_detail_text,
     local_moment,
 )
+from tickets.templatetags.workspace_tags import change_actor, change_text
 
 # Ticket fields whose change has SLA effects: written only by ``ticket_update``.
 SERVICE_FIELDS = ("owner", "priority", "team", "source", "pipeline", "stage")
@@ -251,6 +268,29 @@ class SlaEventInline(ReadOnlyInline):
         return event_detail_text(event) or "—"
 
 
+class TicketChangeInline(ReadOnlyInline):
+    """Who changed the owner, a property or the stage, when and how (written by the services)."""
+
+    model = TicketChange
+    fields = ("at_local", "who", "change")
+    readonly_fields = fields
+    ordering = ("at", "id")
+    verbose_name_plural = "History of changes"
+
+    at_local = local_moment_column("at", "At")
+
+    @admin.display(description="By")
+    def who(self, change: TicketChange) -> str:
+        return change_actor(change)
+
+    @admin.display(description="Change")
+    def change(self, change: TicketChange) -> str:
+        return change_text(change)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketChange]:
+        return super().get_queryset(request).select_related("actor")
+
+
 def _status_pill(view: ClockView) -> str:
     if view.clock is None:
         return "—"
@@ -305,7 +345,13 @@ class TicketAdmin(admin.ModelAdmin):
         ),
         ("SLA state", {"classes": ("collapse",), "fields": SLA_STATE_FIELDS}),
     )
-    inlines = (MessageInline, NewMessageInline, SlaClockInline, SlaEventInline)
+    inlines = (
+        MessageInline,
+        NewMessageInline,
+        TicketChangeInline,
+        SlaClockInline,
+        SlaEventInline,
+    )
 
     class Media:
         css = {"all": ("css/admin_sla.css",)}
@@ -363,7 +409,13 @@ class TicketAdmin(admin.ModelAdmin):
         if not changes:
             return
         try:
-            ticket_update(ticket_id=obj.pk, now=timezone.now(), actor=request.user, **changes)
+            ticket_update(
+                ticket_id=obj.pk,
+                now=timezone.now(),
+                actor=request.user,
+                via=TicketChange.Via.ADMIN,
+                **changes,
+            )
         except TicketInputError as exc:
             text = " ".join(m for texts in exc.errors.values() for m in texts)
             self.message_user(request, f"Properties not changed: {text}", messages.ERROR)
@@ -389,6 +441,54 @@ class TicketAdmin(admin.ModelAdmin):
                 now=timezone.now(),
             )
             formset.new_objects.append(message)
+
+
+@admin.register(TicketChange)
+class TicketChangeAdmin(admin.ModelAdmin):
+    """Every ticket's history of changes, read-only: filter by field or channel, search by
+    ticket number or by who made the change."""
+
+    list_display = ("at_local", "ticket_link", "who", "change", "via")
+    list_filter = ("field", "via", "state")
+    list_select_related = ("actor", "ticket")
+    search_fields = ("actor__username",)
+    search_help_text = "A ticket number (63 or #63), or a username."
+    list_per_page = 100
+
+    at_local = local_moment_column("at", "At")
+
+    @admin.display(description="Ticket", ordering="ticket_id")
+    def ticket_link(self, change: TicketChange) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:tickets_ticket_change", args=[change.ticket_id]),
+            str(change.ticket),
+        )
+
+    @admin.display(description="By")
+    def who(self, change: TicketChange) -> str:
+        return change_actor(change)
+
+    @admin.display(description="Change")
+    def change(self, change: TicketChange) -> str:
+        return change_text(change)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[TicketChange], search_term: str
+    ) -> tuple[QuerySet[TicketChange], bool]:
+        number = TICKET_NUMBER.fullmatch(search_term.strip())
+        if number is not None:
+            return queryset.filter(ticket_id=int(number.group(1))), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 # --- API tokens, preferences, recomputes -----------------------------------------------------

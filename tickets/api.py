@@ -24,7 +24,7 @@ from django.utils import timezone
 from outbound.selectors import message_deliveries
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from slaproject.api import ApiError, api_endpoint, json_body
-from tickets.models import IdempotencyKey, Message, Ticket
+from tickets.models import IdempotencyKey, Message, Ticket, TicketChange
 from tickets.selectors import (
     SLA_STATUS_FILTERS,
     TicketFilters,
@@ -327,6 +327,7 @@ def _patch(request: HttpRequest, ticket: Ticket) -> JsonResponse:
             stage=stage,
             owner=owner,
             actor=request.user,
+            via=TicketChange.Via.API,
         )
     except TicketInputError as exc:
         raise ApiError(400, exc.errors) from None

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from outbound.services import outbound_demo_settle
 from settings_app.models import Priority, Source, Stage, Team
-from tickets.models import SlaEvent, Ticket
+from tickets.models import SlaEvent, Ticket, TicketChange
 from tickets.services import ticket_create, ticket_message_add, ticket_update
 from tickets.sweep import sla_sweep
 
@@ -28,6 +28,7 @@ SUBJECTS = (
     "Mail bounces from our domain",
 )
 REQUESTERS = ("ana@acme.com", "bo@shop.se", "cy@corp.com", "di@school.edu", "ed@studio.io")
+PAGE = TicketChange.Via.PAGE
 PRIORITY_WEIGHTS = (
     (Priority.URGENT, 2),
     (Priority.HIGH, 3),
@@ -60,7 +61,8 @@ def demo_tickets_seed(*, count: int, now: datetime.datetime, seed: int = 7) -> i
             now=created,
         )
         if rng.random() < 0.6 and agents:
-            ticket_update(ticket_id=ticket.pk, now=created, owner=rng.choice(agents))
+            owner = rng.choice(agents)
+            ticket_update(ticket_id=ticket.pk, now=created, owner=owner, actor=owner, via=PAGE)
         moment = created
         for _step in range(rng.randint(0, 3)):
             moment += datetime.timedelta(minutes=rng.randint(10, 900))
@@ -80,7 +82,13 @@ def demo_tickets_seed(*, count: int, now: datetime.datetime, seed: int = 7) -> i
                     ticket_id=ticket.pk, body="Any news?", author_kind="customer", now=moment
                 )
             elif roll < 0.8:
-                ticket_update(ticket_id=ticket.pk, now=moment, stage=stages["waiting-on-customer"])
+                ticket_update(
+                    ticket_id=ticket.pk,
+                    now=moment,
+                    stage=stages["waiting-on-customer"],
+                    actor=agents[index % len(agents)] if agents else None,
+                    via=PAGE,
+                )
             elif roll < 0.9:
                 ticket_message_add(
                     ticket_id=ticket.pk,
@@ -91,10 +99,18 @@ def demo_tickets_seed(*, count: int, now: datetime.datetime, seed: int = 7) -> i
                     now=moment,
                 )
             else:
-                ticket_update(ticket_id=ticket.pk, now=moment, stage=stages["closed"])
+                ticket_update(
+                    ticket_id=ticket.pk,
+                    now=moment,
+                    stage=stages["closed"],
+                    actor=agents[index % len(agents)] if agents else None,
+                    via=PAGE,
+                )
                 break
         if index % 10 == 0 and agents:
-            ticket_update(ticket_id=ticket.pk, now=max(moment, created), owner=None)
+            ticket_update(
+                ticket_id=ticket.pk, now=max(moment, created), owner=None, actor=agents[0], via=PAGE
+            )
     sla_sweep(now=now)
     # The demo's history is made up: nobody needs emails about it.
     SlaEvent.objects.filter(should_notify=True).update(notified_at=now)

@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
@@ -130,6 +131,65 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_author_kind_display()} message on #{self.ticket_id}"
+
+
+class TicketChange(models.Model):
+    """One change of a ticket's owner, a property or its stage, with who made it and how.
+
+    Written by the ticket services (``ticket_update`` and a customer message that moves the
+    ticket), one row per field, never on ``Ticket.save``: the sweep and the settings recompute
+    write tickets at high volume and record nothing here. The values are kept as keys (for the
+    collision check of the ticket page) and as the labels people saw then (a team or stage may
+    be renamed or deleted later). The ticket page's form carries the id of the ticket's latest
+    row as its version.
+    """
+
+    class Field(models.TextChoices):
+        OWNER = "owner", "Owner"
+        PRIORITY = "priority", "Priority"
+        TEAM = "team", "Team"
+        SOURCE = "source", "Source"
+        PIPELINE = "pipeline", "Pipeline"
+        STAGE = "stage", "Stage"
+
+    class Via(models.TextChoices):
+        PAGE = "page", "ticket page"
+        API = "api", "API"
+        ADMIN = "admin", "admin"
+        EMAIL = "email", "email"
+        CUSTOMER = "customer", "customer message"
+        SYSTEM = "system", "automatic"
+
+    class State(models.TextChoices):
+        """What a stage change did to the ticket as a whole."""
+
+        NONE = "", "—"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+
+    # Indexed by (ticket, id) below: the ticket page reads a ticket's rows, and the rows after
+    # the version it was loaded from.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via, default=Via.SYSTEM)
+    field = models.CharField(max_length=10, choices=Field)
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    old_label = models.CharField(max_length=200, blank=True)
+    new_label = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=State, blank=True, default=State.NONE)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "id"], name="ticket_change_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.field}: {self.old_label or '—'} → {self.new_label or '—'}"
 
 
 class ClockKind(models.TextChoices):
@@ -281,7 +341,8 @@ class SlaEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.clock_kind} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+        # In the active time zone, named (the admin activates the viewer's).
+        return f"{self.clock_kind} {self.kind} at {timezone.localtime(self.at):%Y-%m-%d %H:%M %Z}"
 
 
 class SlaRecompute(models.Model):

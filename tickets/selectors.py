@@ -33,7 +33,7 @@ from django.db.models import (
 
 from settings_app.models import Stage, Team
 from tickets import sla
-from tickets.models import AgentProfile, Message, SlaClock, SlaEvent, Ticket
+from tickets.models import AgentProfile, Message, SlaClock, SlaEvent, Ticket, TicketChange
 from tickets.sla import iso
 
 SLA_STATUS_FILTERS = ("overdue", "due_soon", "active", "completed")
@@ -402,6 +402,27 @@ def message_json(message: Message, *, requester_email: str, delivery: Any) -> di
         "sender_email": (message.sender_email or requester_email) if is_customer else None,
         "delivery": delivery.as_json() if is_emailed and delivery is not None else None,
     }
+
+
+def ticket_changes(*, ticket_id: int, after: int = 0) -> list[TicketChange]:
+    """The ticket's history rows (with their actors), oldest first; ``after``: only the rows
+    recorded after the row with that id (the version a page was loaded from)."""
+    return list(
+        TicketChange.objects.filter(ticket_id=ticket_id, id__gt=after)
+        .select_related("actor")
+        .order_by("id")
+    )
+
+
+def ticket_version(*, ticket_id: int) -> int:
+    """The ticket's version for the collision check: the id of its latest history row (0: none)."""
+    latest = (
+        TicketChange.objects.filter(ticket_id=ticket_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return latest or 0
 
 
 def viewer_zone(user: Any, *, default: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:

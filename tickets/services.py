@@ -24,7 +24,8 @@ from outbound.services import (
 from settings_app.models import Pipeline, Priority, SlaSettings, Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
 from tickets import sla
-from tickets.models import Message, SlaClock, SlaEvent, Ticket
+from tickets.history import history_record, history_values
+from tickets.models import Message, SlaClock, SlaEvent, Ticket, TicketChange
 
 User = get_user_model()
 CLOCK_KINDS = (sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE)
@@ -532,6 +533,7 @@ def ticket_message_add(
             created_at=now,
         )
         work = _SlaWork(ticket=ticket, clocks=clocks, config=config, now=now)
+        recorded, was_closed = history_values(ticket), ticket.closed_at is not None
         if author_kind == Message.Author.CUSTOMER:
             if ticket.closed_at is not None or ticket.paused_since is not None:
                 work.enter_stage(first_open_unpaused_stage(ticket.pipeline, config=config))
@@ -553,6 +555,15 @@ def ticket_message_add(
             ticket.last_replied_at = now
             ticket.awaiting_reply_since = None
         work.flush()
+        # A customer message that moved the ticket (reopened, or out of a pause stage).
+        history_record(
+            ticket=ticket,
+            before=recorded,
+            was_closed=was_closed,
+            now=now,
+            actor=author,
+            via=TicketChange.Via.CUSTOMER,
+        )
         if author_kind == Message.Author.AGENT and not is_internal:
             outbound_reply_queue(message=message, now=now)
         elif author_kind == Message.Author.CUSTOMER:
@@ -574,8 +585,12 @@ def ticket_update(
     stage: Any = UNSET,
     owner: Any = UNSET,
     actor: Any = None,
+    via: str = TicketChange.Via.SYSTEM,
 ) -> Ticket:
     """Change properties, owner and stage. Arguments left ``UNSET`` keep their value.
+
+    Each field that changes is recorded in the ticket's history with ``actor`` (the user, or the
+    API token's user) and ``via`` (a ``TicketChange.Via``).
 
     ``team``/``pipeline``/``stage``/``owner`` are model instances or None; ``priority``/``source``
     are keys ("" or None clears the priority). A change of the property that selects the goals
@@ -589,6 +604,7 @@ def ticket_update(
         config = sla_config_get()
         before = ticket_property_values(ticket)
         owner_before = ticket.owner_id
+        recorded, was_closed = history_values(ticket), ticket.closed_at is not None
         fields: list[str] = []
         if priority is not UNSET:
             if priority and priority not in Priority.values:
@@ -633,24 +649,39 @@ def ticket_update(
         work.flush()
         if ticket.owner_id is not None and ticket.owner_id != owner_before:
             outbound_assigned_queue(ticket=ticket, assigned_by=actor, now=now)
+        history_record(
+            ticket=ticket, before=recorded, was_closed=was_closed, now=now, actor=actor, via=via
+        )
     return ticket
 
 
-def ticket_close(*, ticket_id: int, now: datetime.datetime) -> Ticket:
+def ticket_close(
+    *,
+    ticket_id: int,
+    now: datetime.datetime,
+    actor: Any = None,
+    via: str = TicketChange.Via.SYSTEM,
+) -> Ticket:
     """Move the ticket to its pipeline's first closed stage (completing every running clock)."""
     ticket = Ticket.objects.select_related("pipeline").get(pk=ticket_id)
     closed = Stage.objects.filter(pipeline=ticket.pipeline, is_closed=True).order_by("position")
     stage = closed.first()
     if stage is None:
         raise TicketInputError({"status": ["This pipeline has no closed stage."]})
-    return ticket_update(ticket_id=ticket_id, now=now, stage=stage)
+    return ticket_update(ticket_id=ticket_id, now=now, stage=stage, actor=actor, via=via)
 
 
-def ticket_reopen(*, ticket_id: int, now: datetime.datetime) -> Ticket:
+def ticket_reopen(
+    *,
+    ticket_id: int,
+    now: datetime.datetime,
+    actor: Any = None,
+    via: str = TicketChange.Via.SYSTEM,
+) -> Ticket:
     """Move a closed ticket to the first open stage of its pipeline that does not pause."""
     ticket = Ticket.objects.select_related("pipeline").get(pk=ticket_id)
     stage = first_open_unpaused_stage(ticket.pipeline, config=sla_config_get())
-    return ticket_update(ticket_id=ticket_id, now=now, stage=stage)
+    return ticket_update(ticket_id=ticket_id, now=now, stage=stage, actor=actor, via=via)
 
 
 def tickets_reconcile(

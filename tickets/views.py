@@ -45,11 +45,12 @@ from tickets.forms import (
     RequestForm,
     TicketPropertiesForm,
 )
-from tickets.models import AgentProfile, Message, SlaEvent, Ticket
+from tickets.models import AgentProfile, Message, SlaEvent, Ticket, TicketChange
 from tickets.selectors import (
     TicketPaginator,
     TimelineEvent,
     current_clocks,
+    ticket_changes,
     ticket_get,
     ticket_timeline,
     tickets_count,
@@ -69,9 +70,12 @@ from tickets.templatetags.sla_tags import (
     ClockView,
     clock_idle_note,
     clock_view,
+    event_icon,
     event_label,
     event_note,
+    event_tone,
 )
+from tickets.templatetags.workspace_tags import change_actor, changes_text
 
 User = get_user_model()
 REFRESH_SECONDS = 60  # the queue's badges re-render this often (htmx polling)
@@ -251,13 +255,16 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of the ticket's timeline: an SLA event (or, later, a change of the ticket)."""
+    """One line of the ticket's history: an SLA event, or what someone changed at one moment."""
 
     at: datetime.datetime
-    kind: str  # the SLA event's kind: picks the icon and tone
     label: str
+    icon: str
+    tone: str
     note: str = ""
+    who: str = ""  # for changes: who made them
     is_muted: bool = False  # an event of a clock that was removed since
+    order: tuple = ()  # ties at one moment: changes before the clock events they caused
 
 
 def _ticket_or_404(ticket_id: int) -> Ticket:
@@ -275,19 +282,62 @@ def _all_stages() -> list[Stage]:
     )
 
 
-def _timeline(items: Iterable[TimelineEvent]) -> list[TimelineEntry]:
-    return [
+CHANGE_ICONS = {
+    TicketChange.State.CLOSED: "bi-archive",
+    TicketChange.State.REOPENED: "bi-arrow-counterclockwise",
+    TicketChange.Field.OWNER: "bi-person",
+}
+
+
+def _timeline(
+    items: Iterable[TimelineEvent], changes: Iterable[TicketChange]
+) -> list[TimelineEntry]:
+    """SLA events and history rows in one list, in time order; the fields one person changed
+    at one moment make one line."""
+    entries = [
         TimelineEntry(
             at=item.at,
-            kind=item.event.kind,
             label=event_label(item.event),
+            icon=event_icon(item.event.kind),
+            tone=event_tone(item.event.kind),
             note=event_note(
                 item.event, removed_by=item.removed_by, is_removed_clock=item.is_removed_clock
             ),
             is_muted=item.is_removed_clock and item.event.kind != SlaEvent.Kind.REMOVED,
+            order=(1, item.event.pk),
         )
         for item in items
     ]
+    # One service call records each field once: a group ends where the moment, the person or
+    # the channel changes, or a field comes again.
+    groups: list[list[TicketChange]] = []
+    for change in changes:
+        last = groups[-1] if groups else None
+        if (
+            last is None
+            or (last[0].at, last[0].actor_id, last[0].via)
+            != (change.at, change.actor_id, change.via)
+            or any(row.field == change.field for row in last)
+        ):
+            groups.append([change])
+        else:
+            last.append(change)
+    for rows in groups:
+        icon = "bi-pencil"
+        for row in rows:
+            icon = CHANGE_ICONS.get(row.state) or CHANGE_ICONS.get(row.field) or icon
+        entries.append(
+            TimelineEntry(
+                at=rows[0].at,
+                label=changes_text(rows),
+                icon=icon,
+                tone="primary",
+                who=change_actor(rows[0]),
+                order=(0, rows[0].pk),
+            )
+        )
+    entries.sort(key=lambda entry: (entry.at, entry.order))
+    return entries
 
 
 def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) -> list[ClockView]:
@@ -344,7 +394,9 @@ def _ticket_page(
         "conversation": _conversation(ticket),
         "clocks": clocks,
         "has_sla": any(c.clock is not None for c in clocks),
-        "timeline": _timeline(ticket_timeline(ticket_id=ticket.pk)),
+        "timeline": _timeline(
+            ticket_timeline(ticket_id=ticket.pk), ticket_changes(ticket_id=ticket.pk)
+        ),
         "reply_form": reply_form or ReplyForm(),
         "properties_form": properties_form
         or TicketPropertiesForm(ticket=ticket, stages=_all_stages()),
@@ -405,7 +457,13 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
         messages.info(request, "Nothing to change.")
         return redirect("tickets:detail", ticket_id=ticket.pk)
     try:
-        ticket_update(ticket_id=ticket.pk, now=timezone.now(), actor=request.user, **changes)
+        ticket_update(
+            ticket_id=ticket.pk,
+            now=timezone.now(),
+            actor=request.user,
+            via=TicketChange.Via.PAGE,
+            **changes,
+        )
     except TicketInputError as exc:
         messages.error(request, f"Nothing was changed: {_input_error_text(exc)}")
         return _ticket_page(request, ticket, properties_form=form, status=400)
@@ -425,7 +483,9 @@ def _close_or_reopen(request: HttpRequest, ticket_id: int, *, close: bool) -> Ht
         return redirect("tickets:detail", ticket_id=ticket.pk)
     service, verb = (ticket_close, "closed") if close else (ticket_reopen, "reopened")
     try:
-        service(ticket_id=ticket.pk, now=timezone.now())
+        service(
+            ticket_id=ticket.pk, now=timezone.now(), actor=request.user, via=TicketChange.Via.PAGE
+        )
     except TicketInputError as exc:
         messages.error(request, f"Not {verb}: {_input_error_text(exc)}")
     else:

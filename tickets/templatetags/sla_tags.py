@@ -342,6 +342,8 @@ def event_detail_text(event: SlaEvent) -> str:
         value = detail[key]
         if value is None or value == "":
             continue
+        if key == "applied_at" and value == detail.get("started_at"):
+            continue  # applied when it started: said once
         if key == "goal":
             parts.append(_("goal for %(goal)s") % {"goal": value})
         elif key == "goal_minutes" and isinstance(value, int):
