@@ -23,7 +23,7 @@ from outbound.models import OutboundEmail
 from settings_app.selectors import sla_settings_document
 from tests.hardening.conftest import PASSWORD, ROLES, World
 from tests.hardening.pages import inline_code, page_form, page_forms
-from tickets.models import ApiToken, Ticket
+from tickets.models import ApiToken, Ticket, TicketChange
 from tickets.services import ticket_close
 
 # --- Expectations ---------------------------------------------------------------------------
@@ -232,6 +232,17 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], Any], dict[str, Expect]]] = {
     # The outbox: read-only (emails are queued by the services that cause them).
     "outbound_outboundemail": (
         lambda w: OutboundEmail.objects.filter(ticket=w.ticket).values_list("pk", flat=True)[0],
+        {"add": ADMIN_NOBODY, "delete": ADMIN_NOBODY},
+    ),
+    # The ticket history: read-only for whoever may view it.
+    "tickets_ticketchange": (
+        lambda w: (
+            TicketChange.objects.get_or_create(
+                ticket=w.ticket,
+                field="priority",
+                defaults={"at": timezone.now(), "new_value": "high"},
+            )[0].pk
+        ),
         {"add": ADMIN_NOBODY, "delete": ADMIN_NOBODY},
     ),
 }
