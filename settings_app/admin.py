@@ -436,9 +436,9 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
 
 @admin.register(SlaSettingsChange)
 class SlaSettingsChangeAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
-    list_display = ("created_at", "actor_username", "via", "version", "apply_to")
+    list_display = ("created_at", "actor_username", "via", "api_token", "version", "apply_to")
     list_filter = ("via",)
-    search_fields = ("actor_username",)
+    search_fields = ("actor_username", "api_token")
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
     fields = (
@@ -446,6 +446,7 @@ class SlaSettingsChangeAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
         "actor",
         "actor_username",
         "via",
+        "api_token",
         "version",
         "apply_to",
         "changes",

@@ -35,8 +35,12 @@ def sla_settings_endpoint(request: HttpRequest) -> JsonResponse:
         return JsonResponse(sla_settings_document())
     document = json_body(request)
     try:
+        token = getattr(request, "api_token", None)
         result = sla_settings_save(
-            document=document, actor=request.user, via=SlaSettingsChange.Via.API
+            document=document,
+            actor=request.user,
+            via=SlaSettingsChange.Via.API,
+            api_token=token.audit_label if token is not None else "",
         )
     except SettingsValidationError as exc:
         raise ApiError(400, exc.errors) from None

@@ -195,6 +195,9 @@ class SlaSettingsChange(models.Model):
     )
     actor_username = models.CharField(max_length=150, blank=True)
     via = models.CharField(max_length=10, choices=Via)
+    # The API token the change was made with (its key prefix, name and id), so the log names who
+    # really acted and with what; blank for the page, the admin, commands and session API calls.
+    api_token = models.CharField("API token", max_length=150, blank=True)
     version = models.PositiveIntegerField()
     apply_to = models.CharField(max_length=20, default="new")
     changes = models.JSONField(default=list, help_text="[{field, before, after}, …]")

@@ -141,6 +141,7 @@ def sla_settings_save(
     actor: AbstractBaseUser | AnonymousUser | None,
     via: str,
     apply_to: str | None = None,
+    api_token: str = "",
 ) -> SaveResult:
     """Replace the SLA settings with ``document`` (SPEC section 7), atomically.
 
@@ -149,7 +150,7 @@ def sla_settings_save(
     carries a ``version`` other than the current one. On success the version goes up by one, one
     ``SlaSettingsChange`` is written, and with "new_and_open" a recompute of the open tickets is
     created and queued to Celery once the transaction commits. Not idempotent: each call is a new
-    version.
+    version. ``api_token`` names the API token the change was made with, for the audit log.
     """
     if apply_to is not None and isinstance(document, dict):
         document = {**document, "apply_to": apply_to}
@@ -170,6 +171,7 @@ def sla_settings_save(
             actor=user,
             actor_username=user.get_username() if user else "",
             via=via,
+            api_token=api_token,
             version=row.version,
             apply_to=parsed.apply_to,
             changes=settings_diff(before, after),

@@ -46,18 +46,20 @@ def is_super_admin(user: Any) -> bool:
 
 
 def _token_user(request: HttpRequest) -> tuple[Any, bool]:
-    """(user, had_token_header). A present but invalid token gives (None, True)."""
+    """(user, had_token_header). A present but invalid token gives (None, True). A valid one is
+    also left on ``request.api_token`` (the audit log names the token a change was made with)."""
     header = request.headers.get("Authorization", "")
     if not header:
         return None, False
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "token" or not key.strip():
         return None, True
-    from tickets.models import ApiToken  # the token model lives with the ticket API
+    from tickets.models import ApiToken, api_key_hash  # the token model lives with the ticket API
 
+    # Only hashes are stored: the key is looked up by its SHA-256 (one indexed equality).
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key=key.strip(), is_active=True, user__is_active=True)
+        .filter(key_hash=api_key_hash(key.strip()), is_active=True, user__is_active=True)
         .first()
     )
     if token is None:
@@ -65,6 +67,7 @@ def _token_user(request: HttpRequest) -> tuple[Any, bool]:
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    request.api_token = token
     return token.user, True
 
 

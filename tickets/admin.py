@@ -15,14 +15,17 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from settings_app.models import Stage
+from slaproject.admin_guards import SuperAdminRowsMixin, is_super_admin
 from tickets.models import (
     AgentProfile,
     ApiToken,
@@ -500,42 +503,55 @@ class ApiTokenAddForm(forms.ModelForm):
         fields = ("user", "name")
         help_texts = {"name": "What the token is for, e.g. the mail gateway."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The API refuses tokens of anyone but active agents, so only they are offered.
-        self.fields["user"].queryset = (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .filter(Q(is_staff=True) | Q(is_superuser=True))
-            .order_by("username")
-        )
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens for the ticket API. The key is shown once, when the token is added; revoke a
-    token by unticking "active" (or deleting it)."""
+class ApiTokenAdmin(SuperAdminRowsMixin, admin.ModelAdmin):
+    """Tokens for the ticket API. The key is shown once, on the page that follows adding the
+    token, and only its hash is stored; revoke a token by unticking "active" (or deleting it).
+
+    Only a super admin sees, mints or revokes a super admin's tokens: other staff with the
+    token permissions mint tokens for themselves and for agents who are not super admins.
+    """
 
     list_display = (
         "user",
         "name",
-        "key_prefix",
+        "key_prefix_shown",
         "is_active",
         "created_at_local",
         "last_used_at_local",
     )
     list_filter = ("is_active",)
-    search_fields = ("user__username", "name")
+    search_fields = ("user__username", "name", "key_prefix")
     list_select_related = ("user",)
-    readonly_fields = ("user", "key_prefix", "created_at_local", "last_used_at_local")
-    fields = ("user", "name", "key_prefix", "is_active", "created_at_local", "last_used_at_local")
+    readonly_fields = (
+        "user",
+        "key_prefix_shown",
+        "created_by",
+        "created_at_local",
+        "last_used_at_local",
+    )
+    fields = (
+        "user",
+        "name",
+        "key_prefix_shown",
+        "is_active",
+        "created_by",
+        "created_at_local",
+        "last_used_at_local",
+    )
 
     created_at_local = local_moment_column("created_at", "Created")
     last_used_at_local = local_moment_column("last_used_at", "Last used")
 
-    @admin.display(description="Key")
-    def key_prefix(self, token: ApiToken) -> str:
-        return f"{token.key[:6]}…" if token.key else "—"
+    @admin.display(description="Key", ordering="key_prefix")
+    def key_prefix_shown(self, token: ApiToken) -> str:
+        return f"{token.key_prefix}…" if token.key_prefix else "—"
+
+    def user_choices(self, request: HttpRequest) -> QuerySet:
+        # The API refuses tokens of anyone but active agents, so only they are offered.
+        agents = Q(is_active=True) & (Q(is_staff=True) | Q(is_superuser=True))
+        return super().user_choices(request).filter(agents)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         if obj is None:
@@ -552,14 +568,24 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: ApiToken, form: forms.ModelForm, change: bool
     ) -> None:
         if not change:
-            obj.key = ApiToken.generate_key()
+            # The form offers no super admin to other staff; this holds for forged posts too.
+            if obj.user.is_superuser and not is_super_admin(request.user):
+                raise PermissionDenied
+            obj.set_key(ApiToken.generate_key())
+            obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        if not change:
-            self.message_user(
-                request,
-                f"The new API key for {obj.user}: {obj.key} — copy it now; it is not shown again.",
-                messages.WARNING,
-            )
+
+    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None):
+        """The key, once, on a page of its own (not in a message, which would keep it in the
+        session or a cookie until shown)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API token created",
+            "opts": self.opts,
+            "token": obj,
+            "key": obj.key,
+        }
+        return TemplateResponse(request, "admin/tickets/apitoken/created.html", context)
 
 
 class AgentProfileAdminForm(forms.ModelForm):
@@ -576,7 +602,9 @@ class AgentProfileAdminForm(forms.ModelForm):
 
 
 @admin.register(AgentProfile)
-class AgentProfileAdmin(admin.ModelAdmin):
+class AgentProfileAdmin(SuperAdminRowsMixin, admin.ModelAdmin):
+    """Agents' preferences; a super admin's are theirs and other super admins' alone."""
+
     form = AgentProfileAdminForm
     list_display = ("user", "timezone", "email_notifications")
     list_filter = ("email_notifications",)

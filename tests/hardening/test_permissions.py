@@ -23,7 +23,7 @@ from outbound.models import OutboundEmail
 from settings_app.selectors import sla_settings_document
 from tests.hardening.conftest import PASSWORD, ROLES, World
 from tests.hardening.pages import inline_code, page_form, page_forms
-from tickets.models import ApiToken, Ticket, TicketChange
+from tickets.models import AgentProfile, ApiToken, Ticket, TicketChange
 from tickets.services import ticket_close
 
 # --- Expectations ---------------------------------------------------------------------------
@@ -462,6 +462,57 @@ def test_support_staff_cannot_change_sla_settings_in_the_admin(world: World) -> 
     assert response.status_code == 403
     assert sla_settings_document() == before
     assert "settings_app/slasettings" not in world.clients["staff"].get("/admin/").content.decode()
+
+
+# Every admin page of a row that belongs to a super admin, as support staff holding every model
+# permission and as a super admin. Staff may read a super admin's user record (read-only) but
+# change, delete or reset nothing, and do not even see a super admin's tokens or preferences
+# (their pages answer as for a row that does not exist: back to the admin's index).
+HIDDEN = "302>/admin/"
+SUPER_ADMINS_ROWS: dict[str, tuple[Callable[[World], Any], dict[str, tuple[str, str]]]] = {
+    "auth/user": (
+        lambda world: world.users["super_admin"].pk,
+        {
+            "change/": ("200", "200"),  # read-only for staff; a POST is 403 (test above)
+            "delete/": ("403", "200"),
+            "history/": ("200", "200"),
+            "password/": ("403", "200"),
+        },
+    ),
+    "tickets/apitoken": (
+        lambda world: (
+            ApiToken.objects.create(user=world.users["super_admin"], key=ApiToken.generate_key()).pk
+        ),
+        {"change/": (HIDDEN, "200"), "delete/": (HIDDEN, "200"), "history/": (HIDDEN, "200")},
+    ),
+    "tickets/agentprofile": (
+        lambda world: AgentProfile.objects.create(user=world.users["super_admin"]).pk,
+        {"change/": (HIDDEN, "200"), "delete/": (HIDDEN, "200"), "history/": (HIDDEN, "200")},
+    ),
+}
+
+
+@pytest.mark.parametrize("model", sorted(SUPER_ADMINS_ROWS))
+def test_staff_with_every_permission_cannot_act_on_a_super_admins_rows(
+    world: World, model: str
+) -> None:
+    object_id, pages = SUPER_ADMINS_ROWS[model]
+    base = f"/admin/{model}/{object_id(world)}/"
+    listed = {
+        role: world.clients[role].get(f"/admin/{model}/").content.decode()
+        for role in ("staff", "super_admin")
+    }
+    problems = []
+    for suffix, expected in pages.items():
+        for role, expect in zip(("staff", "super_admin"), expected, strict=True):
+            response = world.clients[role].get(base + suffix)
+            problem = _check(response, expect, path=base + suffix, world=world)
+            if problem:
+                problems.append(f"GET {base + suffix} as {role}: {problem}")
+    assert not problems, "\n  ".join(["", *problems])
+    link = f'href="{base}change/'
+    assert link in listed["super_admin"]
+    assert (link in listed["staff"]) == (model == "auth/user")
 
 
 # --- CSRF on every form ----------------------------------------------------------------------

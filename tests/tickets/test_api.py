@@ -21,7 +21,7 @@ from tests.factories import (
     sla_document,
 )
 from tests.tickets.conftest import JsonApi, utc
-from tickets.models import ApiToken, IdempotencyKey, Message, Ticket
+from tickets.models import ApiToken, IdempotencyKey, Message, Ticket, api_key_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,8 @@ def test_create_api_token_prints_a_working_key_on_its_last_line(agent) -> None:
     out = StringIO()
     call_command("create_api_token", agent.username, stdout=out, stderr=StringIO())
     key = out.getvalue().strip().splitlines()[-1]
-    assert ApiToken.objects.get(key=key).user == agent
+    token = ApiToken.objects.get(key_hash=api_key_hash(key))
+    assert token.user == agent and token.key_prefix == key[:8]
     client = Client(headers={"Authorization": f"Token {key}"})
     assert client.get("/api/tickets/").status_code == 200
 

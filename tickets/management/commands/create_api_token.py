@@ -1,4 +1,5 @@
-"""Create an API token for a user and print the key alone on the last line."""
+"""Create an API token for a user and print the key alone on the last line (the only time it
+is shown: the database keeps its SHA-256 and first characters)."""
 
 from __future__ import annotations
 
@@ -29,5 +30,8 @@ class Command(BaseCommand):
         token = ApiToken.objects.create(
             user=user, key=ApiToken.generate_key(), name=options["name"]
         )
-        self.stderr.write(f"Token for {user.username} (revoke it in the admin):")
+        self.stderr.write(
+            f"Token for {user.username} (only its hash is kept: copy the key now; "
+            "revoke it in the admin):"
+        )
         self.stdout.write(token.key)

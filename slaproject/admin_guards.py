@@ -1,0 +1,58 @@
+"""Guards of the Django admin against escalation (SPEC section 1: nobody gains another user's
+powers through the admin).
+
+Support staff may hold every model permission, yet rows that belong to a super admin (their API
+tokens, their preferences, their sign-in records) are a super admin's business: other staff
+neither list, open, change nor delete them, and cannot pick a super admin in a form's user field.
+Editing super admins themselves is guarded in ``settings_app.admin.StaffSafeUserAdmin``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+
+def is_super_admin(user: Any) -> bool:
+    return bool(user.is_active and user.is_superuser)
+
+
+class SuperAdminRowsMixin:
+    """For a ``ModelAdmin`` whose rows may belong to a super admin.
+
+    ``super_admin_rows()`` is the condition of such rows; ``user_fields`` are the foreign keys to
+    a user whose choices leave super admins out for staff who are not one.
+    """
+
+    user_fields: tuple[str, ...] = ("user",)
+
+    def super_admin_rows(self) -> Q:
+        return Q(user__is_superuser=True)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if is_super_admin(request.user):
+            return queryset
+        return queryset.exclude(self.super_admin_rows())
+
+    def user_choices(self, request: HttpRequest) -> QuerySet:
+        """Users a form's user field offers this requester."""
+        users = get_user_model().objects.order_by(get_user_model().USERNAME_FIELD)
+        return users if is_super_admin(request.user) else users.filter(is_superuser=False)
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.name in self.user_fields:
+            kwargs["queryset"] = self.user_choices(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+def super_admin_usernames() -> QuerySet:
+    """Usernames of super admins, as a subquery (for rows that name a user by username)."""
+    User = get_user_model()
+    return User.objects.filter(is_superuser=True).values(User.USERNAME_FIELD)
