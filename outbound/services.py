@@ -14,12 +14,13 @@ message never loses an email.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import logging
 import smtplib
 import socket
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -68,13 +69,29 @@ def _enqueue(email_ids: Sequence[int]) -> None:
             return
 
 
+# Set while demo data is made (``outbound_held``): rows are written, no task is queued.
+_HELD: contextvars.ContextVar[bool] = contextvars.ContextVar("outbound_held", default=False)
+
+
+@contextlib.contextmanager
+def outbound_held() -> Iterator[None]:
+    """Write emails' rows without queueing their tasks (for made-up data, which
+    ``outbound_demo_settle`` then marks as sent without sending)."""
+    token = _HELD.set(True)
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 def _queue(emails: list[OutboundEmail]) -> list[OutboundEmail]:
     """Insert the rows and queue their tasks once the caller's transaction commits."""
     if not emails:
         return []
     OutboundEmail.objects.bulk_create(emails)
     ids = [email.pk for email in emails]
-    transaction.on_commit(lambda: _enqueue(ids))
+    if not _HELD.get():
+        transaction.on_commit(lambda: _enqueue(ids))
     return emails
 
 

@@ -7,7 +7,7 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from outbound.services import outbound_demo_settle
+from outbound.services import outbound_demo_settle, outbound_held
 from settings_app.models import Priority, Source, Stage, Team
 from tickets.models import SlaEvent, Ticket, TicketChange
 from tickets.services import ticket_create, ticket_message_add, ticket_update
@@ -39,9 +39,16 @@ PRIORITY_WEIGHTS = (
 
 def demo_tickets_seed(*, count: int, now: datetime.datetime, seed: int = 7) -> int:
     """Create ``count`` tickets over the last ten days with replies, pauses and closes, then
-    sweep so the persisted statuses match. Returns the number created (0 if tickets exist)."""
+    sweep so the persisted statuses match. Returns the number created (0 if tickets exist).
+    The emails of this made-up history are recorded as sent, and none is sent."""
     if Ticket.objects.exists() or count <= 0:
         return 0
+    with outbound_held():
+        _seed(count=count, now=now, seed=seed)
+    return count
+
+
+def _seed(*, count: int, now: datetime.datetime, seed: int) -> None:
     rng = random.Random(seed)
     agents = list(get_user_model().objects.filter(is_staff=True, is_active=True))
     teams = list(Team.objects.all())
@@ -115,4 +122,3 @@ def demo_tickets_seed(*, count: int, now: datetime.datetime, seed: int = 7) -> i
     # The demo's history is made up: nobody needs emails about it.
     SlaEvent.objects.filter(should_notify=True).update(notified_at=now)
     outbound_demo_settle(now=now)
-    return count

@@ -336,3 +336,16 @@ def test_delivery_at_is_timezone_aware(freeze) -> None:
     now = freeze(OPENED)
     email = OutboundEmail.objects.get(ticket=TicketFactory(now=now))
     assert email.state_at == now and timezone.is_aware(email.state_at)
+
+
+def test_demo_data_records_its_emails_as_sent_and_queues_none(
+    queued, agent, django_capture_on_commit_callbacks
+):
+    from tickets.demo import demo_tickets_seed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert demo_tickets_seed(count=12, now=timezone.now()) == 12
+        TicketFactory()  # outside the demo: queued as usual
+    states = OutboundEmail.objects.values_list("state", flat=True)
+    assert len(queued) == 1 and states.filter(state="queued").count() == 1
+    assert states.filter(state="sent").count() >= 12
