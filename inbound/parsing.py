@@ -90,6 +90,8 @@ class ParsedEmail:
     attachments: tuple[Attachment, ...]
     # Why a machine sent it (auto-reply, bulk, mail system); "" for a person's mail.
     automatic: str
+    # The sender asks for no automatic answers (X-Auto-Response-Suppress): no acknowledgement.
+    suppresses_auto_response: bool
     bounce: Bounce | None
     language: str  # the primary tag of Content-Language, lower case ("" when absent)
     date_header: str  # the sender's Date, for the record only: never a clock moment
@@ -221,6 +223,7 @@ def _read(message: EmailMessage, raw: bytes) -> ParsedEmail:
         body=cut_quoted(text, is_forward=is_forward),
         attachments=tuple(attachments) if bounce is None else (),
         automatic=_automatic(message, from_email) if bounce is None else "delivery report",
+        suppresses_auto_response=_suppresses_auto_response(message),
         bounce=bounce,
         language=_header(message, "Content-Language").split(",")[0].strip().split("-")[0].lower(),
         date_header=_header(message, "Date"),
@@ -310,6 +313,13 @@ def _automatic(message: Message, from_email: str) -> str:
     if _header(message, "Return-Path").strip() == "<>":
         return "null return path (a mail system's message)"
     return ""
+
+
+def _suppresses_auto_response(message: Message) -> bool:
+    """Outlook's X-Auto-Response-Suppress: the sender (often a system) wants no automatic
+    answer such as an acknowledgement."""
+    values = {v.strip().lower() for v in _header(message, "X-Auto-Response-Suppress").split(",")}
+    return bool(values & {"all", "autoreply", "oof"})
 
 
 def _content_text(part: Message) -> str:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "settings_app",
     "tickets",
     "outbound",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,26 @@ SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.tasks.sla_sweep_task", "schedule": SLA_SWEEP_SECONDS},
 }
+
+# --- Inbound email (SPEC §8 "In") ------------------------------------------------------------
+# The largest message taken in, attachments included (bytes); a larger one is refused with a
+# clear answer and kept, up to this size, in the admin's rejected mail.
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# A secret for POST /api/inbound-email/?key=… (mail services that cannot send a token header);
+# blank: only an API token is accepted.
+INBOUND_EMAIL_KEY = env.str("INBOUND_EMAIL_KEY", default="")
+# The mailbox Celery beat reads: imaps://user:password@host/INBOX (blank: no polling).
+IMAP_URL = env.str("IMAP_URL", default="")
+# Where a taken message is moved (created when missing); blank: flag it seen instead and read
+# only unseen mail.
+IMAP_DONE_FOLDER = env.str("IMAP_DONE_FOLDER", default="Processed")
+IMAP_POLL_SECONDS = env.float("IMAP_POLL_SECONDS", default=60.0)
+IMAP_TIMEOUT = env.float("IMAP_TIMEOUT", default=30.0)
+if IMAP_URL:
+    CELERY_BEAT_SCHEDULE["imap-poll"] = {
+        "task": "inbound.tasks.imap_poll_task",
+        "schedule": IMAP_POLL_SECONDS,
+    }
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("settings_app.urls")),
     path("", include("outbound.urls")),
     path("", include("tickets.urls")),
+    path("", include("inbound.urls")),
 ]

@@ -27,6 +27,8 @@ KEY_PREFIX_LENGTH = 8
 class Ticket(models.Model):
     subject = models.CharField(max_length=200)
     requester_email = models.EmailField(max_length=254)
+    # The requester's name as their email gave it ("Ana Ferreira"); blank when unknown.
+    requester_name = models.CharField(max_length=200, blank=True)
     priority = models.CharField(max_length=10, choices=Priority, blank=True, default="")
     # Team, stage and owner have no single-column index: the composite (…, sla_due_at) indexes
     # below lead with them, and every index on this table is rewritten by each SLA update.

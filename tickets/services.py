@@ -455,6 +455,10 @@ def ticket_create(
     source: str = Source.EMAIL,
     pipeline: Pipeline | None = None,
     owner: Any = None,
+    requester_name: str = "",
+    requester_language: str = "",
+    cc_emails: list[str] | None = None,
+    message_id: str | None = None,
     acknowledge: bool = True,
 ) -> Ticket:
     """Open a ticket with the customer's first message and start its SLA clocks.
@@ -462,6 +466,8 @@ def ticket_create(
     The ticket goes to the first stage of its pipeline (``support`` by default). Its first-response
     and close clocks start at ``now`` (counting from the next working period when the SLA runs in
     working hours). Not idempotent by itself; the API layer de-duplicates with Idempotency-Key.
+    A ticket opened by email also gets the requester's name and language, the people copied,
+    and the email's Message-ID (angle brackets included) on its first message.
     On commit the customer is emailed an acknowledgement (when the email settings say so and
     ``acknowledge`` is true: pass False for automatic mail), and an owner given here is told.
     """
@@ -476,6 +482,9 @@ def ticket_create(
         ticket = Ticket.objects.create(
             subject=subject,
             requester_email=requester_email,
+            requester_name=requester_name,
+            requester_language=requester_language,
+            cc_emails=list(cc_emails or []),
             priority=priority or "",
             team=team,
             source=source,
@@ -487,7 +496,11 @@ def ticket_create(
             paused_since=now if stage.id in config.pause_stage_ids else None,
         )
         message = Message.objects.create(
-            ticket=ticket, author_kind=Message.Author.CUSTOMER, body=body, created_at=now
+            ticket=ticket,
+            author_kind=Message.Author.CUSTOMER,
+            body=body,
+            created_at=now,
+            message_id=message_id,
         )
         work = _SlaWork(ticket=ticket, clocks=[], config=config, now=now)
         work.reconcile(why="created")
@@ -507,8 +520,13 @@ def ticket_message_add(
     now: datetime.datetime,
     author: Any = None,
     is_internal: bool = False,
+    message_id: str | None = None,
+    sender_email: str = "",
 ) -> Message:
     """Add a message and apply its SLA effect.
+
+    ``message_id`` and ``sender_email`` come with a message that arrived by email: its
+    Message-ID (angle brackets included), and who wrote it when it was not the requester.
 
     A customer message reopens a closed ticket (or un-pauses a paused one) by moving it to the
     first open stage that does not pause, and starts a next-response cycle when none is running
@@ -531,6 +549,8 @@ def ticket_message_add(
             body=body,
             is_internal=is_internal,
             created_at=now,
+            message_id=message_id,
+            sender_email=sender_email,
         )
         work = _SlaWork(ticket=ticket, clocks=clocks, config=config, now=now)
         recorded, was_closed = history_values(ticket), ticket.closed_at is not None

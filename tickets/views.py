@@ -32,6 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from inbound.selectors import message_mail_prefetches
 from outbound.selectors import message_deliveries, ticket_acknowledgement_delivery
 from settings_app.models import Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
@@ -366,7 +367,11 @@ def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) ->
 def _conversation(ticket: Ticket) -> list[Message]:
     """The ticket's messages, each with ``delivery`` (its email's, or None) and ``delivery_what``
     (which email): public replies their own email, the first message the acknowledgement."""
-    messages_ = list(Message.objects.filter(ticket=ticket).select_related("author"))
+    messages_ = list(
+        Message.objects.filter(ticket=ticket)
+        .select_related("author")
+        .prefetch_related(*message_mail_prefetches())
+    )
     deliveries = message_deliveries(m.pk for m in messages_)
     for message in messages_:
         message.delivery = deliveries.get(message.pk)
