@@ -51,11 +51,11 @@ def _read_body(request: HttpRequest) -> tuple[bytes, int]:
 
 
 def _receive(request: HttpRequest) -> HttpResponse:
-    if request.content_type != CONTENT_TYPE:
-        raise ApiError(415, {"": [_("Send the raw message with Content-Type: message/rfc822.")]})
     raw, size = _read_body(request)
     if not raw.strip():
         raise ApiError(400, {"": [_("The body is empty: send the raw message.")]})
+    if request.content_type != CONTENT_TYPE:
+        raise ApiError(415, {"": [_("Send the raw message with Content-Type: message/rfc822.")]})
     result = email_ingest(raw=raw, via=Via.WEBHOOK, now=timezone.now(), size=size)
     if result.is_refused:
         raise ApiError(413, {"": [result.detail]})

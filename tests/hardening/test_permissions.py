@@ -84,6 +84,39 @@ def ticket_url(suffix: str = "") -> Callable[[World], str]:
     return lambda world: f"/tickets/{world.ticket.pk}/{suffix}"
 
 
+def _mail(world: World) -> Any:
+    """An email with an attachment that opened a ticket, taken in on first use."""
+    from django.utils import timezone
+
+    from inbound.models import InboundEmail
+    from inbound.services import email_ingest
+    from tests.inbound.conftest import corpus
+
+    found = getattr(world, "inbound_mail", None)
+    if found is None:
+        result = email_ingest(raw=corpus("attachments"), via="pipe", now=timezone.now())
+        found = InboundEmail.objects.get(message_id=result.message_id)
+        world.inbound_mail = found
+    return found
+
+
+def _rejected(world: World) -> Any:
+    from django.utils import timezone
+
+    from inbound.models import RejectedEmail
+    from inbound.services import email_ingest
+    from tests.inbound.conftest import corpus
+
+    email_ingest(raw=corpus("broken_mime"), via="pipe", now=timezone.now())
+    return RejectedEmail.objects.get()
+
+
+def _attachment_url(world: World) -> str:
+    mail = _mail(world)
+    attachment = mail.message.attachments.first()
+    return f"/tickets/{mail.ticket_id}/attachments/{attachment.pk}/"
+
+
 def _properties_unchanged(world: World) -> dict[str, Any]:
     ticket = world.ticket
     return {
@@ -163,6 +196,28 @@ ROUTES: dict[str, Route] = {
         data=lambda world: {"body": "Any news?", "author": "customer"},
         json=True,
     ),
+    # --- inbound email (a mail service's webhook; agents' downloads) ---
+    "inbound:api_inbound_email": Route(
+        fixed("/api/inbound-email/"),
+        # Agents get as far as the body check (a raw message is not JSON).
+        by_role("401j", "403j", "415j", "415j", "415j"),
+        method="post",
+        json=True,
+    ),
+    "inbound:attachment": Route(_attachment_url, AGENT_PAGE),
+    "inbound:original": Route(
+        lambda world: (
+            f"/tickets/{_mail(world).ticket_id}/messages/{_mail(world).message_id}/original/"
+        ),
+        AGENT_PAGE,
+    ),
+    "admin:inbound_inboundemail_download": Route(
+        lambda world: f"/admin/inbound/inboundemail/{_mail(world).pk}/download/", ADMIN_PERMITTED
+    ),
+    "admin:inbound_rejectedemail_download": Route(
+        lambda world: f"/admin/inbound/rejectedemail/{_rejected(world).pk}/download/",
+        ADMIN_PERMITTED,
+    ),
     # --- the Django admin ---
     "admin:index": Route(fixed("/admin/"), ADMIN_ANY_STAFF),
     "admin:login": Route(
@@ -225,6 +280,9 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], Any], dict[str, Expect]]] = {
     "tickets_ticket": (lambda w: w.ticket.pk, {"add": ADMIN_NOBODY}),
     "tickets_apitoken": (lambda w: w.token.pk, {}),
     "tickets_agentprofile": (lambda w: w.profile.pk, {}),
+    # Mail is taken in, never typed in the admin: read-only lists.
+    "inbound_inboundemail": (lambda w: _mail(w).pk, {"add": ADMIN_NOBODY}),
+    "inbound_rejectedemail": (lambda w: _rejected(w).pk, {"add": ADMIN_NOBODY}),
     "tickets_slarecompute": (
         lambda w: w.recompute.pk,
         {"add": ADMIN_NOBODY, "delete": ADMIN_NOBODY},

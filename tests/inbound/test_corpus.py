@@ -194,7 +194,7 @@ def test_an_oversized_message_generated_here_is_refused_and_kept_up_to_the_limit
     result = ingest(big)
     assert result.outcome == "too_large"
     assert result.detail == (
-        "The message is 196 kB; the help desk accepts messages up to 64 kB (attachments "
+        "The message is 197 kB; the help desk accepts messages up to 64 kB (attachments "
         "included). Send large files as a link."
     )
     kept = RejectedEmail.objects.get()
