@@ -116,8 +116,10 @@ def test_a_conversation_by_email_is_one_thread_with_its_clocks(
     assert ticket.awaiting_reply_since == utc("2026-12-01T10:00:00Z")
     # The page shows the thread, each email's original, and no second ticket.
     page = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
-    assert page.index("on floor 2 is on fire") < page.index("Please unplug it") < page.index(
-        "The smoke is gone"
+    assert (
+        page.index("on floor 2 is on fire")
+        < page.index("Please unplug it")
+        < page.index("The smoke is gone")
     )
     assert page.count("View original") == 2
 

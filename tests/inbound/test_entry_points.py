@@ -17,7 +17,7 @@ from inbound.mailbox import ImapMailbox
 from inbound.models import Attachment, InboundEmail, RejectedEmail
 from inbound.tasks import imap_poll_task
 from tests.factories import ApiTokenFactory, UserFactory
-from tests.inbound.conftest import Mailbox, Thread, corpus, email_bytes, ingest
+from tests.inbound.conftest import Mailbox, corpus, email_bytes, ingest
 from tickets.models import Message, Ticket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,8 @@ def test_the_webhook_takes_a_raw_message_with_an_agents_token(sla_settings, toke
 
 def test_the_webhook_takes_a_secret_in_the_url_for_services_without_headers(db, settings):
     settings.INBOUND_EMAIL_KEY = "s3cret-key-for-mailgun"
-    response = post(Client(), corpus("iso_8859_1"), path="/api/inbound-email/?key=s3cret-key-for-mailgun")
+    with_key = "/api/inbound-email/?key=s3cret-key-for-mailgun"
+    response = post(Client(), corpus("iso_8859_1"), path=with_key)
     assert response.status_code == 202 and response.json()["outcome"] == "ticket_created"
     wrong = post(Client(), corpus("html_only"), path="/api/inbound-email/?key=guess")
     assert wrong.status_code == 401 and wrong.json() == {"errors": {"key": ["Invalid key."]}}
@@ -294,15 +295,16 @@ def test_agents_view_and_download_the_original_email(with_attachments, agent_cli
     assert download["Content-Type"] == "message/rfc822"
     assert download["Content-Disposition"].startswith("attachment;")
     assert download.content == corpus("attachments")
-    typed = with_attachments.messages.get()
-    assert agent_client.get(f"/tickets/{with_attachments.pk}/messages/{typed.pk + 99}/original/").status_code == 404
+    missing = f"/tickets/{with_attachments.pk}/messages/{message.pk + 99}/original/"
+    assert agent_client.get(missing).status_code == 404
 
 
 def test_the_ticket_page_lists_attachments_the_original_and_the_sender(thread, agent_client):
-    ingest(corpus("attachments").replace(b"Subject: Invoice and screenshot", b"Subject: Re: [#1]").replace(
+    colleague = corpus("attachments").replace(
         b"Message-ID: <attachments-1@shop.se>",
         b"Message-ID: <attachments-1@shop.se>\nIn-Reply-To: <reply-1@helpdesk.example.com>",
-    ))
+    )
+    ingest(colleague)
     page = agent_client.get(f"/tickets/{thread.ticket.pk}/").content.decode()
     assert "Ana Ferreira &lt;ana.ferreira@gmail.com&gt;" in page
     assert "bo@shop.se" in page  # the colleague's message shows who wrote it
