@@ -9,9 +9,11 @@ refused with 413 and a message saying the limit, and kept for support staff.
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from inbound.models import Via
 from inbound.services import email_ingest, max_bytes
 from slaproject.api import ApiError, api_endpoint, error_response
 
+logger = logging.getLogger(__name__)
 CONTENT_TYPE = "message/rfc822"
 READ_CHUNK = 64 * 1024
 
@@ -56,7 +59,12 @@ def _receive(request: HttpRequest) -> HttpResponse:
         raise ApiError(400, {"": [_("The body is empty: send the raw message.")]})
     if request.content_type != CONTENT_TYPE:
         raise ApiError(415, {"": [_("Send the raw message with Content-Type: message/rfc822.")]})
-    result = email_ingest(raw=raw, via=Via.WEBHOOK, now=timezone.now(), size=size)
+    try:
+        result = email_ingest(raw=raw, via=Via.WEBHOOK, now=timezone.now(), size=size)
+    except DatabaseError:
+        logger.exception("Inbound email could not be stored")
+        message = _("Temporarily unavailable: send the message again later.")
+        raise ApiError(503, {"": [message]}) from None
     if result.is_refused:
         raise ApiError(413, {"": [result.detail]})
     body = {

@@ -372,3 +372,38 @@ def test_the_inbound_mail_list_shows_every_outcome(thread, admin_client_):
     listing = admin_client_.get("/admin/inbound/inboundemail/").content.decode()
     assert "Opened a ticket" in listing and "Ignored (automatic or bulk mail, no ticket)" in listing
     assert admin_client_.get("/admin/inbound/inboundemail/add/").status_code == 403
+
+
+def test_the_webhook_with_the_database_down_asks_to_be_sent_again(token_client, monkeypatch):
+    from django.db import OperationalError
+
+    import inbound.services
+
+    def database_down(identity: str) -> bool:
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(inbound.services, "_is_known", database_down)
+    response = post(token_client, corpus("iso_8859_1"))
+    assert response.status_code == 503
+    assert response.json() == {
+        "errors": {"": ["Temporarily unavailable: send the message again later."]}
+    }
+
+
+def test_poll_mailbox_takes_the_mail_now_and_says_what_became_of_it(sla_settings, polled):
+    polled.deliver(corpus("iso_8859_1"))
+    polled.deliver(corpus("bulk_newsletter"))
+    out = io.StringIO()
+    call_command("poll_mailbox", stdout=out)
+    assert out.getvalue().strip() == "Took 2 message(s) (ignored 1, ticket_created 1)."
+
+
+def test_poll_mailbox_says_what_is_wrong(db, settings, mailbox):
+    from django.core.management import CommandError
+
+    settings.IMAP_URL = ""
+    with pytest.raises(CommandError, match="IMAP_URL is not set"):
+        call_command("poll_mailbox")
+    settings.IMAP_URL = mailbox.url().replace(":mailbox-secret-1@", ":wrong@")
+    with pytest.raises(CommandError, match="Sign-in failed"):
+        call_command("poll_mailbox")
