@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from settings_app.document import GOAL_FIELDS, WEEKDAY_NAMES, WEEKDAYS, minutes_to_clock
 from settings_app.forms import ZoneSelect, clock_normalise, timezone_choices
+from settings_app.labels import SCOPE_KEYS, SCOPE_LABELS
 from settings_app.models import (
     Holiday,
     Pipeline,
@@ -34,6 +35,7 @@ from settings_app.models import (
     Team,
     WorkingPeriod,
 )
+from settings_app.selectors import chosen_scope_key
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
     SettingsValidationError,
@@ -191,10 +193,30 @@ class HolidayAdminForm(_ParseOnlyMixin, forms.ModelForm):
 
 
 class SlaGoalAdminForm(_ParseOnlyMixin, forms.ModelForm):
+    """One goal row: its scope and the value's key, as the settings document names them."""
+
+    scope = forms.ChoiceField(
+        choices=[(key, str(SCOPE_LABELS[key])) for key in SCOPE_KEYS],
+        help_text="Only the rows of the scope chosen above apply; the others are kept.",
+    )
+    value = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text=(
+            "The value's key: a priority or source (urgent, email), a team's or pipeline's "
+            "slug; empty for all tickets and for the “No priority” / “No team” row."
+        ),
+    )
+
     class Meta:
         model = SlaGoal
-        fields = ("value", "enabled", *GOAL_FIELDS)
-        help_texts = {"value": "Empty when goals apply to all tickets; else the property value."}
+        fields = ("enabled", *GOAL_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("scope", self.instance.scope)
+            self.initial.setdefault("value", self.instance.key)
 
 
 class SettingsInlineFormSet(forms.BaseInlineFormSet):
@@ -243,15 +265,22 @@ class SlaGoalInline(admin.StackedInline):
     model = SlaGoal
     form = SlaGoalAdminForm
     formset = SettingsInlineFormSet
+    ordering = ("scope", "id")
     fields = (
-        ("value", "enabled"),
+        ("scope", "value", "enabled"),
         ("first_response_minutes", "first_response_due_soon_minutes"),
         ("next_response_minutes", "next_response_due_soon_minutes"),
         ("close_minutes", "close_due_soon_minutes"),
     )
     extra = 0
     verbose_name = "goal row (minutes)"
-    verbose_name_plural = "goals (minutes; one row per property value, or one for all tickets)"
+    verbose_name_plural = (
+        "goals (minutes; one row per value of each scope: all tickets, priority, team, source, "
+        "pipeline)"
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SlaGoal]:
+        return super().get_queryset(request).select_related("team", "pipeline")
 
 
 class _AdminDocument:
@@ -270,8 +299,16 @@ class _AdminDocument:
             )
             self.period_forms[day].append(period_form)
         self.holiday_forms = _kept(formsets.get(Holiday))
-        self.goal_forms = _kept(formsets.get(SlaGoal))
         scope_all = data.get("scope") == SlaSettings.Scope.ALL
+        chosen = chosen_scope_key(scope=data.get("scope") or "", prop=data.get("property"))
+        # Rows by document path: the chosen scope's under "goals", each other scope's under
+        # "goals_by_scope.<scope>" (every scope is sent, so a row deleted here is deleted).
+        self.goal_forms: dict[str, list[forms.ModelForm]] = {"goals": []}
+        self.goal_forms |= {f"goals_by_scope.{key}": [] for key in SCOPE_KEYS if key != chosen}
+        for goal_form in _kept(formsets.get(SlaGoal)):
+            scope = goal_form.cleaned_data.get("scope")
+            path = "goals" if scope == chosen else f"goals_by_scope.{scope}"
+            self.goal_forms.setdefault(path, []).append(goal_form)
         self.document = {
             "version": data.get("base_version"),
             "applies": data.get("applies"),
@@ -289,14 +326,12 @@ class _AdminDocument:
             "goals_enabled": bool(data.get("goals_enabled")),
             "scope": data.get("scope"),
             "property": None if scope_all else (data.get("property") or None),
-            "goals": [
-                {
-                    "value": None if scope_all else (f.cleaned_data.get("value") or ""),
-                    "enabled": bool(f.cleaned_data.get("enabled")),
-                    **{name: f.cleaned_data.get(name) for name in GOAL_FIELDS},
-                }
-                for f in self.goal_forms
-            ],
+            "goals": [_goal_item(f) for f in self.goal_forms["goals"]],
+            "goals_by_scope": {
+                path.split(".", 1)[1]: [_goal_item(f) for f in goal_forms]
+                for path, goal_forms in self.goal_forms.items()
+                if path != "goals"
+            },
         }
 
     def apply_errors(self, errors: dict[str, list[str]]) -> None:
@@ -327,15 +362,32 @@ class _AdminDocument:
                 self.holiday_forms[index].add_error(field, message)
             else:
                 self.form.add_error(None, f"Holidays: {message}")
-        elif head == "goals" and rest and rest[0].isdigit() and int(rest[0]) < len(self.goal_forms):
-            form = self.goal_forms[int(rest[0])]
-            field = (
-                rest[1] if len(rest) > 1 and rest[1] in ("value", "enabled", *GOAL_FIELDS) else None
-            )
-            form.add_error(field, message)
+        elif head in ("goals", "goals_by_scope") and self._goal_form(parts) is not None:
+            form, name = self._goal_form(parts)
+            form.add_error(name if name in ("value", "enabled", *GOAL_FIELDS) else None, message)
         else:
             label = f"{path}: " if path else ""
             self.form.add_error(None, f"{label}{message}")
+
+    def _goal_form(self, parts: list[str]) -> tuple[forms.ModelForm, str] | None:
+        """The inline form a goal error path names, and the field ("" for the row)."""
+        path, rest = (
+            ("goals", parts[1:]) if parts[0] == "goals" else (".".join(parts[:2]), parts[2:])
+        )
+        goal_forms = self.goal_forms.get(path, [])
+        if not (rest and rest[0].isdigit() and int(rest[0]) < len(goal_forms)):
+            return None
+        return goal_forms[int(rest[0])], rest[1] if len(rest) > 1 else ""
+
+
+def _goal_item(form: forms.ModelForm) -> dict[str, Any]:
+    """A goal row of the document from an inline form (the empty key: null)."""
+    data = form.cleaned_data
+    return {
+        "value": data.get("value") or None,
+        "enabled": bool(data.get("enabled")),
+        **{name: data.get(name) for name in GOAL_FIELDS},
+    }
 
 
 def _kept(formset: Any) -> list[forms.ModelForm]:
@@ -403,6 +455,9 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
             self.message_user(request, SAVE_FAILED_MESSAGE, level=messages.ERROR)
             request._sla_admin_refused = True
             return
+        if result.change is None:
+            request._sla_admin_unchanged = True
+            return
         request._sla_admin_version = result.document["version"]
         request._sla_admin_changed = [change["field"] for change in result.change.changes]
 
@@ -415,10 +470,17 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         if getattr(request, "_sla_admin_refused", False):
             return None
+        if getattr(request, "_sla_admin_unchanged", False):
+            return None
         return super().log_change(request, obj, message)
 
     def response_change(self, request: HttpRequest, obj: SlaSettings) -> HttpResponse:
         if getattr(request, "_sla_admin_refused", False):
+            return HttpResponseRedirect(request.path)
+        if getattr(request, "_sla_admin_unchanged", False):
+            self.message_user(
+                request, "No changes: the settings are as they were, so nothing was saved."
+            )
             return HttpResponseRedirect(request.path)
         version = getattr(request, "_sla_admin_version", None)
         if version is not None:

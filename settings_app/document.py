@@ -3,8 +3,12 @@
 ``document_parse`` takes the JSON-like dict that the API receives (and that the settings page
 and the admin build from their forms), checks every field, and returns either a
 ``ParsedSettings`` or the errors keyed by field path (``goals.0.close_minutes``,
-``working_hours.mon.1``). It reads reference data (stage and team slugs) from the arguments,
-never from the database, so it is easy to test.
+``working_hours.mon.1``, ``goals_by_scope.team.0.enabled``). It reads reference data (stage and
+team slugs) from the arguments, never from the database, so it is easy to test.
+
+Goals: ``goals`` holds the chosen scope's rows, ``goals_by_scope`` the kept rows of other scopes,
+by scope key (``all``, ``priority``, ``team``, ``source``, ``pipeline``). Only the keys sent are
+parsed (a key left out keeps its stored rows); the chosen scope's own key there is ignored.
 """
 
 from __future__ import annotations
@@ -16,14 +20,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from settings_app.labels import EMPTY_PROPERTIES, GOAL_KIND_LABELS, SCOPE_KEYS, goal_row_label
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 GOAL_KINDS = ("first_response", "next_response", "close")
-GOAL_LABELS = {
-    "first_response": "time to first response",
-    "next_response": "time to next response",
-    "close": "time to close",
-}
 GOAL_FIELDS = tuple(
     name for kind in GOAL_KINDS for name in (f"{kind}_minutes", f"{kind}_due_soon_minutes")
 )
@@ -44,6 +45,7 @@ TOP_LEVEL_KEYS = frozenset(
         "scope",
         "property",
         "goals",
+        "goals_by_scope",
         "apply_to",
     }
 )
@@ -55,7 +57,7 @@ Errors = dict[str, list[str]]
 
 @dataclass(frozen=True)
 class GoalRow:
-    value: str  # "" when the scope is all tickets
+    value: str  # "" for all tickets and for the no-value row ("No priority" / "No team")
     enabled: bool
     minutes: dict[str, int | None]  # keys: GOAL_FIELDS
 
@@ -78,6 +80,8 @@ class ParsedSettings:
     scope: str
     property: str  # "" when the scope is all tickets
     goals: list[GoalRow]
+    # Rows of the other scopes that were sent (scope key -> rows); keys left out are kept.
+    goals_by_scope: dict[str, list[GoalRow]] = field(default_factory=dict)
     version: int | None = None
     apply_to: str = "new"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -235,48 +239,55 @@ def _parse_goals(
     errors: Errors,
     *,
     scope: str,
-    prop: str,
     allowed_values: tuple[str, ...],
+    path: str = "goals",
 ) -> list[GoalRow]:
+    """The goal rows of one scope (``scope``: "all" or a property), at ``path``."""
     rows: list[GoalRow] = []
     if not isinstance(raw, list):
-        _add(errors, "goals", "Must be a list of goal rows.")
+        _add(errors, path, "Must be a list of goal rows.")
         return rows
     seen: set[str] = set()
     for index, item in enumerate(raw):
-        path = f"goals.{index}"
+        row_path = f"{path}.{index}"
         if not isinstance(item, Mapping):
-            _add(errors, path, "Must be an object.")
+            _add(errors, row_path, "Must be an object.")
             continue
         for key in item:
             if key not in ("value", "enabled", *GOAL_FIELDS):
-                _add(errors, f"{path}.{key}", "Unknown field.")
+                _add(errors, f"{row_path}.{key}", "Unknown field.")
         value = item.get("value")
         value_ok = True
         if scope == "all":
             if value is not None:
-                _add(errors, f"{path}.value", "Must be null when goals apply to all tickets.")
+                _add(errors, f"{row_path}.value", "Must be null when goals apply to all tickets.")
                 value_ok = False
             value = ""
+        elif value is None and scope in EMPTY_PROPERTIES:
+            value = ""  # the no-value row: tickets whose property is empty
         elif not isinstance(value, str) or not value:
-            _add(errors, f"{path}.value", f"Required: a {prop} value.")
+            _add(errors, f"{row_path}.value", f"Required: a {scope} value.")
             value_ok = False
         elif value not in allowed_values:
             choices = ", ".join(allowed_values) or "none defined yet"
             _add(
-                errors, f"{path}.value", f"{value[:50]!r} is not a {prop} (choose from {choices})."
+                errors,
+                f"{row_path}.value",
+                f"{value[:50]!r} is not a {scope} (choose from {choices}).",
             )
             value_ok = False
         if value_ok:
             if value in seen:
                 if scope == "all":
-                    _add(errors, f"{path}.value", "Only one goal row when goals apply to all.")
+                    _add(errors, f"{row_path}.value", "Only one goal row when goals apply to all.")
+                elif value:
+                    _add(errors, f"{row_path}.value", f"{value!r} has goals already.")
                 else:
-                    _add(errors, f"{path}.value", f"{value!r} has goals already.")
+                    _add(errors, f"{row_path}.value", "The no-value row has goals already.")
             seen.add(value)
         enabled = item.get("enabled", True)
         if not isinstance(enabled, bool):
-            _add(errors, f"{path}.enabled", "Must be true or false.")
+            _add(errors, f"{row_path}.enabled", "Must be true or false.")
             enabled = True
         minutes: dict[str, int | None] = {}
         for name in GOAL_FIELDS:
@@ -284,12 +295,12 @@ def _parse_goals(
             if number is None:
                 minutes[name] = None
             elif not _is_int(number):
-                _add(errors, f"{path}.{name}", "Must be a whole number of minutes, or null.")
+                _add(errors, f"{row_path}.{name}", "Must be a whole number of minutes, or null.")
                 minutes[name] = None
             elif not MIN_MINUTES <= number <= MAX_MINUTES:
                 _add(
                     errors,
-                    f"{path}.{name}",
+                    f"{row_path}.{name}",
                     f"Must be from {MIN_MINUTES} to {MAX_MINUTES:,} minutes (one year).",
                 )
                 minutes[name] = None
@@ -297,14 +308,56 @@ def _parse_goals(
                 minutes[name] = number
         for kind in GOAL_KINDS:
             goal, soon = minutes[f"{kind}_minutes"], minutes[f"{kind}_due_soon_minutes"]
-            soon_path = f"{path}.{kind}_due_soon_minutes"
-            if soon is not None and goal is None and f"{path}.{kind}_minutes" not in errors:
-                _add(errors, soon_path, f"Set a {GOAL_LABELS[kind]} goal first.")
+            soon_path = f"{row_path}.{kind}_due_soon_minutes"
+            label = str(GOAL_KIND_LABELS[kind]).lower()
+            if soon is not None and goal is None and f"{row_path}.{kind}_minutes" not in errors:
+                _add(errors, soon_path, f"Set a {label} goal first.")
             elif soon is not None and goal is not None and soon >= goal:
-                _add(errors, soon_path, f"Must be shorter than the {GOAL_LABELS[kind]} goal.")
+                _add(errors, soon_path, f"Must be shorter than the {label} goal.")
+        has_goal = any(item.get(f"{kind}_minutes") is not None for kind in GOAL_KINDS)
+        if scope != "all" and enabled and not has_goal and value_ok:
+            # A value switched on with no goal at all would silently mean "no SLA".
+            _add(
+                errors,
+                f"{row_path}.enabled",
+                f"{goal_row_label(scope, value)} is switched on with no goal: set at least one "
+                "goal, or switch it off.",
+            )
         if value_ok:
             rows.append(GoalRow(value=value, enabled=enabled, minutes=minutes))
     return rows
+
+
+def _parse_goals_by_scope(
+    raw: Any,
+    errors: Errors,
+    *,
+    chosen: str,
+    team_slugs: tuple[str, ...],
+    pipeline_slugs: tuple[str, ...],
+) -> dict[str, list[GoalRow]]:
+    """The kept rows sent for scopes other than ``chosen`` (its own key is ignored)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        _add(errors, "goals_by_scope", 'Must be an object like {"priority": [ … ]}.')
+        return {}
+    kept: dict[str, list[GoalRow]] = {}
+    for key, rows in raw.items():
+        if key not in SCOPE_KEYS:
+            _add(
+                errors,
+                f"goals_by_scope.{str(key)[:50]}",
+                "Unknown scope; use all, priority, team, source or pipeline.",
+            )
+            continue
+        if key == chosen:
+            continue
+        allowed = property_values(key, team_slugs=team_slugs, pipeline_slugs=pipeline_slugs)
+        kept[key] = _parse_goals(
+            rows, errors, scope=key, allowed_values=allowed, path=f"goals_by_scope.{key}"
+        )
+    return kept
 
 
 def document_parse(
@@ -317,9 +370,11 @@ def document_parse(
 ) -> tuple[ParsedSettings | None, Errors]:
     """Validate a settings document. Returns ``(parsed, {})`` or ``(None, errors)``.
 
-    Omitted fields take their empty value (a PUT replaces the whole configuration), except that
-    ``version`` may be left out to skip the conflict check and ``apply_to`` defaults to "new".
+    Omitted fields take their empty value (a PUT replaces the configuration), except that
+    ``version`` may be left out to skip the conflict check, ``apply_to`` defaults to "new", and
+    ``goals_by_scope`` (or any of its keys) left out keeps the stored rows of those scopes.
     """
+    team_slugs, pipeline_slugs = tuple(team_slugs), tuple(pipeline_slugs)
     errors: Errors = {}
     if not isinstance(document, Mapping):
         return None, {"": ["The body must be a JSON object."]}
@@ -380,10 +435,19 @@ def document_parse(
     prop_text = prop if scope == "property" and prop in PROPERTIES else ""
     allowed = property_values(prop_text, team_slugs=team_slugs, pipeline_slugs=pipeline_slugs)
     goals: list[GoalRow] = []
+    chosen = ""
     if scope in ("all", "property") and (scope == "all" or prop_text):
+        chosen = "all" if scope == "all" else prop_text
         goals = _parse_goals(
-            document.get("goals", []), errors, scope=scope, prop=prop_text, allowed_values=allowed
+            document.get("goals", []), errors, scope=chosen, allowed_values=allowed
         )
+    goals_by_scope = _parse_goals_by_scope(
+        document.get("goals_by_scope"),
+        errors,
+        chosen=chosen,
+        team_slugs=team_slugs,
+        pipeline_slugs=pipeline_slugs,
+    )
 
     apply_to = document.get("apply_to", "new")
     if apply_to not in APPLY_TO:
@@ -402,6 +466,7 @@ def document_parse(
             scope=scope,
             property=prop_text,
             goals=goals,
+            goals_by_scope=goals_by_scope,
             version=version,
             apply_to=apply_to,
         ),

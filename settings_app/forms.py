@@ -23,22 +23,21 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, PROPERTIES, WEEKDAY_NAMES, WEEKDAYS
+from settings_app.labels import (
+    EMPTY_PROPERTIES,
+    GOAL_FIELD_TITLES,
+    GOAL_KIND_LABELS,
+    NO_VALUE_LABELS,
+    SCOPE_LABELS,
+)
 from settings_app.models import SlaSettings
+from settings_app.selectors import chosen_scope_key
 
 UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
 UNIT_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days")]
-GOAL_LABELS = {
-    "first_response": "Time to first reply",
-    "next_response": "Time to next reply",
-    "close": "Time to close",
-}
-FIELD_LABELS = {"enabled": "On"} | {
-    f"{kind}_{part}_{suffix}": label
-    for kind in GOAL_KINDS
-    for part, label in (
-        ("minutes", GOAL_LABELS[kind]),
-        ("due_soon_minutes", f"{GOAL_LABELS[kind]}, due soon"),
-    )
+FIELD_LABELS = {"enabled": str(GOAL_FIELD_TITLES["enabled"])} | {
+    f"{name}_{suffix}": str(GOAL_FIELD_TITLES[name])
+    for name in GOAL_FIELDS
     for suffix in ("number", "unit")
 }
 APPLY_TO_CHOICES = [
@@ -69,6 +68,24 @@ def minutes_short(minutes: int | None) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60} h"
     return f"{minutes} min"
+
+
+def default_unit_of(name: str) -> str:
+    """The unit an empty duration field starts in: hours for goals, minutes for due soon."""
+    return "minutes" if name.endswith("_due_soon_minutes") else "hours"
+
+
+def usual_units(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """For each goal field, the unit most of ``rows`` show it in (fields no row sets: none)."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        for name in GOAL_FIELDS:
+            minutes = row.get(name)
+            if isinstance(minutes, int) and minutes > 0:
+                unit = minutes_split(minutes)[1]
+                counts.setdefault(name, {}).setdefault(unit, 0)
+                counts[name][unit] += 1
+    return {name: max(units, key=lambda u: units[u]) for name, units in counts.items()}
 
 
 def minutes_split(minutes: int | None, *, default_unit: str = "hours") -> tuple[int | None, str]:
@@ -356,13 +373,21 @@ class GoalForm(forms.Form):
             )
 
     @classmethod
-    def initial_for(cls, goal: Mapping[str, Any] | None, *, value: str) -> dict[str, Any]:
-        """Form initial data from a document goal row (None: a value without a row yet)."""
-        initial: dict[str, Any] = {"value": value, "enabled": True}
+    def initial_for(
+        cls,
+        goal: Mapping[str, Any] | None,
+        *,
+        value: str,
+        units: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Form initial data from a document goal row (None: a value without a row yet, which
+        starts off). An empty field shows the unit in ``units`` (the one its neighbours use), so
+        that a number typed into it later means what the rows around it mean."""
+        initial: dict[str, Any] = {"value": value, "enabled": False}
         if goal is not None:
             initial["enabled"] = bool(goal.get("enabled", True))
         for name in GOAL_FIELDS:
-            default_unit = "minutes" if name.endswith("_due_soon_minutes") else "hours"
+            default_unit = (units or {}).get(name) or default_unit_of(name)
             minutes = goal.get(name) if goal is not None else None
             number, unit = minutes_split(minutes, default_unit=default_unit)
             initial[f"{name}_number"] = number
@@ -386,7 +411,8 @@ class GoalForm(forms.Form):
     def goal_row(self, *, scope_all: bool) -> dict[str, Any]:
         data = self.cleaned_data
         row: dict[str, Any] = {
-            "value": None if scope_all else (data.get("value") or ""),
+            # The no-value row ("No priority") has the empty key: null in the document.
+            "value": None if scope_all else (data.get("value") or None),
             # "All tickets" has no switch of its own: the goals switch turns it on and off.
             "enabled": True if scope_all else bool(data.get("enabled")),
         }
@@ -399,7 +425,7 @@ class GoalForm(forms.Form):
         return [
             GoalRowInputs(
                 kind=kind,
-                label=GOAL_LABELS[kind],
+                label=str(GOAL_KIND_LABELS[kind]),
                 goal=DurationInputs(self[f"{kind}_minutes_number"], self[f"{kind}_minutes_unit"]),
                 due_soon=DurationInputs(
                     self[f"{kind}_due_soon_minutes_number"],
@@ -452,6 +478,16 @@ class GoalForm(forms.Form):
         return bool(self["enabled"].value())
 
     @property
+    def is_no_value(self) -> bool:
+        """The "No priority" / "No team" row of a property's table."""
+        return self.prefix.startswith("goals-") and not (self["value"].value() or "")
+
+    def is_empty_and_off(self, *, scope_all: bool) -> bool:
+        """A row that gives no SLA and keeps no goal: the same as no row, so not sent."""
+        row = self.goal_row(scope_all=scope_all)
+        return all(row[name] is None for name in GOAL_FIELDS) and (scope_all or not row["enabled"])
+
+    @property
     def has_errors(self) -> bool:
         return bool(self.is_bound and self.errors)
 
@@ -472,6 +508,14 @@ class BaseGoalFormSet(forms.BaseFormSet):
             label = self.labels.get(value, value)
         kwargs["label"] = label
         return kwargs
+
+
+def property_rows(prop: str, values: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The rows of a property's table: its values, and for a property a ticket may leave empty
+    the no-value row ("No priority"), keyed "", last."""
+    if prop in EMPTY_PROPERTIES:
+        return [*values, ("", str(NO_VALUE_LABELS[prop]))]
+    return list(values)
 
 
 def goal_formset_class(value_count: int) -> type[BaseGoalFormSet]:
@@ -571,42 +615,55 @@ class SlaSettingsForms:
                 ],
             )
 
-        saved_scope, saved_property = document.get("scope"), document.get("property") or ""
-        saved_goals = list(document.get("goals", []))
-        all_goal = saved_goals[0] if saved_scope == "all" and saved_goals else None
+        chosen = chosen_scope_key(scope=document.get("scope", "all"), prop=document.get("property"))
+        saved_rows: dict[str, list[Mapping[str, Any]]] = {
+            key: list(rows) for key, rows in (document.get("goals_by_scope") or {}).items()
+        }
+        saved_rows[chosen] = list(document.get("goals", []))
+        all_rows = saved_rows.get("all", [])
+        all_label = str(SCOPE_LABELS["all"])
         if bound and (self._posted_scope() == "all" or "goal-all-value" in data):
-            self.goals_all = GoalForm(data, prefix="goal-all", label="All tickets")
+            self.goals_all = GoalForm(data, prefix="goal-all", label=all_label)
         else:
             self.goals_all = GoalForm(
                 prefix="goal-all",
-                label="All tickets",
-                initial=GoalForm.initial_for(all_goal, value=""),
+                label=all_label,
+                initial=GoalForm.initial_for(
+                    all_rows[0] if all_rows else None, value="", units=usual_units(all_rows)
+                )
+                | {"enabled": True},
             )
 
         self.goals_by_property: dict[str, BaseGoalFormSet] = {}
         for prop in PROPERTIES:
-            values = reference.property_values.get(prop, [])
+            values = property_rows(prop, reference.property_values.get(prop, []))
             labels = dict(values)
             prefix = f"goals-{prop}"
             formset_class = goal_formset_class(len(values))
             if bound and f"{prefix}-TOTAL_FORMS" in data:
                 self.goals_by_property[prop] = formset_class(data, prefix=prefix, labels=labels)
                 continue
-            if bound and self._posted_property() == prop:
+            if bound and self._posted_property() == prop and self._posted_scope() == "property":
                 # The chosen property's rows must come with the POST; without them the formset
                 # reports its missing management form instead of silently saving no goals.
                 self.goals_by_property[prop] = formset_class(data, prefix=prefix, labels=labels)
                 continue
-            saved = {g.get("value"): g for g in saved_goals} if saved_property == prop else {}
+            rows = saved_rows.get(prop, [])
+            saved = {g.get("value") or "": g for g in rows}
+            units = usual_units(rows)
             self.goals_by_property[prop] = formset_class(
                 prefix=prefix,
                 labels=labels,
-                initial=[GoalForm.initial_for(saved.get(key), value=key) for key, _ in values],
+                initial=[
+                    GoalForm.initial_for(saved.get(key), value=key, units=units)
+                    for key, _ in values
+                ],
             )
-        # Filled by to_document(): document index -> form, to place the service's errors.
+        # Filled by to_document(): document path ("goals", "goals_by_scope.team") -> the forms
+        # of its rows, by index, to place the service's errors.
         self._period_forms: dict[str, list[PeriodForm]] = {}
         self._holiday_forms: list[HolidayForm] = []
-        self._goal_forms: list[GoalForm] = []
+        self._goal_forms: dict[str, list[GoalForm]] = {}
 
     # -- what was posted -------------------------------------------------------------------------
 
@@ -623,8 +680,9 @@ class SlaSettingsForms:
 
     @property
     def chosen_property(self) -> str:
+        """The property whose table shows ("" while none is chosen: no table)."""
         value = self.general["property"].value()
-        return value if value in PROPERTIES else "priority"
+        return value if value in PROPERTIES else ""
 
     @property
     def applies(self) -> str:
@@ -639,28 +697,56 @@ class SlaSettingsForms:
 
     # -- parsing and the document ----------------------------------------------------------------
 
-    def _used_goal_forms(self) -> list[GoalForm]:
-        if self.scope == "all":
-            return [self.goals_all]
-        formset = self.goals_by_property.get(self._posted_property())
-        return list(formset.forms) if formset is not None else []
+    def _posted_goal_forms(self) -> dict[str, list[GoalForm]]:
+        """The forms of every scope whose rows came with the POST, by scope key."""
+        posted: dict[str, list[GoalForm]] = {}
+        if self.goals_all.is_bound:
+            posted["all"] = [self.goals_all]
+        for prop, formset in self.goals_by_property.items():
+            if formset.is_bound:
+                posted[prop] = list(formset.forms)
+        return posted
+
+    def _chosen_key(self) -> str:
+        data = self.general.cleaned_data
+        return "all" if data["scope"] == "all" else data["property"]
 
     def is_valid(self) -> bool:
         valid = self.general.is_valid()
         valid = self.periods.is_valid() and valid
         valid = self.holidays.is_valid() and valid
-        if self.general.is_valid() and self.general.cleaned_data["scope"] == "all":
+        if self.goals_all.is_bound:
             valid = self.goals_all.is_valid() and valid
-        elif self.general.is_valid():
-            formset = self.goals_by_property[self.general.cleaned_data["property"]]
-            valid = formset.is_valid() and valid
+            if self.goals_all.errors and self.general.is_valid() and self._chosen_key() != "all":
+                self._note_hidden_errors("all")
+        for prop, formset in self.goals_by_property.items():
+            if not formset.is_bound:
+                continue
+            formset_valid = formset.is_valid()
+            valid = formset_valid and valid
             self.goal_errors.extend(formset.non_form_errors())
+            if not formset_valid and self.general.is_valid() and self._chosen_key() != prop:
+                self._note_hidden_errors(prop)
         self.working_hours_errors.extend(self.periods.non_form_errors())
         self.holiday_errors.extend(self.holidays.non_form_errors())
         for form in self.periods.forms:
             if form.is_bound and form.non_field_errors() and form.day_key not in WEEKDAYS:
                 self.other_errors.extend(form.non_field_errors())
         return valid
+
+    def _note_hidden_errors(self, scope: str) -> None:
+        """Errors in the rows of a scope that is not shown (kept goals of another scope)."""
+        label = str(SCOPE_LABELS[scope])
+        message = (
+            f"the goals kept for “{label}” need fixing: choose “{label}” under Apply goals "
+            "to see the marked rows."
+        )
+        if scope == "all":
+            message = (
+                "the goals kept for all tickets need fixing: choose “To all tickets” to see them."
+            )
+        if message not in self.goal_errors:
+            self.goal_errors.append(message)
 
     def to_document(self) -> dict[str, Any]:
         """The settings document (SPEC section 7) from valid forms."""
@@ -688,8 +774,23 @@ class SlaSettingsForms:
             )
             self._holiday_forms.append(form)
         scope_all = general["scope"] == "all"
-        self._goal_forms = self._used_goal_forms()
-        return {
+        chosen = self._chosen_key()
+        rows_by_path: dict[str, list[dict[str, Any]]] = {}
+        self._goal_forms = {}
+        for scope, goal_forms in self._posted_goal_forms().items():
+            path = "goals" if scope == chosen else f"goals_by_scope.{scope}"
+            known = set(self.goals_by_property[scope].labels) if scope != "all" else {""}
+            kept = [
+                f
+                for f in goal_forms
+                if not (
+                    f.is_empty_and_off(scope_all=scope == "all")
+                    and (f.cleaned_data.get("value") or "") in known
+                )
+            ]
+            self._goal_forms[path] = kept
+            rows_by_path[path] = [f.goal_row(scope_all=scope == "all") for f in kept]
+        document = {
             "version": general["version"],
             "applies": general["applies"],
             "timezone": general["timezone"],
@@ -699,8 +800,16 @@ class SlaSettingsForms:
             "goals_enabled": bool(general.get("goals_enabled")),
             "scope": general["scope"],
             "property": None if scope_all else general["property"],
-            "goals": [form.goal_row(scope_all=scope_all) for form in self._goal_forms],
+            "goals": rows_by_path.get("goals", []),
         }
+        by_scope = {
+            path.split(".", 1)[1]: rows
+            for path, rows in rows_by_path.items()
+            if path.startswith("goals_by_scope.")
+        }
+        if by_scope:
+            document["goals_by_scope"] = by_scope
+        return document
 
     # -- errors from the service -----------------------------------------------------------------
 
@@ -725,7 +834,11 @@ class SlaSettingsForms:
         elif head == "holidays":
             self._apply_holiday_error(parts[1:], message)
         elif head == "goals":
-            self._apply_goal_error(parts[1:], message)
+            self._apply_goal_error("goals", parts[1:], message)
+        elif head == "goals_by_scope" and len(parts) >= 2:
+            self._apply_goal_error(f"goals_by_scope.{parts[1]}", parts[2:], message)
+            if parts[1] in PROPERTIES or parts[1] == "all":
+                self._note_hidden_errors(parts[1])
         else:
             self.other_errors.append(f"{path}: {message}" if path else message)
 
@@ -751,11 +864,12 @@ class SlaSettingsForms:
             return
         self.holiday_errors.append(message)
 
-    def _apply_goal_error(self, rest: list[str], message: str) -> None:
-        if not (rest and rest[0].isdigit() and int(rest[0]) < len(self._goal_forms)):
+    def _apply_goal_error(self, path: str, rest: list[str], message: str) -> None:
+        goal_forms = self._goal_forms.get(path, [])
+        if not (rest and rest[0].isdigit() and int(rest[0]) < len(goal_forms)):
             self.goal_errors.append(message)
             return
-        form = self._goal_forms[int(rest[0])]
+        form = goal_forms[int(rest[0])]
         name = rest[1] if len(rest) > 1 else ""
         if name in GOAL_FIELDS:
             form.add_error(f"{name}_number", message)
@@ -825,7 +939,7 @@ class SlaSettingsForms:
         return sum(1 for form in self.holidays.forms if form["date"].value())
 
     def property_tables(self) -> list[dict[str, Any]]:
-        labels = dict(SlaSettings.Property.choices)
+        labels = {prop: str(SCOPE_LABELS[prop]) for prop in PROPERTIES}
         return [
             {"key": prop, "label": labels[prop], "formset": self.goals_by_property[prop]}
             for prop in PROPERTIES

@@ -12,6 +12,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from settings_app.labels import SCOPE_KEYS, WEEKDAY_LABELS, goal_row_label
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
 
 class Priority(models.TextChoices):
     LOW = "low", "Low"
@@ -100,6 +106,9 @@ class SlaSettings(models.Model):
     property = models.CharField(max_length=10, choices=Property, blank=True, default="")
     pause_stages = models.ManyToManyField(Stage, blank=True, related_name="+")
     version = models.PositiveIntegerField(default=1)
+    # The version in which the schedule (applies, time zone, working hours, holidays) last
+    # changed: clocks computed under an older version were counted in a schedule not kept.
+    schedule_version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -136,7 +145,9 @@ class WorkingPeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.weekday}: {self.start_minute}–{self.end_minute}"
+        """ "Friday 10:00–12:00" (the admin titles its rows with this)."""
+        day = WEEKDAY_LABELS[self.weekday] if 0 <= self.weekday <= 6 else self.weekday
+        return f"{day} {_clock(self.start_minute)}–{_clock(self.end_minute)}"
 
 
 class Holiday(models.Model):
@@ -158,10 +169,23 @@ class Holiday(models.Model):
 
 
 class SlaGoal(models.Model):
-    """The goals for one scope value ('' when the scope is all tickets). Minutes; null = no goal."""
+    """The goals of one value of one scope, in minutes (null: no goal of that kind).
+
+    Every scope keeps its own rows (SPEC section 2.3): ``scope`` is "all" or a property, and only
+    the rows of the settings' chosen scope apply. A row names its value by key (``value``: a
+    priority or source) or by record (``team``, ``pipeline``), so renaming a team keeps its goals
+    and a team with goals cannot be deleted. The "No priority" / "No team" row has neither.
+    """
 
     sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="goals")
-    value = models.CharField(max_length=100, blank=True, default="")
+    scope = models.CharField(max_length=10, choices=[(k, k) for k in SCOPE_KEYS], default="all")
+    value = models.CharField(max_length=100, blank=True, default="")  # priority or source key
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="sla_goals"
+    )
+    pipeline = models.ForeignKey(
+        Pipeline, null=True, blank=True, on_delete=models.PROTECT, related_name="sla_goals"
+    )
     enabled = models.BooleanField(default=True)
     first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
     first_response_due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
@@ -173,11 +197,49 @@ class SlaGoal(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["sla_settings", "value"], name="goal_unique_value"),
+            models.UniqueConstraint(
+                fields=["sla_settings", "scope", "value"],
+                condition=Q(team__isnull=True, pipeline__isnull=True),
+                name="goal_unique_value",
+            ),
+            models.UniqueConstraint(
+                fields=["sla_settings", "team"],
+                condition=Q(team__isnull=False),
+                name="goal_unique_team",
+            ),
+            models.UniqueConstraint(
+                fields=["sla_settings", "pipeline"],
+                condition=Q(pipeline__isnull=False),
+                name="goal_unique_pipeline",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope="all", value="", team__isnull=True, pipeline__isnull=True)
+                | Q(scope__in=["priority", "source"], team__isnull=True, pipeline__isnull=True)
+                | Q(scope="team", value="", pipeline__isnull=True)
+                | Q(scope="pipeline", value="", team__isnull=True, pipeline__isnull=False),
+                name="goal_value_fits_scope",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Goals for {self.value or 'all tickets'}"
+        return f"{goal_row_label(self.scope, self.key, names=self._names())} goals"
+
+    @property
+    def key(self) -> str:
+        """The value's key in the settings document: a priority, source, team or pipeline slug
+        ("" for all tickets and for the no-value row)."""
+        if self.team_id is not None:
+            return self.team.slug
+        if self.pipeline_id is not None:
+            return self.pipeline.slug
+        return self.value
+
+    def _names(self) -> dict[str, str]:
+        if self.team_id is not None:
+            return {self.team.slug: self.team.name}
+        if self.pipeline_id is not None:
+            return {self.pipeline.slug: self.pipeline.name}
+        return {}
 
 
 class SlaSettingsChange(models.Model):

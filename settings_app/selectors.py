@@ -15,7 +15,8 @@ from django.db.models import QuerySet
 
 from settings_app.business_time import WorkingSchedule
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS, minutes_to_clock
-from settings_app.models import Pipeline, SlaSettings, Stage, Team
+from settings_app.labels import SCOPE_KEYS, goal_row_label
+from settings_app.models import Pipeline, SlaGoal, SlaSettings, Stage, Team
 
 # Recurring holidays are expanded this many years before and after the current year; SLA clocks
 # never look further (a goal of a year of counted time spans about 5 calendar years
@@ -37,21 +38,36 @@ def sla_settings_get(*, for_update: bool = False) -> SlaSettings:
     return settings_row
 
 
+def _goal_item(goal: SlaGoal) -> dict:
+    """One goal row as the document shows it (``value``: null for all tickets and for the
+    no-value row; a team's or pipeline's current slug)."""
+    item: dict = {"value": goal.key or None, "enabled": goal.enabled}
+    for name in GOAL_FIELDS:
+        item[name] = getattr(goal, name)
+    return item
+
+
+def chosen_scope_key(*, scope: str, prop: str | None) -> str:
+    """The goals_by_scope key of the chosen scope: "all" or the property."""
+    return "all" if scope == SlaSettings.Scope.ALL else (prop or "")
+
+
 def sla_settings_document(*, settings_row: SlaSettings | None = None) -> dict:
-    """The whole configuration as the JSON document of SPEC section 7."""
+    """The whole configuration as the JSON document of SPEC section 7.
+
+    ``goals`` holds the chosen scope's rows; ``goals_by_scope`` every other scope's kept rows
+    (an empty list for a scope without rows).
+    """
     row = settings_row or sla_settings_get()
     working_hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
     for period in row.periods.order_by("weekday", "start_minute"):
         working_hours[WEEKDAYS[period.weekday]].append(
             [minutes_to_clock(period.start_minute), minutes_to_clock(period.end_minute)]
         )
-    goals = []
-    for goal in row.goals.order_by("id"):
-        item: dict = {"value": goal.value if row.scope == "property" else None}
-        item["enabled"] = goal.enabled
-        for name in GOAL_FIELDS:
-            item[name] = getattr(goal, name)
-        goals.append(item)
+    chosen = chosen_scope_key(scope=row.scope, prop=row.property)
+    by_scope: dict[str, list[dict]] = {key: [] for key in SCOPE_KEYS}
+    for goal in row.goals.select_related("team", "pipeline").order_by("id"):
+        by_scope.setdefault(goal.scope, []).append(_goal_item(goal))
     pause = [
         stage.key
         for stage in row.pause_stages.select_related("pipeline").order_by(
@@ -71,17 +87,27 @@ def sla_settings_document(*, settings_row: SlaSettings | None = None) -> dict:
         "goals_enabled": row.goals_enabled,
         "scope": row.scope,
         "property": row.property or None,
-        "goals": goals,
+        "goals": by_scope.get(chosen, []),
+        "goals_by_scope": {key: rows for key, rows in by_scope.items() if key != chosen},
     }
 
 
 @dataclass(frozen=True)
 class GoalSet:
-    """The goals of one scope value, in minutes (None: no goal of that kind)."""
+    """The goals of one value of the chosen scope, in minutes (None: no goal of that kind).
+
+    ``value`` is the key a ticket's property must have for these goals to apply (see
+    ``ticket_goal_keys``): "" for all tickets and for the no-value row, a priority or source key,
+    a team's or pipeline's id. ``ref`` names the row on the tickets it applies to, in a form that
+    survives renames ("all", "priority:urgent", "priority:" for no priority, "team:5");
+    ``label`` is its human name ("Priority Urgent").
+    """
 
     value: str
     enabled: bool
     minutes: dict[str, int | None]
+    ref: str = ""
+    label: str = ""
 
     def goal(self, kind: str) -> tuple[int, int | None] | None:
         """(goal minutes, due-soon minutes) for a clock kind, or None when there is no goal."""
@@ -89,6 +115,11 @@ class GoalSet:
         if goal is None:
             return None
         return goal, self.minutes.get(f"{kind}_due_soon_minutes")
+
+
+def goal_ref(scope: str, value: str) -> str:
+    """How a ticket records the goal row that applies: "all", "priority:urgent", "team:5"."""
+    return "all" if scope == "all" else f"{scope}:{value}"
 
 
 @dataclass(frozen=True)
@@ -101,26 +132,48 @@ class SlaConfig:
     goals_enabled: bool
     scope: str
     property: str
-    goals: dict[str, GoalSet]
+    goals: dict[str, GoalSet]  # the chosen scope's rows by GoalSet.value
     pause_stage_ids: frozenset[int]
+    # The version in which the schedule last changed (older clocks were counted in another).
+    schedule_version: int = 1
 
     def goal_set_for(self, values: dict[str, str]) -> GoalSet | None:
-        """The goal row for a ticket's property values, or None when no SLA applies.
+        """The goal row for a ticket's property keys, or None when no SLA applies.
 
-        ``values`` maps property name to the ticket's key ("" when empty).
+        ``values`` maps property name to the ticket's key ("" when empty), as
+        ``ticket_goal_keys`` gives them. An empty property takes the no-value row.
         """
         if not self.goals_enabled:
             return None
         if self.scope == "all":
             goal_set = self.goals.get("")
         else:
-            key = values.get(self.property, "")
-            goal_set = self.goals.get(key) if key else None
+            goal_set = self.goals.get(values.get(self.property, "") or "")
         if goal_set is None or not goal_set.enabled:
             return None
         if not any(goal_set.goal(kind) for kind in GOAL_KINDS):
             return None
         return goal_set
+
+    def goal_label(self, ref: str | None) -> str:
+        """The human name of the goal row a ticket records (``Ticket.sla_goal_value``)."""
+        for goal_set in self.goals.values():
+            if goal_set.ref == ref:
+                return goal_set.label
+        return ""
+
+
+def ticket_goal_keys(
+    *, priority: str | None, team_id: int | None, source: str | None, pipeline_id: int | None
+) -> dict[str, str]:
+    """A ticket's key for each property that can select goals ("" when empty): what
+    ``SlaConfig.goal_set_for`` matches. Teams and pipelines by id, so a rename changes nothing."""
+    return {
+        "priority": priority or "",
+        "team": str(team_id) if team_id is not None else "",
+        "source": source or "",
+        "pipeline": str(pipeline_id) if pipeline_id is not None else "",
+    }
 
 
 _cache_lock = threading.Lock()
@@ -139,6 +192,29 @@ def _expand_holidays(row: SlaSettings, *, today: datetime.date) -> list[datetime
                 except ValueError:  # 29 February in a common year
                     continue
     return sorted(dates)
+
+
+def _chosen_goal_sets(row: SlaSettings) -> dict[str, GoalSet]:
+    chosen = chosen_scope_key(scope=row.scope, prop=row.property)
+    goal_sets = {}
+    for goal in row.goals.filter(scope=chosen).select_related("team", "pipeline"):
+        if goal.team_id is not None:
+            value = str(goal.team_id)
+        elif goal.pipeline_id is not None:
+            value = str(goal.pipeline_id)
+        else:
+            value = goal.value
+        names = {goal.key: goal.team.name} if goal.team_id is not None else {}
+        if goal.pipeline_id is not None:
+            names = {goal.key: goal.pipeline.name}
+        goal_sets[value] = GoalSet(
+            value=value,
+            enabled=goal.enabled,
+            minutes={name: getattr(goal, name) for name in GOAL_FIELDS},
+            ref=goal_ref(chosen, value),
+            label=goal_row_label(chosen, goal.key, names=names),
+        )
+    return goal_sets
 
 
 def sla_config_get(*, today: datetime.date | None = None) -> SlaConfig:
@@ -167,15 +243,9 @@ def sla_config_get(*, today: datetime.date | None = None) -> SlaConfig:
         goals_enabled=row.goals_enabled,
         scope=row.scope,
         property=row.property,
-        goals={
-            goal.value: GoalSet(
-                value=goal.value,
-                enabled=goal.enabled,
-                minutes={name: getattr(goal, name) for name in GOAL_FIELDS},
-            )
-            for goal in row.goals.all()
-        },
+        goals=_chosen_goal_sets(row),
         pause_stage_ids=frozenset(row.pause_stages.values_list("id", flat=True)),
+        schedule_version=row.schedule_version,
     )
     with _cache_lock:
         _cache["config"] = config

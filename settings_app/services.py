@@ -1,13 +1,16 @@
 """Writes of the SLA settings: every interface (page, API, admin) saves through
-``sla_settings_save``.
+``sla_settings_save``; teams, pipelines and stages are deleted through ``*_delete``.
 
-A save validates the whole document first, then replaces the configuration in one transaction with
+A save validates the whole document first, then writes the configuration in one transaction with
 the settings row locked, bumps its version, writes one audit entry, and, when asked to apply the
-change to open tickets, queues a recompute on commit.
+change to open tickets, queues a recompute on commit. A save that changes nothing writes nothing.
+Goal rows are kept per scope: a save replaces the chosen scope's rows and the rows of the scopes
+sent in ``goals_by_scope``, and keeps the others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,19 +21,24 @@ from settings_app.document import (
     GOAL_FIELDS,
     WEEKDAYS,
     Errors,
+    GoalRow,
     ParsedSettings,
     document_parse,
     minutes_to_clock,
 )
+from settings_app.labels import SCOPE_KEYS, goal_row_label
 from settings_app.models import (
     Holiday,
+    Pipeline,
     SlaGoal,
     SlaSettings,
     SlaSettingsChange,
     Stage,
+    Team,
     WorkingPeriod,
 )
 from settings_app.selectors import (
+    chosen_scope_key,
     reference_keys,
     sla_config_cache_clear,
     sla_settings_document,
@@ -63,11 +71,31 @@ class SettingsVersionConflict(Exception):
         self.given_version = given_version
 
 
+class ReferenceInUse(Exception):
+    """A team, pipeline or stage that goals, pause stages or tickets use was not deleted.
+
+    ``uses`` names each use, for a person ("SLA goals: Team Billing", "2 open tickets: #4, #9").
+    """
+
+    def __init__(self, *, name: str, uses: list[str]) -> None:
+        super().__init__(f"{name} is in use: " + "; ".join(uses))
+        self.name = name
+        self.uses = uses
+
+
+class _NoChange(Exception):
+    """Raised inside the save's savepoint to undo a write that changed nothing."""
+
+
 @dataclass(frozen=True)
 class SaveResult:
     document: dict
-    change: SlaSettingsChange
+    change: SlaSettingsChange | None  # None: nothing changed, nothing was written
     recompute: Any | None  # tickets.models.SlaRecompute when one was queued
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None
 
 
 def sla_settings_validate(document: Any) -> tuple[ParsedSettings | None, Errors]:
@@ -75,8 +103,30 @@ def sla_settings_validate(document: Any) -> tuple[ParsedSettings | None, Errors]
     return document_parse(document, **reference_keys())
 
 
+SCHEDULE_FIELDS = ("applies", "timezone", "holidays")
+_EMPTY_ROW = {"enabled": False, **dict.fromkeys(GOAL_FIELDS)}
+
+
+def goal_path(scope: str, value: str | None, name: str) -> str:
+    """The audit path of one goal field: "goals[priority:urgent].close_minutes",
+    "goals[all].close_minutes", "goals[team:].enabled" (the "No team" row)."""
+    row = "all" if scope == "all" else f"{scope}:{value or ''}"
+    return f"goals[{row}].{name}"
+
+
+def _goal_rows_by_scope(document: dict) -> dict[str, list[dict]]:
+    chosen = chosen_scope_key(scope=document.get("scope", "all"), prop=document.get("property"))
+    rows = {key: list(value) for key, value in (document.get("goals_by_scope") or {}).items()}
+    rows[chosen] = list(document.get("goals", []))
+    return rows
+
+
 def _flatten(document: dict) -> dict[str, Any]:
-    """Field path -> comparable value, for the audit entry's list of changes."""
+    """Field path -> comparable value, for the audit entry's list of changes.
+
+    A goal row that is off and has no goal is the same as no row (neither gives an SLA), so
+    adding or dropping one is not a change.
+    """
     flat: dict[str, Any] = {}
     for key in ("applies", "timezone", "goals_enabled", "scope", "property"):
         flat[key] = document.get(key)
@@ -88,22 +138,92 @@ def _flatten(document: dict) -> dict[str, Any]:
         for h in document.get("holidays", [])
     ]
     flat["pause_statuses"] = sorted(document.get("pause_statuses", []))
-    for goal in document.get("goals", []):
-        label = goal.get("value") or "all"
-        flat[f"goals[{label}].enabled"] = goal.get("enabled", True)
-        for name in GOAL_FIELDS:
-            flat[f"goals[{label}].{name}"] = goal.get(name)
+    for scope in SCOPE_KEYS:
+        for goal in _goal_rows_by_scope(document).get(scope, []):
+            row = {"enabled": goal.get("enabled", True), **{n: goal.get(n) for n in GOAL_FIELDS}}
+            if row == _EMPTY_ROW:
+                continue
+            for name, value in row.items():
+                flat[goal_path(scope, goal.get("value"), name)] = value
     return flat
 
 
+def _empty_default(path: str) -> Any:
+    """What a goal field of a row that does not exist counts as."""
+    return False if path.startswith("goals[") and path.endswith(".enabled") else None
+
+
 def settings_diff(before: dict, after: dict) -> list[dict[str, Any]]:
-    """The fields whose value differs, as ``[{"field", "before", "after"}]``."""
+    """The fields whose value differs, as ``[{"field", "before", "after"}]``.
+
+    Goal fields of a row that one side lacks compare with an empty row that is off.
+    """
     old, new = _flatten(before), _flatten(after)
     changes = []
     for key in list(old) + [k for k in new if k not in old]:
-        if old.get(key) != new.get(key):
-            changes.append({"field": key, "before": old.get(key), "after": new.get(key)})
+        was = old.get(key, _empty_default(key))
+        now = new.get(key, _empty_default(key))
+        if was != now:
+            changes.append({"field": key, "before": was, "after": now})
     return changes
+
+
+def _names_of_records(*documents: dict) -> dict[str, dict[str, str]]:
+    """Team and pipeline names by slug, for the audit entry (they may be renamed later)."""
+    team_slugs: set[str] = set()
+    pipeline_slugs: set[str] = set()
+    for document in documents:
+        rows = _goal_rows_by_scope(document)
+        team_slugs |= {g["value"] for g in rows.get("team", []) if g.get("value")}
+        pipeline_slugs |= {g["value"] for g in rows.get("pipeline", []) if g.get("value")}
+    return {
+        "team": dict(Team.objects.filter(slug__in=team_slugs).values_list("slug", "name")),
+        "pipeline": dict(
+            Pipeline.objects.filter(slug__in=pipeline_slugs).values_list("slug", "name")
+        ),
+    }
+
+
+def _changes_with_names(changes: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> None:
+    """Add the name of the team or pipeline a goal change is about (``value_name``)."""
+    for change in changes:
+        field = change["field"]
+        for scope in ("team", "pipeline"):
+            prefix = f"goals[{scope}:"
+            if field.startswith(prefix):
+                slug = field[len(prefix) : field.index("]")]
+                if slug in names[scope]:
+                    change["value_name"] = names[scope][slug]
+
+
+def schedule_changed(changes: Iterable[dict[str, Any]]) -> bool:
+    """Whether a save's changes touch the schedule clocks count in."""
+    fields = [str(change["field"]) for change in changes]
+    return any(f in SCHEDULE_FIELDS or f.startswith("working_hours.") for f in fields)
+
+
+def _write_goal_rows(row: SlaSettings, scope: str, goals: list[GoalRow]) -> None:
+    """Replace the rows of one scope; teams and pipelines are looked up by slug."""
+    records: dict[str, Any] = {}
+    if scope == "team":
+        records = {t.slug: t for t in Team.objects.filter(slug__in=[g.value for g in goals])}
+    elif scope == "pipeline":
+        records = {p.slug: p for p in Pipeline.objects.filter(slug__in=[g.value for g in goals])}
+    new_rows = []
+    for index, goal in enumerate(goals):
+        fields: dict[str, Any] = {"value": goal.value}
+        if scope in ("team", "pipeline") and goal.value:
+            record = records.get(goal.value)
+            if record is None:  # renamed or deleted since the validation
+                raise SettingsValidationError(
+                    {f"goals.{index}.value": [f"{goal.value!r} is not a {scope} any more."]}
+                )
+            fields = {"value": "", scope: record}
+        new_rows.append(
+            SlaGoal(sla_settings=row, scope=scope, enabled=goal.enabled, **fields, **goal.minutes)
+        )
+    row.goals.filter(scope=scope).delete()
+    SlaGoal.objects.bulk_create(new_rows)
 
 
 def _write(row: SlaSettings, parsed: ParsedSettings) -> None:
@@ -125,14 +245,57 @@ def _write(row: SlaSettings, parsed: ParsedSettings) -> None:
         Holiday(sla_settings=row, date=h.date, name=h.name, recurring=h.recurring)
         for h in parsed.holidays
     )
-    row.goals.all().delete()
-    SlaGoal.objects.bulk_create(
-        SlaGoal(sla_settings=row, value=g.value, enabled=g.enabled, **g.minutes)
-        for g in parsed.goals
-    )
+    chosen = chosen_scope_key(scope=parsed.scope, prop=parsed.property)
+    _write_goal_rows(row, chosen, parsed.goals)
+    for scope, goals in parsed.goals_by_scope.items():
+        if scope != chosen:
+            _write_goal_rows(row, scope, goals)
     wanted = set(parsed.pause_statuses)
     stages = [s for s in Stage.objects.select_related("pipeline") if s.key in wanted]
     row.pause_stages.set(stages)
+
+
+class _Rollback(Exception):
+    """Raised inside a check's savepoint: a check never keeps what it wrote."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What saving a document would do: ``changes`` as the audit entry would list them (empty:
+    nothing would change), and the document as it would be saved (``after``)."""
+
+    parsed: ParsedSettings
+    changes: list[dict[str, Any]]
+    before: dict
+    after: dict
+
+
+def sla_settings_check(*, document: Any) -> CheckResult:
+    """Validate ``document`` and compare it with the saved settings, writing nothing.
+
+    Raises ``SettingsValidationError`` or ``SettingsVersionConflict`` exactly as
+    ``sla_settings_save`` would. The comparison writes the document in a savepoint and rolls it
+    back, so it sees what a save would store (kept rows, records by slug) and nothing else.
+    """
+    with transaction.atomic():
+        parsed, errors = sla_settings_validate(document)
+        if parsed is None:
+            raise SettingsValidationError(errors)
+        row = sla_settings_get(for_update=True)
+        if parsed.version is not None and parsed.version != row.version:
+            raise SettingsVersionConflict(current_version=row.version, given_version=parsed.version)
+        before = sla_settings_document(settings_row=row)
+        after: dict = {}
+        changes: list[dict[str, Any]] = []
+        try:
+            with transaction.atomic():
+                _write(row, parsed)
+                after = sla_settings_document(settings_row=row)
+                changes = settings_diff(before, after)
+                raise _Rollback
+        except _Rollback:
+            row.refresh_from_db()
+    return CheckResult(parsed=parsed, changes=changes, before=before, after=after)
 
 
 def sla_settings_save(
@@ -147,10 +310,12 @@ def sla_settings_save(
 
     ``apply_to`` ("new" or "new_and_open") overrides the document's own ``apply_to``. Raises
     ``SettingsValidationError`` (nothing saved) or ``SettingsVersionConflict`` when the document
-    carries a ``version`` other than the current one. On success the version goes up by one, one
-    ``SlaSettingsChange`` is written, and with "new_and_open" a recompute of the open tickets is
-    created and queued to Celery once the transaction commits. Not idempotent: each call is a new
-    version. ``api_token`` names the API token the change was made with, for the audit log.
+    carries a ``version`` other than the current one. When the document changes nothing, nothing
+    is written: no version, no audit entry, no recompute (``SaveResult.change`` is None).
+    Otherwise the version goes up by one, one ``SlaSettingsChange`` is written, and with
+    "new_and_open" a recompute of the open tickets is created and queued to Celery once the
+    transaction commits.
+    ``api_token`` names the API token the change was made with, for the audit log.
     """
     if apply_to is not None and isinstance(document, dict):
         document = {**document, "apply_to": apply_to}
@@ -165,8 +330,21 @@ def sla_settings_save(
         if parsed.version is not None and parsed.version != row.version:
             raise SettingsVersionConflict(current_version=row.version, given_version=parsed.version)
         before = sla_settings_document(settings_row=row)
-        _write(row, parsed)
-        after = sla_settings_document(settings_row=row)
+        try:
+            # The write and the comparison run in a savepoint, undone when nothing changed.
+            with transaction.atomic():
+                _write(row, parsed)
+                after = sla_settings_document(settings_row=row)
+                changes = settings_diff(before, after)
+                if not changes:
+                    raise _NoChange
+        except _NoChange:
+            row.refresh_from_db()
+            return SaveResult(document=before, change=None, recompute=None)
+        if schedule_changed(changes):
+            row.schedule_version = row.version
+            row.save(update_fields=["schedule_version"])
+        _changes_with_names(changes, _names_of_records(before, after))
         change = SlaSettingsChange.objects.create(
             actor=user,
             actor_username=user.get_username() if user else "",
@@ -174,7 +352,7 @@ def sla_settings_save(
             api_token=api_token,
             version=row.version,
             apply_to=parsed.apply_to,
-            changes=settings_diff(before, after),
+            changes=changes,
             before=before,
             after=after,
         )
@@ -185,6 +363,103 @@ def sla_settings_save(
             recompute = sla_recompute_start(settings_version=row.version, requested_by=user)
         transaction.on_commit(sla_config_cache_clear)
     return SaveResult(document=after, change=change, recompute=recompute)
+
+
+# --- Teams, pipelines and stages: renamed freely, deleted only when nothing uses them ----------
+
+# How many ticket numbers a refusal names before it says "and N more".
+TICKETS_NAMED = 5
+
+
+def _tickets_phrase(ticket_ids: list[int], total: int, *, what: str) -> str:
+    numbers = ", ".join(f"#{pk}" for pk in ticket_ids)
+    more = f" and {total - len(ticket_ids)} more" if total > len(ticket_ids) else ""
+    noun = "ticket" if total == 1 else "tickets"
+    return f"{total} {what} {noun}: {numbers}{more}"
+
+
+def _goal_uses(goals: Iterable[SlaGoal], row: SlaSettings) -> list[str]:
+    chosen = chosen_scope_key(scope=row.scope, prop=row.property)
+    uses = []
+    for goal in goals:
+        label = goal_row_label(goal.scope, goal.key, names=goal._names())
+        where = "" if goal.scope == chosen else " (kept for when goals depend on it again)"
+        uses.append(f"SLA goals: {label}{where}")
+    return uses
+
+
+def _pause_uses(stages: Iterable[Stage]) -> list[str]:
+    return [f"SLA settings: clocks pause in {stage}" for stage in stages]
+
+
+def team_uses(team: Team) -> list[str]:
+    """What stops ``team`` from being deleted: its goal rows and its open tickets."""
+    from tickets.models import Ticket  # tickets depend on settings
+
+    row = sla_settings_get()
+    uses = _goal_uses(SlaGoal.objects.filter(team=team).select_related("team"), row)
+    open_tickets = Ticket.objects.filter(team=team, closed_at__isnull=True)
+    total = open_tickets.count()
+    if total:
+        ids = list(open_tickets.order_by("id").values_list("id", flat=True)[:TICKETS_NAMED])
+        uses.append(_tickets_phrase(ids, total, what="open"))
+    return uses
+
+
+def stage_uses(stage: Stage) -> list[str]:
+    """What stops ``stage`` from being deleted: pausing in it, and tickets in it."""
+    from tickets.models import Ticket
+
+    row = sla_settings_get()
+    uses = _pause_uses(row.pause_stages.filter(pk=stage.pk).select_related("pipeline"))
+    in_stage = Ticket.objects.filter(stage=stage)
+    total = in_stage.count()
+    if total:
+        ids = list(in_stage.order_by("id").values_list("id", flat=True)[:TICKETS_NAMED])
+        uses.append(_tickets_phrase(ids, total, what="open" if not stage.is_closed else "closed"))
+    return uses
+
+
+def pipeline_uses(pipeline: Pipeline) -> list[str]:
+    """What stops ``pipeline`` from being deleted: its goal rows, pausing in its stages, and
+    its tickets (open or closed: a ticket always belongs to a pipeline)."""
+    from tickets.models import Ticket
+
+    row = sla_settings_get()
+    uses = _goal_uses(SlaGoal.objects.filter(pipeline=pipeline).select_related("pipeline"), row)
+    uses += _pause_uses(
+        row.pause_stages.filter(pipeline=pipeline).select_related("pipeline").order_by("position")
+    )
+    in_pipeline = Ticket.objects.filter(pipeline=pipeline)
+    total = in_pipeline.count()
+    if total:
+        ids = list(in_pipeline.order_by("id").values_list("id", flat=True)[:TICKETS_NAMED])
+        uses.append(_tickets_phrase(ids, total, what="open or closed"))
+    return uses
+
+
+def reference_uses(obj: Team | Pipeline | Stage) -> list[str]:
+    if isinstance(obj, Team):
+        return team_uses(obj)
+    if isinstance(obj, Pipeline):
+        return pipeline_uses(obj)
+    return stage_uses(obj)
+
+
+def reference_delete(*, obj: Team | Pipeline | Stage) -> None:
+    """Delete a team, pipeline or stage that nothing uses; else raise ``ReferenceInUse``.
+
+    Goal rows (of any scope), pause stages and open tickets keep what they refer to: a deleted
+    team would silently take its tickets' SLA away. Tickets of a deleted team (closed ones) lose
+    their team.
+    """
+    with transaction.atomic():
+        sla_settings_get(for_update=True)  # no settings save in between
+        uses = reference_uses(obj)
+        if uses:
+            raise ReferenceInUse(name=str(obj), uses=uses)
+        obj.delete()
+    transaction.on_commit(sla_config_cache_clear)
 
 
 def minutes_label(minutes: int | None) -> str:
@@ -200,12 +475,16 @@ def minutes_label(minutes: int | None) -> str:
 
 __all__ = [
     "SAVE_FAILED_MESSAGE",
+    "ReferenceInUse",
+    "reference_delete",
+    "reference_uses",
     "SaveResult",
     "SettingsValidationError",
     "SettingsVersionConflict",
     "minutes_label",
     "minutes_to_clock",
     "settings_diff",
+    "sla_settings_check",
     "sla_settings_save",
     "sla_settings_validate",
 ]

@@ -8,6 +8,8 @@ document path and are shown next to the fields they name.
 from __future__ import annotations
 
 import logging
+import zoneinfo
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -19,18 +21,20 @@ from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
 from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
-from settings_app.selectors import sla_settings_document
+from settings_app.selectors import sla_settings_document, sla_settings_get
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
     SettingsValidationError,
     SettingsVersionConflict,
+    sla_settings_check,
     sla_settings_save,
 )
-from settings_app.templatetags.sla_format import day_length_note, hours_summary
+from settings_app.templatetags.sla_format import audit_rows_of, day_length_note, hours_summary
 from slaproject.api import is_super_admin
 from tickets.models import SlaRecompute, Ticket
 
@@ -39,6 +43,9 @@ AUDIT_PAGE_SIZE = 25
 # Priorities from most to least pressing, the order a help desk reads them in.
 PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.MEDIUM, Priority.LOW)
 ACTIVE_RECOMPUTE_STATES = (SlaRecompute.State.QUEUED, SlaRecompute.State.RUNNING)
+# Changes listed in the apply dialog before "and N more".
+APPLY_DIALOG_CHANGES = 8
+NO_CHANGES_MESSAGE = "No changes: the settings are as they were, so nothing was saved."
 # Choices offered for period times (free text is accepted too): every half hour, and 24:00.
 TIME_OPTIONS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60 + 1, 30)]
 
@@ -89,6 +96,17 @@ def recompute_to_show(request: HttpRequest) -> SlaRecompute | None:
 # --- Pages -----------------------------------------------------------------------------------
 
 
+def _viewer_zone(request: HttpRequest, *, schedule_zone: str) -> zoneinfo.ZoneInfo:
+    """The viewer's time zone (their profile's, else the SLA schedule's), for every moment."""
+    from tickets.views import viewer_zone  # one rule for every page
+
+    try:
+        default = zoneinfo.ZoneInfo(schedule_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        default = zoneinfo.ZoneInfo("UTC")
+    return viewer_zone(request.user, default=default)
+
+
 @login_required
 def settings_home(request: HttpRequest) -> HttpResponse:
     _require_super_admin(request)
@@ -103,41 +121,124 @@ def _conflict_message(exc: SettingsVersionConflict) -> str:
     )
 
 
+def stage_names() -> dict[str, str]:
+    """Stage keys ("support/waiting-on-customer") to names ("Support › Waiting on customer")."""
+    stages = Stage.objects.select_related("pipeline").order_by("pipeline__position", "position")
+    return {stage.key: str(stage) for stage in stages}
+
+
+@dataclass
+class Check:
+    """What the server found when it checked the page's settings before asking how to apply.
+
+    ``outcome``: "invalid" (errors are on the page's forms), "conflict", "failed" (the database),
+    "unchanged" (nothing to save) or "changed" (``changes`` lists what would change).
+    """
+
+    outcome: str
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    open_tickets: int = 0
+
+
+def _check(page: SlaSettingsForms) -> Check:
+    """Validate what the page holds, as a save would, and see what it would change."""
+    if not page.is_valid():
+        return Check("invalid")
+    try:
+        result = sla_settings_check(document=page.to_document())
+    except SettingsValidationError as exc:
+        page.apply_errors(exc.errors)
+        return Check("invalid")
+    except SettingsVersionConflict as exc:
+        page.conflict = _conflict_message(exc)
+        return Check("conflict")
+    except DatabaseError:
+        logger.exception("SLA settings check failed in the database")
+        page.save_failed = SAVE_FAILED_MESSAGE
+        return Check("failed")
+    if not result.changes:
+        return Check("unchanged")
+    return Check("changed", changes=result.changes, open_tickets=open_ticket_count())
+
+
+def apply_dialog_context(check: Check) -> dict[str, Any]:
+    """The apply dialog's content, rendered only after the change was validated: what changes,
+    and where it may apply (the open tickets it would recompute)."""
+    rows = audit_rows_of(check.changes, stage_names=stage_names())
+    return {
+        "check": check,
+        "change_rows": rows[:APPLY_DIALOG_CHANGES],
+        "more_changes": max(0, len(rows) - APPLY_DIALOG_CHANGES),
+        "open_tickets": check.open_tickets,
+    }
+
+
+def _save(request: HttpRequest, page: SlaSettingsForms) -> HttpResponse | None:
+    """Save what the page holds; a redirect on success (or when nothing changed), else None
+    with the errors on the page."""
+    try:
+        result = sla_settings_save(
+            document=page.to_document(),
+            actor=request.user,
+            via=SlaSettingsChange.Via.PAGE,
+            apply_to=page.apply_to,
+        )
+    except SettingsValidationError as exc:
+        page.apply_errors(exc.errors)
+        return None
+    except SettingsVersionConflict as exc:
+        page.conflict = _conflict_message(exc)
+        return None
+    except DatabaseError:  # the save is one transaction: it was rolled back whole
+        logger.exception("SLA settings save failed in the database")
+        page.save_failed = SAVE_FAILED_MESSAGE
+        return None
+    url = reverse("settings_app:sla")
+    if not result.changed:
+        messages.info(request, NO_CHANGES_MESSAGE)
+        return redirect(url)
+    text = f"SLA settings saved (version {result.document['version']})."
+    if result.recompute is not None:
+        count = result.recompute.tickets
+        noun = "ticket" if count == 1 else "tickets"
+        text += f" They apply to new tickets and the {intcomma(count)} open {noun}."
+        url += f"?recompute={result.recompute.pk}"
+    messages.success(request, text)
+    return redirect(url)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def sla_settings_page(request: HttpRequest) -> HttpResponse:
+    """The SLA settings. Save first checks (``intent=check``): errors go next to their fields, a
+    change that changes nothing says so, and only a valid change asks how to apply it (the
+    apply dialog, whose Save posts ``intent=save``). A POST without an intent saves at once."""
     _require_super_admin(request)
     document = sla_settings_document()
     reference = page_reference()
     status = 200
+    dialog: dict[str, Any] | None = None
+    notice = ""
     if request.method == "POST":
         page = SlaSettingsForms(document=document, reference=reference, data=request.POST)
-        if page.is_valid():
-            try:
-                result = sla_settings_save(
-                    document=page.to_document(),
-                    actor=request.user,
-                    via=SlaSettingsChange.Via.PAGE,
-                    apply_to=page.apply_to,
-                )
-            except SettingsValidationError as exc:
-                page.apply_errors(exc.errors)
-            except SettingsVersionConflict as exc:
-                page.conflict = _conflict_message(exc)
-            except DatabaseError:  # the save is one transaction: it was rolled back whole
-                logger.exception("SLA settings save failed in the database")
-                page.save_failed = SAVE_FAILED_MESSAGE
+        if request.POST.get("intent") == "check":
+            check = _check(page)
+            if check.outcome == "changed" and check.open_tickets == 0:
+                response = _save(request, page)  # nothing to ask: no open ticket to recompute
+                if response is not None:
+                    return response
+            elif check.outcome == "changed":
+                dialog = apply_dialog_context(check)
+            elif check.outcome == "unchanged":
+                notice = NO_CHANGES_MESSAGE
+            elif check.outcome == "failed":
                 status = 503
-            else:
-                text = f"SLA settings saved (version {result.document['version']})."
-                url = reverse("settings_app:sla")
-                if result.recompute is not None:
-                    count = result.recompute.tickets
-                    noun = "ticket" if count == 1 else "tickets"
-                    text += f" Recomputing {intcomma(count)} open {noun}…"
-                    url += f"?recompute={result.recompute.pk}"
-                messages.success(request, text)
-                return redirect(url)
+        elif page.is_valid():
+            response = _save(request, page)
+            if response is not None:
+                return response
+            if page.save_failed:
+                status = 503
     else:
         page = SlaSettingsForms(document=document, reference=reference)
 
@@ -154,8 +255,30 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
         "time_options": TIME_OPTIONS,
         "hours_summary": hours_summary(typed_hours),
         "day_note": day_length_note(page.applies, typed_hours),
+        "dialog": dialog,
+        "notice": notice,
     }
-    return render(request, "settings_app/sla_settings.html", context, status=status)
+    with timezone.override(_viewer_zone(request, schedule_zone=document["timezone"])):
+        return render(request, "settings_app/sla_settings.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sla_settings_check_fragment(request: HttpRequest) -> HttpResponse:
+    """The apply dialog's body for what the page holds, after the server has validated it.
+
+    Always 200 with ``data-outcome`` on its root: "changed" (the dialog body), "unchanged",
+    "invalid", "conflict" or "failed" (the page's script then submits the page to show why).
+    """
+    _require_super_admin(request)
+    page = SlaSettingsForms(
+        document=sla_settings_document(), reference=page_reference(), data=request.POST
+    )
+    check = _check(page)
+    context: dict[str, Any] = {"check": check}
+    if check.outcome == "changed":
+        context |= apply_dialog_context(check)
+    return render(request, "settings_app/_apply_dialog_body.html", context)
 
 
 @login_required
@@ -196,11 +319,15 @@ def sla_audit_page(request: HttpRequest) -> HttpResponse:
     changes = SlaSettingsChange.objects.defer("before", "after").order_by("-created_at", "-id")
     paginator = Paginator(changes, AUDIT_PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
+    zone = _viewer_zone(request, schedule_zone=sla_settings_get().timezone)
     context = {
         "nav": "settings",
         "tab": "audit",
         "page_obj": page_obj,
         "changes": page_obj.object_list,
         "page_range": paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
+        "stage_names": stage_names(),
+        "viewer_zone": zone,
     }
-    return render(request, "settings_app/audit.html", context)
+    with timezone.override(zone):
+        return render(request, "settings_app/audit.html", context)

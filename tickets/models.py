@@ -63,8 +63,9 @@ class Ticket(models.Model):
     # The oldest customer message not yet answered by a public reply (or a close): where a
     # next-response cycle starts.
     awaiting_reply_since = models.DateTimeField(null=True, blank=True)
-    # The goal row that applies ("" for all tickets, else the property value) and the settings
-    # version it was picked from; null when no goal applies.
+    # The goal row that applies, by a reference that survives renames ("all", "priority:urgent",
+    # "priority:" for the no-priority row, "team:<id>"; ``settings_app.selectors.goal_ref``) and
+    # the settings version it was picked from; null when no goal applies.
     sla_goal_value = models.CharField(max_length=100, null=True, blank=True)
     sla_settings_version = models.PositiveIntegerField(null=True, blank=True)
     # Earliest due moment among the running, unpaused clocks (null: none): the queue's sort key.

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min
 from django.db.models.functions import Least
 
-from settings_app.selectors import SlaConfig, sla_config_get
+from settings_app.selectors import SlaConfig, sla_config_get, ticket_goal_keys
 from tickets import sla
 from tickets.bulk import EventRow, clocks_set_moments, events_insert, tickets_set_sla
 from tickets.models import SlaClock, SlaEvent, SlaRecompute, SlaRecomputePart, Ticket
@@ -169,9 +169,9 @@ class _ClockRow(NamedTuple):
 _TICKET_FIELDS = (
     "id",
     "priority",
-    "team__slug",
+    "team_id",
     "source",
-    "pipeline__slug",
+    "pipeline_id",
     "stage_id",
     "created_at",
     "paused_since",
@@ -258,12 +258,7 @@ def _recompute_in_python(
         *stored,
     ) in tickets:
         goal_set = config.goal_set_for(
-            {
-                "priority": priority or "",
-                "team": team or "",
-                "source": source or "",
-                "pipeline": pipeline or "",
-            }
+            ticket_goal_keys(priority=priority, team_id=team, source=source, pipeline_id=pipeline)
         )
         if (paused_since is not None) != (stage_id in config.pause_stage_ids):
             general.append(ticket_id)
@@ -367,7 +362,7 @@ def _recompute_in_python(
                         )
                     )
             sla_fields = (
-                goal_set.value if goal_set else None,
+                goal_set.ref if goal_set else None,
                 config.version if goal_set else None,
                 *sla.ticket_due_moments(moments),
             )

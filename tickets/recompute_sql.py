@@ -30,12 +30,14 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _US = datetime.timedelta(microseconds=1)
 _ALWAYS_END = 2**62
 
+# A ticket's key for the property that selects goals, as ``ticket_goal_keys`` gives it: teams
+# and pipelines by id, "" when empty (which matches the no-value row).
 _PROPERTY_KEY = {
     "": "''",
     "priority": "t.priority",
     "source": "t.source",
-    "team": "(SELECT slug FROM settings_app_team WHERE id = t.team_id)",
-    "pipeline": "(SELECT slug FROM settings_app_pipeline WHERE id = t.pipeline_id)",
+    "team": "coalesce(t.team_id::text, '')",
+    "pipeline": "coalesce(t.pipeline_id::text, '')",
 }
 
 
@@ -79,14 +81,15 @@ def _intervals(config: SlaConfig, now: datetime.datetime) -> tuple[list[int], ..
 
 
 def _goal_rows(config: SlaConfig) -> list[tuple]:
-    """(key, fr, fr soon, nr, nr soon, close, close soon) of each goal set that applies to the
-    tickets whose property has that key (``goal_set_for`` decides, as for one ticket)."""
+    """(key, ref, fr, fr soon, nr, nr soon, close, close soon) of each goal set that applies to
+    the tickets whose property has that key (``goal_set_for`` decides, as for one ticket); ref
+    is what those tickets record as ``sla_goal_value``."""
     rows = []
     for key in config.goals:
         goal_set = config.goal_set_for({} if config.scope == "all" else {config.property: key})
         if goal_set is None or goal_set.value != key:
             continue
-        row: list = [key]
+        row: list = [key, goal_set.ref]
         for kind in (sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE):
             goal = goal_set.goal(kind)
             row.extend(goal if goal is not None else (None, None))
@@ -97,15 +100,15 @@ def _goal_rows(config: SlaConfig) -> list[tuple]:
 _TICKETS_WORK = """
 CREATE TEMP TABLE sla_recompute_tickets ON COMMIT DROP AS
 WITH g AS (
-    SELECT * FROM unnest(%(g_key)s::text[], %(g_fr)s::int[], %(g_fr_soon)s::int[],
-                         %(g_nr)s::int[], %(g_nr_soon)s::int[],
+    SELECT * FROM unnest(%(g_key)s::text[], %(g_ref)s::text[], %(g_fr)s::int[],
+                         %(g_fr_soon)s::int[], %(g_nr)s::int[], %(g_nr_soon)s::int[],
                          %(g_cl)s::int[], %(g_cl_soon)s::int[])
-        AS g(key, fr, fr_soon, nr, nr_soon, cl, cl_soon)
+        AS g(key, ref, fr, fr_soon, nr, nr_soon, cl, cl_soon)
 ),
 t AS (
     SELECT t.id, t.first_replied_at, t.awaiting_reply_since, t.sla_goal_value,
            t.sla_settings_version, t.sla_due_at, t.sla_overdue_at,
-           g.key AS goal_value, g.fr, g.fr_soon, g.nr, g.nr_soon, g.cl, g.cl_soon
+           g.ref AS goal_value, g.fr, g.fr_soon, g.nr, g.nr_soon, g.cl, g.cl_soon
     FROM tickets_ticket t
     LEFT JOIN g ON g.key = {property_key}
     WHERE t.id = ANY(%(ids)s::bigint[]) AND t.closed_at IS NULL
@@ -297,19 +300,20 @@ def recompute_tickets_sql(
         return 0, []
     starts, ends, before, through = _intervals(config, now)
     goals = _goal_rows(config)
-    columns = [list(column) for column in zip(*goals, strict=True)] if goals else [[]] * 7
+    columns = [list(column) for column in zip(*goals, strict=True)] if goals else [[]] * 8
     params = {
         "s": starts,
         "e": ends,
         "cb": before,
         "ca": through,
         "g_key": columns[0],
-        "g_fr": columns[1],
-        "g_fr_soon": columns[2],
-        "g_nr": columns[3],
-        "g_nr_soon": columns[4],
-        "g_cl": columns[5],
-        "g_cl_soon": columns[6],
+        "g_ref": columns[1],
+        "g_fr": columns[2],
+        "g_fr_soon": columns[3],
+        "g_nr": columns[4],
+        "g_nr_soon": columns[5],
+        "g_cl": columns[6],
+        "g_cl_soon": columns[7],
         "ids": ticket_ids,
         "pause_stages": sorted(config.pause_stage_ids),
         "now": now,

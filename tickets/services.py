@@ -22,7 +22,7 @@ from outbound.services import (
     outbound_reply_queue,
 )
 from settings_app.models import Pipeline, Priority, SlaSettings, Source, Stage, Team
-from settings_app.selectors import SlaConfig, sla_config_get
+from settings_app.selectors import SlaConfig, sla_config_get, ticket_goal_keys
 from tickets import sla
 from tickets.history import history_record, history_values
 from tickets.models import Message, SlaClock, SlaEvent, Ticket, TicketChange
@@ -67,17 +67,19 @@ class TicketInputError(Exception):
 
 
 def ticket_property_values(ticket: Ticket) -> dict[str, str]:
-    """The ticket's keys for each property that can select goals ("" when empty)."""
-    return {
-        "priority": ticket.priority or "",
-        "team": ticket.team.slug if ticket.team_id else "",
-        "source": ticket.source or "",
-        "pipeline": ticket.pipeline.slug if ticket.pipeline_id else "",
-    }
+    """The ticket's keys for each property that can select goals ("" when empty; teams and
+    pipelines by id, so that renaming one changes nothing)."""
+    return ticket_goal_keys(
+        priority=ticket.priority,
+        team_id=ticket.team_id,
+        source=ticket.source,
+        pipeline_id=ticket.pipeline_id,
+    )
 
 
-def _goal_label(config: SlaConfig, value: str) -> str:
-    return "all tickets" if config.scope == SlaSettings.Scope.ALL else f"{config.property} {value}"
+def _goal_label(config: SlaConfig, ref: str) -> str:
+    """The goal row's human name for the timeline ("Priority Urgent", "All tickets")."""
+    return config.goal_label(ref)
 
 
 class _SlaWork:
@@ -280,7 +282,7 @@ class _SlaWork:
         """
         ticket, config = self.ticket, self.config
         goal_set = config.goal_set_for(ticket_property_values(ticket))
-        ticket.sla_goal_value = goal_set.value if goal_set else None
+        ticket.sla_goal_value = goal_set.ref if goal_set else None
         ticket.sla_settings_version = config.version if goal_set else None
         for kind in CLOCK_KINDS:
             goal = goal_set.goal(kind) if goal_set else None

@@ -12,37 +12,32 @@ from typing import Any
 
 from django import template
 
-from settings_app.document import WEEKDAY_NAMES, WEEKDAYS, clock_to_minutes
+from settings_app.document import WEEKDAYS, clock_to_minutes
 from settings_app.forms import minutes_short as _minutes_short
+from settings_app.labels import (
+    APPLIES_LABELS,
+    APPLY_TO_LABELS,
+    FIXED_VALUE_LABELS,
+    PROPERTY_LABELS,
+    SCOPE_CHOICE_LABELS,
+    SETTING_LABELS,
+    WEEKDAY_LABELS,
+    goal_field_label,
+    goal_row_label,
+)
 from settings_app.services import minutes_label as _minutes_label
 
 register = template.Library()
 
 DAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-FIELD_LABELS = {
-    "applies": "When SLAs apply",
-    "timezone": "Time zone",
-    "goals_enabled": "Goals",
-    "scope": "Apply goals",
-    "property": "Ticket property",
-    "holidays": "Holidays",
-    "pause_statuses": "Pause clocks in",
+VALUE_LABELS: dict[str, Mapping[str, Any]] = {
+    "applies": APPLIES_LABELS,
+    "scope": SCOPE_CHOICE_LABELS,
+    "property": PROPERTY_LABELS,
 }
-VALUE_LABELS = {
-    "applies": {"always": "24/7", "working_hours": "During working hours"},
-    "scope": {"all": "To all tickets", "property": "Based on a ticket property"},
-}
-GOAL_FIELD_LABELS = {
-    "enabled": "on",
-    "first_response_minutes": "time to first reply",
-    "first_response_due_soon_minutes": "first reply due soon before",
-    "next_response_minutes": "time to next reply",
-    "next_response_due_soon_minutes": "next reply due soon before",
-    "close_minutes": "time to close",
-    "close_due_soon_minutes": "close due soon before",
-}
-APPLY_TO_LABELS = {"new": "New tickets only", "new_and_open": "New and open tickets"}
-_GOAL_PATH_RE = re.compile(r"^goals\[(?P<value>[^\]]*)\]\.(?P<name>\w+)$")
+# "goals[priority:urgent].close_minutes", "goals[all].enabled", "goals[team:].enabled"; and
+# entries written before goals were kept per scope: "goals[urgent].close_minutes".
+_GOAL_PATH_RE = re.compile(r"^goals\[(?P<row>[^\]]*)\]\.(?P<name>\w+)$")
 
 
 @register.filter
@@ -119,54 +114,90 @@ def day_length_note(applies: str, working_hours: Mapping[str, list[list[str]]]) 
     return f"A day is 24 hours of counted time: with {described}, that is {amount}."
 
 
-def _field_label(path: str) -> str:
-    if path in FIELD_LABELS:
-        return FIELD_LABELS[path]
+def _goal_row_of(row: str, value_name: str | None) -> str:
+    """ "priority:urgent" -> "Priority Urgent"; "all" -> "All tickets"; "team:" -> "No team"."""
+    if row == "all":
+        return goal_row_label("all", None)
+    scope, sep, key = row.partition(":")
+    if sep and scope in PROPERTY_LABELS:
+        names = {key: value_name} if value_name else None
+        return goal_row_label(scope, key, names=names)
+    # Before goals were kept per scope the path named only the value: guess its property.
+    for prop, labels in FIXED_VALUE_LABELS.items():
+        if row in labels:
+            return goal_row_label(prop, row)
+    return row
+
+
+def _field_label(path: str, *, value_name: str | None = None) -> tuple[str, str]:
+    """(subject, field): ("Priority Urgent", "time to first reply"); ("", "Time zone")."""
+    if path in SETTING_LABELS:
+        return "", str(SETTING_LABELS[path])
     if path.startswith("working_hours."):
         day = path.split(".", 1)[1]
         if day in WEEKDAYS:
-            return f"{WEEKDAY_NAMES[WEEKDAYS.index(day)]} hours"
+            return "", f"{WEEKDAY_LABELS[WEEKDAYS.index(day)]} hours"
     match = _GOAL_PATH_RE.match(path)
     if match:
-        value = match.group("value")
-        who = "All tickets" if value == "all" else value
-        return f"Goals for {who}: {GOAL_FIELD_LABELS.get(match.group('name'), match.group('name'))}"
-    return path
+        row = _goal_row_of(match.group("row"), value_name)
+        return row, goal_field_label(match.group("name"))
+    return "", path
 
 
-def _value_label(path: str, value: Any) -> str:
+def _value_label(path: str, value: Any, *, stage_names: Mapping[str, str]) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "on" if value else "off"
+    if path == "pause_statuses" and isinstance(value, list):
+        return ", ".join(stage_names.get(str(key), str(key)) for key in value) or "none"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "none"
     if path in VALUE_LABELS:
-        return VALUE_LABELS[path].get(str(value), str(value))
+        return str(VALUE_LABELS[path].get(str(value), value))
     if path.endswith("_minutes") and isinstance(value, int):
         return _minutes_label(value)
     return str(value)
 
 
-@register.filter
-def audit_rows(changes: list[dict[str, Any]] | None) -> list[dict[str, str]]:
-    """An audit entry's ``changes`` as readable rows: label, before, after."""
+def audit_rows_of(
+    changes: list[dict[str, Any]] | None, *, stage_names: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """An audit entry's ``changes`` as readable rows: subject, field, label, before, after.
+
+    ("Priority Urgent", "time to first reply", "Priority Urgent: time to first reply", "15 min",
+    "30 min"); a setting of its own has no subject ("", "Time zone", "Time zone", …).
+    ``stage_names`` maps stage keys ("support/waiting-on-customer") to their names ("Support ›
+    Waiting on customer").
+    """
     rows = []
     for change in changes or []:
         path = str(change.get("field", ""))
+        names = stage_names or {}
+        subject, field = _field_label(path, value_name=change.get("value_name"))
         rows.append(
             {
-                "label": _field_label(path),
-                "before": _value_label(path, change.get("before")),
-                "after": _value_label(path, change.get("after")),
+                "subject": subject,
+                "field": field,
+                "label": f"{subject}: {field}" if subject else field,
+                "before": _value_label(path, change.get("before"), stage_names=names),
+                "after": _value_label(path, change.get("after"), stage_names=names),
             }
         )
     return rows
 
 
 @register.filter
+def audit_rows(
+    changes: list[dict[str, Any]] | None, stage_names: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """``audit_rows_of`` as a filter: ``change.changes|audit_rows:stage_names``."""
+    return audit_rows_of(changes, stage_names=stage_names)
+
+
+@register.filter
 def apply_to_label(value: str) -> str:
-    return APPLY_TO_LABELS.get(value, value)
+    return str(APPLY_TO_LABELS.get(value, value))
 
 
 @register.filter

@@ -28,8 +28,9 @@
     const scope = checkedValue("scope");
     $("#goals-all").classList.toggle("d-none", scope !== "all");
     $("#goals-by-property").classList.toggle("d-none", scope !== "property");
-    const property = form.elements.property.value || "priority";
+    const property = form.elements.property.value; // "" while "Choose…" is selected: no table
     $$(".property-goals").forEach((el) => el.classList.toggle("d-none", el.dataset.property !== property));
+    $("#choose-property-hint").classList.toggle("d-none", scope !== "property" || property !== "");
     const goalsOn = form.elements.goals_enabled.checked;
     $("#goals-off-note").classList.toggle("d-none", goalsOn);
     $("#goals-card").classList.toggle("goals-off", !goalsOn);
@@ -185,9 +186,29 @@
     if (mirror) mirror.checked = on;
   }
 
+  function hasGoals(prefix) {
+    return KINDS.some((kind) => readMinutes(prefix, `${kind}_minutes`) !== null);
+  }
+
+  /* A value that is off and has no goal yet is switched on by the first goal typed into it
+   * (the switch shows it); "No priority" / "No team" stay off until switched on by hand. */
+  const offAndEmpty = new Set(
+    $$("input.goal-enabled").map((input) => input.name.replace(/-enabled$/, ""))
+      .filter((prefix) => !form.elements[`${prefix}-enabled`].checked && !hasGoals(prefix)),
+  );
+
   function onGoalEdit(event) {
-    const match = /^(goals-\w+-\d+)-/.exec(event.target.name || "");
-    if (match) updateValueRow(match[1]);
+    const name = event.target.name || "";
+    const match = /^(goals-\w+-\d+)-/.exec(name);
+    if (!match) return;
+    const prefix = match[1];
+    if (name.endsWith("-enabled")) offAndEmpty.delete(prefix);
+    const value = form.elements[`${prefix}-value`];
+    if (offAndEmpty.has(prefix) && value && value.value !== "" && hasGoals(prefix)) {
+      offAndEmpty.delete(prefix);
+      form.elements[`${prefix}-enabled`].checked = true;
+    }
+    updateValueRow(prefix);
   }
   form.addEventListener("input", onGoalEdit);
   form.addEventListener("change", onGoalEdit);
@@ -207,51 +228,198 @@
     if (note) $$(".day-note-copy").forEach((copy) => { copy.textContent = note.textContent; });
   });
 
-  /* -- Save: ask where the change applies when there are open tickets ------------------------ */
+  /* -- Goals side panel: ✕ (or Esc) puts back what the panel held when it opened; Done keeps --- */
 
-  const openTickets = parseInt(form.dataset.openTickets || "0", 10);
-  const applyModal = $("#apply-modal");
-  let confirmed = false;
+  function panelInputs(panel) {
+    const prefix = panel.id.replace(/^panel-/, "");
+    const enabled = form.elements[`${prefix}-enabled`];
+    return [enabled, ...$$("input, select", panel).filter((input) => input.name)].filter(Boolean);
+  }
 
-  function leaveOutUnusedGoals() {
-    // Only the chosen scope's goals are saved; the others need not travel with the POST.
-    const scope = checkedValue("scope");
-    const property = form.elements.property.value;
-    $$("input, select", form).forEach((input) => {
-      const name = input.name || "";
-      const byProperty = /^goals-(\w+)-/.exec(name);
-      const unused = (name.startsWith("goal-all-") && scope !== "all")
-        || (byProperty && (scope !== "property" || byProperty[1] !== property));
-      if (unused && !input.disabled) {
-        input.disabled = true;
-        input.dataset.leftOut = "1";
-      }
+  const keptPanels = new Set();
+  // On the window, capturing: Bootstrap hides the panel from a capturing listener on the document.
+  window.addEventListener("click", (event) => {
+    const done = event.target.closest && event.target.closest(".panel-done");
+    if (done) keptPanels.add(done.closest(".goal-panel"));
+  }, true);
+
+  $$(".goal-panel").forEach((panel) => {
+    let saved = null;
+    panel.addEventListener("show.bs.offcanvas", () => {
+      keptPanels.delete(panel);
+      saved = panelInputs(panel).map((input) => [input, input.type === "checkbox" ? input.checked : input.value]);
     });
+    panel.addEventListener("hide.bs.offcanvas", () => {
+      const keep = keptPanels.delete(panel);
+      if (!keep && saved) {
+        saved.forEach(([input, value]) => {
+          if (input.type === "checkbox") input.checked = value; else input.value = value;
+        });
+        updateValueRow(panel.id.replace(/^panel-/, ""));
+        updateDirty();
+      }
+      saved = null;
+    });
+  });
+
+  /* -- Unsaved changes: a marker on the save bar, and a question before leaving ------------- */
+
+  const saveButton = $("#save-button");
+  const startsDirty = form.dataset.dirty === "1"; // a page shown again with what was typed
+  const IGNORED = new Set(["csrfmiddlewaretoken", "intent", "apply_to"]);
+  let submitting = false;
+
+  function formState() {
+    const parts = [];
+    new FormData(form).forEach((value, name) => {
+      if (!IGNORED.has(name)) parts.push(`${name}=${value}`);
+    });
+    return parts.join("&");
+  }
+
+  let savedState = formState();
+
+  function isDirty() {
+    return startsDirty || formState() !== savedState;
+  }
+
+  function updateDirty() {
+    const dirty = isDirty();
+    $("#unsaved-marker").classList.toggle("d-none", !dirty);
+    saveButton.disabled = !dirty;
+    saveButton.querySelector(".label").textContent = dirty ? "Save" : "No changes";
+    if (dirty) $("#save-status").textContent = "";
+    return dirty;
+  }
+
+  form.addEventListener("input", updateDirty);
+  form.addEventListener("change", updateDirty);
+  form.addEventListener("click", (event) => {
+    if (event.target.closest(".remove-row, .add-period, #add-holiday")) setTimeout(updateDirty, 0);
+  });
+  $$(".modal [data-action]", form).forEach((button) => button.addEventListener("click", () => setTimeout(updateDirty, 0)));
+
+  window.addEventListener("beforeunload", (event) => {
+    if (!submitting && isDirty()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  const leaveModal = $("#leave-modal");
+  let leave = null;
+  $("#leave-go").addEventListener("click", () => {
+    const go = leave;
+    leave = null;
+    submitting = true; // no second question from beforeunload
+    bootstrap.Modal.getOrCreateInstance(leaveModal).hide();
+    if (go) go();
+  });
+
+  function askBeforeLeaving(go) {
+    leave = go;
+    bootstrap.Modal.getOrCreateInstance(leaveModal).show();
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    if (!link || event.defaultPrevented || submitting || !isDirty()) return;
+    const href = link.getAttribute("href");
+    if (!href || href.startsWith("#") || link.target === "_blank" || link.hasAttribute("data-bs-toggle")) return;
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    askBeforeLeaving(() => { window.location.href = link.href; });
+  });
+
+  document.addEventListener("submit", (event) => {
+    const other = event.target;
+    if (other === form || submitting || !isDirty()) return;
+    event.preventDefault(); // sign out, or any other form of the page
+    askBeforeLeaving(() => other.submit());
+  }, true);
+
+  /* -- Save: the server checks first; only a valid change asks how to apply it -------------- */
+
+  const applyModal = $("#apply-modal");
+  const applyBody = $("#apply-modal-body");
+
+  function submitFor(intent) {
+    // A plain submit that the server answers with the whole page (errors next to their fields).
+    submitting = true;
+    let input = form.querySelector('input[type="hidden"][name="intent"]');
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "intent";
+      form.appendChild(input);
+    }
+    input.value = intent;
+    HTMLFormElement.prototype.submit.call(form);
+  }
+
+  async function check() {
+    saveButton.disabled = true;
+    $("#save-status").textContent = "Checking…";
+    const body = new FormData(form);
+    body.delete("intent");
+    let fragment = null;
+    try {
+      const response = await fetch(form.dataset.checkUrl, {
+        method: "POST",
+        body,
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      if (response.ok) {
+        const holder = document.createElement("div");
+        holder.innerHTML = await response.text();
+        fragment = holder.querySelector("#apply-dialog-body");
+      }
+    } catch (error) {
+      fragment = null;
+    }
+    const outcome = fragment ? fragment.dataset.outcome : "";
+    if (outcome === "unchanged") {
+      $("#save-status").textContent = "No changes: these are the saved settings.";
+      updateDirty();
+      saveButton.disabled = true;
+      saveButton.querySelector(".label").textContent = "No changes";
+      return;
+    }
+    $("#save-status").textContent = "";
+    if (outcome !== "changed") {
+      submitFor("check"); // the page comes back with the errors marked
+      return;
+    }
+    if (fragment.dataset.openTickets === "0") {
+      submitFor("save"); // no open ticket: nothing to ask
+      return;
+    }
+    applyBody.replaceChildren(fragment);
+    updateDirty();
+    bootstrap.Modal.getOrCreateInstance(applyModal).show();
   }
 
   form.addEventListener("submit", (event) => {
-    if (openTickets > 0 && !confirmed) {
-      event.preventDefault();
-      bootstrap.Modal.getOrCreateInstance(applyModal).show();
+    const intent = event.submitter ? event.submitter.value : "check";
+    if (intent === "save") {
+      submitting = true;
+      $$("#apply-save, #save-button", form).forEach((button) => { button.disabled = true; });
       return;
     }
-    leaveOutUnusedGoals();
-    $("#save-button").disabled = true;
+    event.preventDefault();
+    if (!submitting) check();
   });
 
-  $("#apply-save").addEventListener("click", () => {
-    confirmed = true;
-    form.requestSubmit();
-  });
-  applyModal.addEventListener("hidden.bs.modal", () => { confirmed = false; });
+  if (applyModal.dataset.showOnLoad) bootstrap.Modal.getOrCreateInstance(applyModal).show();
 
   /* Back to this page from the browser's cache: undo what the last submit did. */
   window.addEventListener("pageshow", () => {
-    $$("[data-left-out]", form).forEach((input) => {
-      input.disabled = false;
-      delete input.dataset.leftOut;
-    });
-    $("#save-button").disabled = false;
-    confirmed = false;
+    submitting = false;
+    $$('input[type="hidden"][name="intent"]', form).forEach((input) => input.remove());
+    $("#apply-save").disabled = false;
+    updateDirty();
   });
+
+  updateDirty();
 })();

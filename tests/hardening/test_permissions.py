@@ -149,6 +149,7 @@ ROUTES: dict[str, Route] = {
     "settings_app:sla": Route(fixed("/settings/sla/"), SUPER_ADMIN_PAGE),
     "settings_app:audit": Route(fixed("/settings/sla/audit/"), SUPER_ADMIN_PAGE),
     "settings_app:hours_summary": Route(fixed("/settings/sla/hours-summary/"), SUPER_ADMIN_PAGE),
+    "settings_app:check": Route(fixed("/settings/sla/check/"), SUPER_ADMIN_PAGE, method="post"),
     "settings_app:recompute_progress": Route(
         lambda world: f"/settings/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_PAGE
     ),

@@ -92,7 +92,7 @@ def test_an_admin_change_is_saved_by_the_service_with_one_audit_entry(
         "timezone",
         "working_hours.sat",
         "holidays",
-        "goals[urgent].close_minutes",
+        "goals[priority:urgent].close_minutes",
     }
     log = LogEntry.objects.get()
     assert "timezone" in log.get_change_message()
@@ -101,9 +101,14 @@ def test_an_admin_change_is_saved_by_the_service_with_one_audit_entry(
 
 
 def test_an_unchanged_admin_save_keeps_the_document(admin_client_, configured: dict) -> None:
-    response = admin_client_.post(CHANGE_URL, change_form(admin_client_))
-    assert response.status_code == 302
-    assert sla_settings_document() == {**configured, "version": configured["version"] + 1}
+    """Nothing changed: no version, no audit entry, no admin log entry, and it says so."""
+    entries = SlaSettingsChange.objects.count()
+    response = admin_client_.post(CHANGE_URL, change_form(admin_client_), follow=True)
+    assert response.redirect_chain == [(CHANGE_URL, 302)]
+    assert "No changes" in response.content.decode()
+    assert sla_settings_document() == configured
+    assert SlaSettingsChange.objects.count() == entries
+    assert not LogEntry.objects.exists()
 
 
 def _set(**values: str):
@@ -126,7 +131,7 @@ REFUSED = [
     (
         "due soon too long",
         _set(goals__0__first_response_due_soon_minutes="15"),
-        "Must be shorter than the time to first response goal",
+        "Must be shorter than the time to first reply goal",
     ),
     ("zero minutes", _set(goals__0__close_minutes="0"), "Must be from 1 to 525,600"),
     ("unknown priority", _set(goals__1__value="critical"), "'critical' is not a priority"),

@@ -95,6 +95,7 @@ def test_get_returns_the_whole_document(admin_client_: Client, saved: dict) -> N
         "scope",
         "property",
         "goals",
+        "goals_by_scope",
     }
     assert isinstance(body["version"], int) and body["version"] >= 2
     assert list(body["working_hours"]) == list(WEEK)  # every day, also the days off
@@ -102,6 +103,8 @@ def test_get_returns_the_whole_document(admin_client_: Client, saved: dict) -> N
     assert body["working_hours"]["fri"] == [["22:00", "24:00"]]
     assert body["property"] is None  # scope "all"
     assert body["goals"] == ALL_TICKETS["goals"]
+    # The other scopes' kept rows, one key each (none kept yet).
+    assert body["goals_by_scope"] == {"priority": [], "team": [], "source": [], "pipeline": []}
     assert body["holidays"] == ALL_TICKETS["holidays"]
 
 
@@ -112,15 +115,19 @@ def test_a_fresh_database_answers_24_7_with_goals_off(admin_client_: Client, db)
     assert body["working_hours"] == {day: [] for day in WEEK}
 
 
-def test_put_what_get_returned_changes_nothing_but_the_version(
+def test_put_what_get_returned_changes_nothing_not_even_the_version(
     admin_client_: Client, saved: dict
 ) -> None:
+    """SPEC 2.5: a save that changes nothing makes no version, no audit entry, no recompute."""
+    ticket_create(subject="Open", body="b", requester_email="a@example.com", now=timezone.now())
+    entries = SlaSettingsChange.objects.count()
     fetched = admin_client_.get(URL).json()
-    response = put(admin_client_, fetched)
+    response = put(admin_client_, {**fetched, "apply_to": "new_and_open"})
     assert response.status_code == 200
-    assert response.json() == {**fetched, "version": fetched["version"] + 1}
-    assert admin_client_.get(URL).json() == response.json()
-    assert SlaSettingsChange.objects.first().changes == []
+    assert response.json() == fetched
+    assert admin_client_.get(URL).json() == fetched
+    assert SlaSettingsChange.objects.count() == entries
+    assert not SlaRecompute.objects.exists()
 
 
 def test_put_may_leave_out_version_and_days_off(admin_client_: Client, saved: dict) -> None:

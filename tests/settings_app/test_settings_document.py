@@ -126,7 +126,7 @@ def test_holiday_name_and_recurring_are_optional() -> None:
 def test_due_soon_without_its_goal_is_refused() -> None:
     errors = errors_of(goals=[goal(first_response_due_soon_minutes=10)])
     assert errors == {
-        "goals.0.first_response_due_soon_minutes": ["Set a time to first response goal first."]
+        "goals.0.first_response_due_soon_minutes": ["Set a time to first reply goal first."]
     }
 
 

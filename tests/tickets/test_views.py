@@ -435,7 +435,7 @@ def test_the_ticket_page_shows_the_conversation_and_the_sla_panel(
     assert "message-customer" in html and "message-internal" in html
     assert "Internal note · agent" in html
     assert "Due Tue 3 Mar, 12:30 CET" in html and "overdue by 30 min" in html
-    assert "First reply started (goal for all tickets)" in html
+    assert "First reply started (All tickets)" in html
     assert "First reply overdue" not in html  # not swept yet: the timeline shows recorded events
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from settings_app.business_time import WorkingSchedule
+from settings_app.labels import stored_goal_label
 from tickets import sla
 from tickets.models import SlaClock, SlaEvent
 
@@ -247,15 +248,15 @@ def local_moment(
 
 
 def event_label(event: SlaEvent) -> str:
-    """ "First reply due soon", "Next reply #2 started (all tickets)", "Close completed on time
-    (by close)"."""
+    """ "First reply due soon", "Next reply #2 started (All tickets)", "First reply started
+    (Priority Urgent)", "Close completed on time (by close)"."""
     clock = CLOCK_LABELS.get(event.clock_kind, event.clock_kind)
     if event.clock_kind == sla.NEXT_RESPONSE and event.cycle > 1:
         clock = f"{clock} #{event.cycle}"
     text = f"{clock} {EVENT_LABELS.get(event.kind, event.kind)}"
     detail = event.detail or {}
     if event.kind == SlaEvent.Kind.APPLIED and detail.get("goal"):
-        text += f" (goal for {detail['goal']})"
+        text += f" ({stored_goal_label(str(detail['goal']))})"
     elif event.kind in COMPLETED_EVENTS and detail.get("completed_by"):
         text += f" (by {detail['completed_by']})"
     return text

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from settings_app.models import SlaSettingsChange
+from settings_app.selectors import sla_settings_document
 from tests.settings_app.pages.helpers import SLA_URL, form_data, page_html, text_of
 from tickets.models import SlaRecompute
 from tickets.services import ticket_create
@@ -25,13 +26,20 @@ def test_new_and_open_tickets_queues_a_recompute_with_progress(
         ticket_create(
             subject=f"Ticket {number}", body="Hi", requester_email="c@example.com", now=now
         )
-    html = page_html(admin_client_)
-    assert "To new tickets and the 3 open tickets" in text_of(html, "apply-modal")
-    data = form_data(html)
-    data["apply_to"] = ["new_and_open"]
+    data = form_data(page_html(admin_client_))
     data["timezone"] = ["Europe/Helsinki"]
+    # Save first checks the change; only then the page asks how to apply it.
+    checked = admin_client_.post(SLA_URL, {**data, "intent": ["check"]})
+    assert checked.status_code == 200
+    assert not SlaRecompute.objects.exists() and sla_settings_document() == configured
+    dialog = text_of(checked.content.decode(), "apply-modal")
+    assert "To new tickets and the 3 open tickets" in dialog
+    assert "Time zone: Europe/Stockholm to Europe/Helsinki" in dialog
+    data = form_data(checked.content.decode())
+    assert data["apply_to"] == ["new"]  # the default
+    data["apply_to"] = ["new_and_open"]
 
-    response = admin_client_.post(SLA_URL, data)
+    response = admin_client_.post(SLA_URL, {**data, "intent": ["save"]})
 
     recompute = SlaRecompute.objects.get()
     assert recompute.settings_version == configured["version"] + 1
@@ -39,7 +47,7 @@ def test_new_and_open_tickets_queues_a_recompute_with_progress(
     assert response["Location"] == f"{SLA_URL}?recompute={recompute.pk}"
     assert SlaSettingsChange.objects.first().apply_to == "new_and_open"
     page = admin_client_.get(response["Location"]).content.decode()
-    assert "Recomputing 3 open tickets…" in page  # the success message
+    assert "They apply to new tickets and the 3 open tickets." in page  # the success message
     progress = text_of(page, "recompute-progress")
     if recompute.state in ("queued", "running"):
         assert f"Recomputing 3 open tickets… {recompute.done * 100 // 3} %" in progress
@@ -58,8 +66,13 @@ def test_new_and_open_tickets_queues_a_recompute_with_progress(
 def test_new_tickets_only_queues_nothing(admin_client_: Client, configured: dict) -> None:
     ticket_create(subject="Open", body="Hi", requester_email="c@example.com", now=timezone.now())
     data = form_data(page_html(admin_client_))
-    assert data["apply_to"] == ["new"]  # the default, also without JavaScript
-    assert admin_client_.post(SLA_URL, data)["Location"] == SLA_URL
+    assert "apply_to" not in data  # the apply dialog comes only after the check
+    data["timezone"] = ["Europe/Oslo"]
+    checked = form_data(admin_client_.post(SLA_URL, {**data, "intent": ["check"]}).content.decode())
+    assert checked["apply_to"] == ["new"]  # the default, also without JavaScript
+    response = admin_client_.post(SLA_URL, {**checked, "intent": ["save"]})
+    assert response["Location"] == SLA_URL
+    assert sla_settings_document()["timezone"] == "Europe/Oslo"
     assert not SlaRecompute.objects.exists()
 
 

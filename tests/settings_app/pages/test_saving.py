@@ -15,12 +15,14 @@ from tests.settings_app.pages.helpers import SLA_URL, audit_count, form_data, go
 
 
 def test_posting_the_page_unchanged_keeps_every_value(admin_client_: Client, configured) -> None:
-    response = admin_client_.post(SLA_URL, form_data(page_html(admin_client_)))
-    assert response.status_code == 302
-    after = sla_settings_document()
-    assert after == {**configured, "version": configured["version"] + 1}
-    entry = SlaSettingsChange.objects.first()
-    assert entry.changes == []  # the page rebuilt the same document
+    """The page rebuilds the same document, so the save changes nothing: no version, no audit
+    entry (SPEC 2.5), and it says so."""
+    entries = audit_count()
+    response = admin_client_.post(SLA_URL, form_data(page_html(admin_client_)), follow=True)
+    assert response.redirect_chain == [(SLA_URL, 302)]
+    assert "No changes: the settings are as they were" in response.content.decode()
+    assert sla_settings_document() == configured
+    assert audit_count() == entries
 
 
 def test_a_valid_save_changes_the_settings_and_leaves_one_audit_entry(
@@ -60,7 +62,8 @@ def test_a_valid_save_changes_the_settings_and_leaves_one_audit_entry(
     )
     changed = {change["field"]: (change["before"], change["after"]) for change in entry.changes}
     assert changed["timezone"] == ("Europe/Stockholm", "Europe/Oslo")
-    assert changed["goals[urgent].close_minutes"] == (240, 300)
+    assert changed["goals[priority:urgent].close_minutes"] == (240, 300)
+    assert changed["goals[priority:low].enabled"] == (False, True)
     assert changed["working_hours.mon"] == ("09:00–12:00, 13:00–17:00", "09:00–12:00, 13:30–17:00")
 
 

@@ -26,7 +26,7 @@ def test_the_page_shows_the_saved_settings(admin_client_: Client, configured: di
     assert data["goals_enabled"] == ["on"]
     assert data["scope"] == ["property"]
     assert data["property"] == ["priority"]
-    assert data["apply_to"] == ["new"]
+    assert "apply_to" not in data  # asked only after Save has checked the change
     # Monday's two periods, then one for each of Tuesday to Friday.
     periods = [
         (data[f"period-{i}-day"][0], data[f"period-{i}-start"][0], data[f"period-{i}-end"][0])
@@ -46,8 +46,10 @@ def test_the_page_shows_the_saved_settings(admin_client_: Client, configured: di
     )
     assert "with 09:00–17:00 hours, that is 3 working days" in text_of(html, "day-note")
     # Priorities from urgent to low; durations in the largest unit that divides them.
-    values = [data[f"goals-priority-{i}-value"][0] for i in range(4)]
-    assert values == ["urgent", "high", "medium", "low"]
+    values = [data[f"goals-priority-{i}-value"][0] for i in range(5)]
+    assert values == ["urgent", "high", "medium", "low", ""]  # and "No priority", off
+    assert "goals-priority-4-enabled" not in data
+    assert "No priority" in text_of(html, "goals-priority-4-row")
     assert data["goals-priority-0-first_response_minutes_number"] == ["15"]
     assert data["goals-priority-0-first_response_minutes_unit"] == ["minutes"]
     assert data["goals-priority-0-close_minutes_number"] == ["4"]
