@@ -38,8 +38,11 @@ from settings_app.models import (
 from settings_app.selectors import chosen_scope_key
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
+    ReferenceInUse,
     SettingsValidationError,
     SettingsVersionConflict,
+    reference_delete,
+    reference_uses,
     sla_settings_save,
     sla_settings_validate,
 )
@@ -64,8 +67,33 @@ class SuperAdminOnlyMixin:
 # --- Reference data ---------------------------------------------------------------------------
 
 
+class InUseDeleteMixin:
+    """Teams, pipelines and stages that goals, pause stages or tickets use are not deleted: the
+    confirmation page names the uses instead (``reference_uses``), for one object or a
+    selection, and the delete itself goes through ``reference_delete``."""
+
+    delete_confirmation_template = "admin/settings_app/in_use_delete_confirmation.html"
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        uses = [
+            f"{obj}: {use}" if len(objs) > 1 else use for obj in objs for use in reference_uses(obj)
+        ]
+        return deleted, model_count, perms_needed, uses or protected
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        try:
+            reference_delete(obj=obj)
+        except ReferenceInUse as exc:  # put to use since the confirmation page
+            self.message_user(request, str(exc), level=messages.ERROR)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(InUseDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "member_count")
     search_fields = ("name", "slug")
     ordering = ("name",)  # explicit: the member count's GROUP BY drops Meta.ordering
@@ -80,8 +108,24 @@ class TeamAdmin(admin.ModelAdmin):
         return obj.member_total
 
 
+class StageInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """A stage the SLA settings pause in is not deleted (tickets in it: Django's own check)."""
+        super().clean()
+        refused = []
+        for form in self.deleted_forms:
+            if form.instance.pk is None:
+                continue
+            for use in reference_uses(form.instance):
+                if use.startswith("SLA settings"):
+                    refused.append(f"Stage “{form.instance.name}” cannot be deleted: {use}.")
+        if refused:
+            raise forms.ValidationError(refused)
+
+
 class StageInline(admin.TabularInline):
     model = Stage
+    formset = StageInlineFormSet
     extra = 0
     fields = ("position", "name", "slug", "is_closed")
     ordering = ("position", "id")
@@ -89,7 +133,7 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Pipeline)
-class PipelineAdmin(admin.ModelAdmin):
+class PipelineAdmin(InUseDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "position", "stage_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

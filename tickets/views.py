@@ -352,7 +352,13 @@ def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) ->
     )
     views = []
     for kind, clock in current_clocks(ticket.clocks.all()).items():
-        view = clock_view(clock, kind=kind, now=now, schedule=config.schedule)
+        view = clock_view(
+            clock,
+            kind=kind,
+            now=now,
+            schedule=config.schedule,
+            schedule_version=config.schedule_version,
+        )
         note = clock_idle_note(
             kind,
             clock=clock,

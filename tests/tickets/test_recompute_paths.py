@@ -127,6 +127,16 @@ BEFORE = {
         property="team",
         goals=[goal_row("billing", first_response=(60, 15), close=(600, 60))],
     ),
+    # The "No team" row on (SPEC 2.3): tickets without a team have goals of their own.
+    "by team, with no team": sla_document(
+        WORKING_HOURS_DOCUMENT,
+        scope="property",
+        property="team",
+        goals=[
+            goal_row("billing", first_response=(60, 15), close=(600, 60)),
+            goal_row(None, first_response=(90, 20), close=(900, 60)),
+        ],
+    ),
 }
 AFTER = {
     # Faster goals, another due-soon threshold and one goal kind dropped (next response).
@@ -156,6 +166,16 @@ AFTER = {
         goals=[
             goal_row("billing", first_response=(50, 15), close=(700, 60)),
             goal_row("hardware", first_response=(240, 60), close=(2000, 100)),
+        ],
+    ),
+    # The no-team goals move; billing keeps its goals.
+    "by team, with no team": sla_document(
+        WORKING_HOURS_DOCUMENT,
+        scope="property",
+        property="team",
+        goals=[
+            goal_row("billing", first_response=(60, 15), close=(600, 60)),
+            goal_row(None, first_response=(75, 25), close=(1200, 90)),
         ],
     ),
 }

@@ -118,6 +118,9 @@ class ClockView:
     # Why no cycle of this clock runs ("No reply owed now; …"), "No goal" only when none applies;
     # empty while it runs (see ``clock_idle_note``).
     note: str = ""
+    # Counted in a schedule that has changed since (kept on older settings): its time left comes
+    # from its stored moments, never from the current working hours.
+    on_older_schedule: bool = False
 
     @property
     def is_running(self) -> bool:
@@ -147,15 +150,26 @@ def clock_view(
     kind: str,
     now: datetime.datetime,
     schedule: WorkingSchedule | None = None,
+    schedule_version: int = 0,
 ) -> ClockView:
     """The display of one clock: live status, badge style and the texts around its due moment.
 
     ``schedule`` gives "time left" in counted time (working hours); without it, paused clocks
     show wall-clock time left and ``counted_left`` stays empty for running ones.
+    ``schedule_version`` is the settings version since which ``schedule`` is what clocks count
+    in: a clock from older settings ("new tickets only") was counted in working hours that are
+    not kept, so its time left comes from its stored moments alone.
     """
     label = CLOCK_LABELS.get(kind, kind)
     if clock is None:
         return ClockView(kind=kind, kind_label=label, clock=None)
+    on_older_schedule = (
+        schedule is not None
+        and clock.completed_at is None
+        and clock.settings_version < schedule_version
+    )
+    if on_older_schedule:
+        schedule = None
     status = sla.clock_status(
         due_at=clock.due_at,
         due_soon_at=clock.due_soon_at,
@@ -199,6 +213,7 @@ def clock_view(
         relative=relative,
         counted_left=counted_left,
         completed_by=clock.completed_by,
+        on_older_schedule=on_older_schedule,
     )
 
 
