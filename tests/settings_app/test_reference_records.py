@@ -15,7 +15,7 @@ from settings_app.models import Pipeline, SlaGoal, Stage, Team
 from settings_app.selectors import sla_settings_document
 from settings_app.services import ReferenceInUse, reference_delete, sla_settings_save
 from tests.factories import PipelineFactory, TeamFactory, TicketFactory, goal_row, sla_document
-from tests.settings_app.test_settings_pages import form_data
+from tests.settings_app.pages.helpers import form_data
 from tickets.models import Ticket
 from tickets.services import ticket_update
 

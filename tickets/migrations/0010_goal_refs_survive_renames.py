@@ -60,7 +60,7 @@ def refs_backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0007_email_message_ids_and_cc"),
+        ("tickets", "0009_ticket_history"),
         ("settings_app", "0003_goals_kept_per_scope"),
     ]
 
