@@ -146,7 +146,7 @@ def test_the_admin_shows_times_in_the_viewers_zone_and_names_it(
 def test_the_admin_shows_event_details_as_text(admin_client_: Client) -> None:
     ticket = open_ticket("Printer")
     page = admin_client_.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
-    assert "goal for all tickets · goal 1 h · due soon 15 min before" in page
+    assert "goals for All tickets · goal 1 h · due soon 15 min before" in page
     assert "started Tue 3 Mar, 13:00 CET · due Tue 3 Mar, 14:00 CET" in page
     assert "when the ticket was opened" in page
     assert "&quot;goal_minutes&quot;" not in page and '"goal_minutes"' not in page

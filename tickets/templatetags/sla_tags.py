@@ -361,7 +361,7 @@ def event_detail_text(event: SlaEvent) -> str:
         if key == "applied_at" and value == detail.get("started_at"):
             continue  # applied when it started: said once
         if key == "goal":
-            parts.append(_("goal for %(goal)s") % {"goal": value})
+            parts.append(_("goals for %(goal)s") % {"goal": stored_goal_label(str(value))})
         elif key == "goal_minutes" and isinstance(value, int):
             parts.append(
                 _("goal %(time)s")
