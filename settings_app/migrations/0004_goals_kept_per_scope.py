@@ -67,7 +67,7 @@ def goals_backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settings_app", "0002_support_pipeline"),
+        ("settings_app", "0003_settings_change_api_token"),
     ]
 
     operations = [

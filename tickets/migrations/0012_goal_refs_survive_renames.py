@@ -60,8 +60,8 @@ def refs_backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0009_ticket_history"),
-        ("settings_app", "0003_goals_kept_per_scope"),
+        ("tickets", "0011_ticket_requester_name"),
+        ("settings_app", "0004_goals_kept_per_scope"),
     ]
 
     operations = [
