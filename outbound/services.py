@@ -163,19 +163,18 @@ def _agent_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _public_history(ticket: Any, *, before: Any) -> list[Any]:
-    """The ticket's customer messages and public replies before ``before`` (a Message), oldest
-    first. Internal notes never leave the help desk."""
+def _earlier_public(ticket: Any, *, before: Any) -> Any:
+    """The ticket's customer messages and public replies before ``before`` (a Message).
+    Internal notes never leave the help desk."""
     from tickets.models import Message
 
-    earlier = Message.objects.filter(
+    return Message.objects.filter(
         ticket_id=ticket.pk,
         is_internal=False,
         author_kind__in=[Message.Author.CUSTOMER, Message.Author.AGENT],
     ).filter(
         Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, pk__lt=before.pk)
     )
-    return list(earlier.select_related("author").order_by("created_at", "pk"))
 
 
 def _acknowledgement_id(ticket: Any) -> str | None:
@@ -187,27 +186,28 @@ def _acknowledgement_id(ticket: Any) -> str | None:
     )
 
 
-def _thread(history: list[Any], *, acknowledgement_id: str | None) -> tuple[str, str]:
-    """(In-Reply-To, References) for a new email after ``history``: it answers the customer's
-    latest email (else our latest one), and lists the thread's earlier Message-IDs."""
-    ids: list[str] = []
-    last_customer = ""
-    for index, message in enumerate(history):
-        if message.message_id:
-            ids.append(message.message_id)
-            if message.author_kind == "customer":
-                last_customer = message.message_id
-        if index == 0 and acknowledgement_id:
-            ids.append(acknowledgement_id)  # the acknowledgement answered the first message
-    if not history and acknowledgement_id:
-        ids.append(acknowledgement_id)
-    in_reply_to = last_customer or (ids[-1] if ids else "")
+def _thread(ticket: Any, *, before: Any) -> tuple[str, str]:
+    """(In-Reply-To, References) for a new email to the customer after the messages before
+    ``before``: it answers the customer's latest email (else our latest one), and lists the
+    thread's first Message-ID, the acknowledgement's (which answered the first message) and the
+    latest ones. A handful of small queries, however long the conversation."""
+    earlier = _earlier_public(ticket, before=before)
+    with_ids = earlier.exclude(message_id=None).exclude(message_id="")
+    newest_first = with_ids.order_by("-created_at", "-pk")
+    first = earlier.order_by("created_at", "pk").values_list("message_id", flat=True).first()
+    latest = list(newest_first.values_list("message_id", flat=True)[: compose.MAX_REFERENCES])
+    last_customer = newest_first.filter(author_kind="customer").values_list("message_id", flat=True)
+    acknowledgement = _acknowledgement_id(ticket)
+    ids = [first or "", acknowledgement or "", *reversed(latest)]
+    in_reply_to = last_customer.first() or next((i for i in reversed(ids) if i), "")
     return in_reply_to, compose.references_header(ids)
 
 
-def _history_entries(history: list[Any], ticket: Any) -> list[dict[str, Any]]:
+def _history(ticket: Any, *, before: Any) -> list[dict[str, Any]]:
+    """The last few messages before ``before``, newest first, for quoting under a reply."""
     entries = []
-    for message in reversed(history[-HISTORY_MESSAGES:]):
+    recent = _earlier_public(ticket, before=before).select_related("author")
+    for message in recent.order_by("-created_at", "-pk")[:HISTORY_MESSAGES]:
         if message.author_kind == "customer":
             who = message.sender_email or ticket.requester_email
         else:
@@ -230,8 +230,7 @@ def outbound_reply_queue(*, message: Any, now: datetime.datetime) -> OutboundEma
     to, cc = _customer_recipients(ticket, identity)
     if not to and not cc:
         return None
-    history = _public_history(ticket, before=message)
-    in_reply_to, references = _thread(history, acknowledgement_id=_acknowledgement_id(ticket))
+    in_reply_to, references = _thread(ticket, before=message)
     language = _customer_language(ticket)
     with translation.override(language):
         subject = _("[#%(number)s] %(subject)s") % {"number": ticket.pk, "subject": ticket.subject}
@@ -248,7 +247,7 @@ def outbound_reply_queue(*, message: Any, now: datetime.datetime) -> OutboundEma
             "message": message,
             "agent_name": agent,
             "help_desk_name": identity.name,
-            "history": _history_entries(history, ticket),
+            "history": _history(ticket, before=message),
         },
         subject=subject,
         language=language,

@@ -349,3 +349,22 @@ def test_demo_data_records_its_emails_as_sent_and_queues_none(
     states = OutboundEmail.objects.values_list("state", flat=True)
     assert len(queued) == 1 and states.filter(state="queued").count() == 1
     assert states.filter(state="sent").count() >= 12
+
+
+def test_a_long_conversations_references_keep_its_first_and_latest_ids(agent, freeze):
+    now = freeze(OPENED)
+    ticket = TicketFactory(now=now)
+    Message.objects.filter(ticket=ticket).update(message_id="<m0@customer.example>")
+    for n in range(1, 30):
+        ticket_message_add(ticket_id=ticket.pk, body=f"M{n}", author_kind="customer", now=now)
+        Message.objects.filter(body=f"M{n}").update(message_id=f"<m{n}@customer.example>")
+    message = ticket_message_add(
+        ticket_id=ticket.pk, body="Answer", author_kind="agent", author=agent, now=now
+    )
+    email = OutboundEmail.objects.get(ticket_message=message)
+    references = email.references.split()
+    assert len(references) == 20
+    assert references[0] == "<m0@customer.example>"
+    assert references[1:] == [f"<m{n}@customer.example>" for n in range(11, 30)]
+    assert email.in_reply_to == "<m29@customer.example>"
+    assert email.body_text.count(" wrote on ") == 5  # the last five messages are quoted
