@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from settings_app.business_time import WorkingSchedule
 
@@ -25,6 +26,9 @@ CLOSE = "close"
 
 PAUSED = "paused"
 CLOSED = "closed"
+
+# A moment as ``transitions_passed`` hands it through: a datetime, or anything else (SQL text).
+Moment = TypeVar("Moment")
 
 
 def clock_status(
@@ -241,6 +245,63 @@ def transitions_between(
     return order[old_index + 1 : new_index + 1]
 
 
+def transitions_passed(
+    *,
+    old_status: str,
+    new_status: str,
+    due_at: Moment,
+    due_soon_at: Moment | None,
+) -> tuple[tuple[str, Moment], ...]:
+    """The running-status transitions a clock passed moving from ``old`` to ``new`` status, each
+    with its own moment: (``"due_soon"``, due_soon_at) and/or (``"overdue"``, due_at), in order.
+
+    Active → Overdue passes Due soon too (when the sweep was late), except for a clock without a
+    due-soon threshold (``due_soon_at`` None), which is never due soon; a clock never moves back.
+    The moments are only handed through, so ``transitions_sql`` can enumerate this function.
+    """
+    order = RUNNING_STATUSES
+    if old_status not in order or new_status not in order:
+        return ()
+    old_index, new_index = order.index(old_status), order.index(new_status)
+    return tuple(
+        (step, due_soon_at if step == DUE_SOON else due_at)
+        for step in order[old_index + 1 : new_index + 1]
+        if not (step == DUE_SOON and due_soon_at is None)
+    )
+
+
+def transitions_sql(*, old_status: str, new_status: str, due_soon_at: str) -> str:
+    """``transitions_passed`` as a SQL ``text[]`` of the transition kinds passed, over the given
+    column expressions; built by enumerating the Python rule over every pair of running statuses,
+    with and without a due-soon moment, so the two cannot disagree."""
+    cases = []
+    for old in RUNNING_STATUSES:
+        for new in RUNNING_STATUSES:
+            for has_soon in (True, False):
+                steps = transitions_passed(
+                    old_status=old, new_status=new, due_at=0, due_soon_at=1 if has_soon else None
+                )
+                if not steps:
+                    continue
+                soon = "IS NOT NULL" if has_soon else "IS NULL"
+                kinds = ", ".join(f"'{kind}'" for kind, _ in steps)
+                cases.append(
+                    f"WHEN {old_status} = '{old}' AND {new_status} = '{new}' "
+                    f"AND {due_soon_at} {soon} THEN ARRAY[{kinds}]"
+                )
+    return f"CASE {' '.join(cases)} ELSE ARRAY[]::text[] END"
+
+
+def transition_moment_sql(*, step: str, due_at: str, due_soon_at: str) -> str:
+    """The moment ``transitions_passed`` gives a transition of kind ``step``, as SQL over the given
+    column expressions (read off the Python rule for a clock that passes every transition)."""
+    every = transitions_passed(
+        old_status=ACTIVE, new_status=OVERDUE, due_at=due_at, due_soon_at=due_soon_at
+    )
+    whens = " ".join(f"WHEN {step} = '{kind}' THEN {moment}" for kind, moment in every)
+    return f"CASE {whens} END"
+
+
 def format_duration(delta: datetime.timedelta) -> str:
     """A short human duration: "35 min", "2 h 10 min", "1 d 2 h"; under a minute: "< 1 min"."""
     minutes = int(abs(delta).total_seconds() // 60)
@@ -259,12 +320,12 @@ def first_response_done(
     *,
     first_replied_at: datetime.datetime | None,
     closed_at: datetime.datetime | None,
-    excluded_periods: Iterable[dict[str, str]],
+    excluded_periods: Iterable[ExcludedPeriod],
 ) -> bool:
     """Whether next-response cycles may start: after the first public agent reply, or once the
-    ticket has been closed (now, or in one of its stored ``excluded_periods``)."""
+    ticket has been closed (now, or in one of its ``excluded_periods``)."""
     return (
         first_replied_at is not None
         or closed_at is not None
-        or any(period["why"] == CLOSED for period in excluded_periods)
+        or any(period.why == CLOSED for period in excluded_periods)
     )

@@ -348,7 +348,7 @@ def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) ->
     done = sla.first_response_done(
         first_replied_at=ticket.first_replied_at,
         closed_at=ticket.closed_at,
-        excluded_periods=ticket.excluded_periods,
+        excluded_periods=sla.excluded_periods_parse(ticket.excluded_periods),
     )
     views = []
     for kind, clock in current_clocks(ticket.clocks.all()).items():

@@ -153,6 +153,51 @@ OFFICE = WorkingSchedule(
 )
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "passed"),
+    [
+        (sla.ACTIVE, sla.ACTIVE, ()),
+        (sla.ACTIVE, sla.DUE_SOON, (sla.DUE_SOON,)),
+        (sla.ACTIVE, sla.OVERDUE, (sla.DUE_SOON, sla.OVERDUE)),  # a late sweep passes both
+        (sla.DUE_SOON, sla.OVERDUE, (sla.OVERDUE,)),
+        (sla.OVERDUE, sla.ACTIVE, ()),  # a clock never moves back by time alone
+        (sla.ACTIVE, sla.COMPLETED_ON_TIME, ()),
+        (sla.COMPLETED_LATE, sla.OVERDUE, ()),
+    ],
+)
+def test_transitions_passed(old: str, new: str, passed: tuple[str, ...]) -> None:
+    """Each transition passed, at its own moment (due soon at due_soon_at, overdue at due_at)."""
+    moments = {sla.DUE_SOON: DUE_SOON_AT, sla.OVERDUE: DUE_AT}
+    assert sla.transitions_passed(
+        old_status=old, new_status=new, due_at=DUE_AT, due_soon_at=DUE_SOON_AT
+    ) == tuple((step, moments[step]) for step in passed)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "passed"),
+    [
+        (sla.ACTIVE, sla.OVERDUE, (sla.OVERDUE,)),  # never due soon: only overdue is passed
+        (sla.DUE_SOON, sla.OVERDUE, (sla.OVERDUE,)),
+        (sla.ACTIVE, sla.ACTIVE, ()),
+    ],
+)
+def test_without_a_threshold_no_due_soon_transition_is_passed(
+    old: str, new: str, passed: tuple[str, ...]
+) -> None:
+    assert sla.transitions_passed(
+        old_status=old, new_status=new, due_at=DUE_AT, due_soon_at=None
+    ) == tuple((step, DUE_AT) for step in passed)
+
+
+ALWAYS = WorkingSchedule(timezone="UTC", periods={}, always_open=True)
+# Mon–Fri 09:00–17:00 Stockholm; in December (CET) that is 08:00Z–16:00Z.
+OFFICE = WorkingSchedule(
+    timezone="Europe/Stockholm",
+    periods={day: [("09:00", "17:00")] for day in range(5)},
+    holidays=[datetime.date(2026, 12, 24), datetime.date(2026, 12, 25)],
+)
+
+
 def test_clock_moments_on_24_7() -> None:
     # Start 08:00Z, goal 60, threshold 15: due 09:00Z, due soon 60 - 15 = 45 min → 08:45Z.
     due_at, due_soon_at = sla.clock_moments(
