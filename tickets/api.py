@@ -37,7 +37,7 @@ from tickets.selectors import (
     tickets_list,
 )
 from tickets.services import (
-    UNSET,
+    TicketChanges,
     TicketInputError,
     ticket_create,
     ticket_message_add,
@@ -83,34 +83,41 @@ def _text(
     return value
 
 
-def _choice(data: Mapping[str, Any], name: str, choices: list[str], errors: dict) -> Any:
-    """A key from ``choices``; "" or null clears it; UNSET when absent."""
+class _Absent:
+    """What a parser returns for a field the request left out (or refused)."""
+
+
+ABSENT = _Absent()
+
+
+def _choice(data: Mapping[str, Any], name: str, choices: list[str], errors: dict) -> str | _Absent:
+    """A key from ``choices``; "" or null clears it; ABSENT when absent."""
     if name not in data:
-        return UNSET
+        return ABSENT
     value = data[name]
     if value is None or value == "":
         return ""
     if not isinstance(value, str) or value not in choices:
         errors[name] = [f"Must be one of: {', '.join(choices)}."]
-        return UNSET
+        return ABSENT
     return value
 
 
 def _slug_object(data: Mapping[str, Any], name: str, model: Any, errors: dict) -> Any:
-    """A Team or Pipeline by slug; None for null; UNSET when absent."""
+    """A Team or Pipeline by slug; None for null; ABSENT when absent."""
     if name not in data:
-        return UNSET
+        return ABSENT
     value = data[name]
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         errors[name] = [f"Must be a {name} slug or null."]
-        return UNSET
+        return ABSENT
     found = model.objects.filter(slug=value).first()
     if found is None:
         known = ", ".join(model.objects.values_list("slug", flat=True)[:20])
         errors[name] = [f"No {name} {value[:50]!r} (known: {known or 'none'})."]
-        return UNSET
+        return ABSENT
     return found
 
 
@@ -251,10 +258,10 @@ def _create(request: HttpRequest) -> JsonResponse:
             body=body,
             requester_email=email,
             now=timezone.now(),
-            priority="" if priority is UNSET else priority,
-            team=None if team is UNSET else team,
-            source=Source.API if source in (UNSET, "") else source,
-            pipeline=None if pipeline is UNSET else pipeline,
+            priority="" if priority is ABSENT else priority,
+            team=None if team is ABSENT else team,
+            source=Source.API if source is ABSENT or source == "" else source,
+            pipeline=None if pipeline is ABSENT else pipeline,
         )
     except TicketInputError as exc:
         raise ApiError(400, exc.errors) from None
@@ -287,7 +294,7 @@ def _patch(request: HttpRequest, ticket: Ticket) -> JsonResponse:
     pipeline = _slug_object(data, "pipeline", Pipeline, errors)
     if pipeline is None:
         errors["pipeline"] = ["A ticket always has a pipeline."]
-    owner: Any = UNSET
+    owner: Any = ABSENT
     if "owner" in data:
         value = data["owner"]
         if value is None or value == "":
@@ -298,11 +305,11 @@ def _patch(request: HttpRequest, ticket: Ticket) -> JsonResponse:
             owner = User.objects.filter(username=value, is_active=True).first()
             if owner is None or not (owner.is_staff or owner.is_superuser):
                 errors["owner"] = [f"No agent {value[:50]!r}."]
-                owner = UNSET
-    stage: Any = UNSET
+                owner = ABSENT
+    stage: Any = ABSENT
     if "status" in data:
         value = data["status"]
-        target = pipeline if pipeline not in (UNSET, None) else ticket.pipeline
+        target = pipeline if pipeline not in (ABSENT, None) else ticket.pipeline
         if not isinstance(value, str) or not value:
             errors["status"] = ['Must be a stage slug of the ticket\'s pipeline, or "closed".']
         else:
@@ -313,21 +320,25 @@ def _patch(request: HttpRequest, ticket: Ticket) -> JsonResponse:
             if stage is None:
                 known = ", ".join(stages.order_by("position").values_list("slug", flat=True))
                 errors["status"] = [f"No stage {value[:50]!r} in {target.slug} (known: {known})."]
-                stage = UNSET
+                stage = ABSENT
     if errors:
         raise ApiError(400, errors)
+    parsed = {
+        "priority": priority,
+        "team": team,
+        "source": source,
+        "pipeline": pipeline,
+        "stage": stage,
+        "owner": owner,
+    }
+    changes = TicketChanges(**{k: v for k, v in parsed.items() if v is not ABSENT})
     try:
         ticket_update(
             ticket_id=ticket.pk,
             now=timezone.now(),
-            priority=priority,
-            team=team,
-            source=source,
-            pipeline=pipeline,
-            stage=stage,
-            owner=owner,
             actor=request.user,
             via=TicketChange.Via.API,
+            **changes,
         )
     except TicketInputError as exc:
         raise ApiError(400, exc.errors) from None

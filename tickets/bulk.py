@@ -120,6 +120,55 @@ def clocks_set_moments(rows: list[tuple]) -> None:
     )
 
 
+# Every field of a stored clock that can change (kind, cycle and ticket never do).
+CLOCK_FIELDS = (
+    "goal_minutes",
+    "due_soon_minutes",
+    "settings_version",
+    "started_at",
+    "due_at",
+    "due_soon_at",
+    "completed_at",
+    "completed_by",
+    "paused_at",
+    "status",
+    "next_check_at",
+)
+# ``CLOCK_FIELDS`` as rows carry them: (id, kind, cycle, *CLOCK_FIELDS).
+_CLOCK_ROW = ("kind", "cycle", *CLOCK_FIELDS)
+
+
+def clocks_update(rows: list[tuple]) -> None:
+    """(id, kind, cycle, goal, due-soon goal, version, started_at, due_at, due_soon_at,
+    completed_at, completed_by, paused_at, status, next_check_at) rows: a clock's every field."""
+    if not rows:
+        return
+    if _pg():
+        columns = _columns(rows)
+        del columns[1:3]  # kind and cycle never change
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE tickets_slaclock AS c SET goal_minutes = v.goal, "
+                "due_soon_minutes = v.soon, settings_version = v.version, "
+                "started_at = v.started_at, due_at = v.due_at, due_soon_at = v.due_soon_at, "
+                "completed_at = v.completed_at, completed_by = v.completed_by, "
+                "paused_at = v.paused_at, status = v.status, next_check_at = v.next_check_at "
+                "FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[], "
+                "%s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], "
+                "%s::varchar[], %s::timestamptz[], %s::varchar[], %s::timestamptz[]) "
+                "AS v(id, goal, soon, version, started_at, due_at, due_soon_at, completed_at, "
+                "completed_by, paused_at, status, next_check_at) "
+                "WHERE c.id = v.id",
+                columns,
+            )
+        return
+    SlaClock.objects.bulk_update(
+        [SlaClock(id=row[0], **dict(zip(_CLOCK_ROW, row[1:], strict=True))) for row in rows],
+        list(CLOCK_FIELDS),
+        batch_size=500,
+    )
+
+
 def tickets_set_sla(rows: list[tuple], *, now: datetime.datetime) -> None:
     """(id, goal value, settings version, sla_due_at, sla_overdue_at) rows."""
     if not rows:

@@ -46,10 +46,11 @@ WHY_CUSTOMER_MESSAGE = "customer message"
 
 
 class GoalSet(Protocol):
-    """The goals of one scope value (``settings_app.selectors.GoalSet``)."""
+    """The goals of one scope value (``settings_app.selectors.GoalSet``); ``ref`` is how a ticket
+    records the row (``Ticket.sla_goal_value``)."""
 
     @property
-    def value(self) -> str: ...
+    def ref(self) -> str: ...
 
     def goal(self, kind: str) -> tuple[int, int | None] | None: ...
 
@@ -67,6 +68,8 @@ class Settings(Protocol):
     def property(self) -> str: ...
 
     def goal_set_for(self, values: Mapping[str, Any]) -> GoalSet | None: ...
+
+    def goal_label(self, ref: str | None) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -265,11 +268,6 @@ def recomputed_detail(*, why: str, goal_minutes: Any, due_at_before: Any, due_at
     }
 
 
-def goal_label(settings: Settings, value: str) -> str:
-    """How an "applied" event names the goal row: "all tickets" or "<property> <value>"."""
-    return "all tickets" if settings.scope == "all" else f"{settings.property} {value}"
-
-
 class _Planning:
     """The working copy of one ticket while events are applied to it, in order."""
 
@@ -367,7 +365,7 @@ class _Planning:
         self.compute(clock)
         self.clocks.append(clock)
         detail = {
-            "goal": goal_label(self.settings, self.state.sla_goal_value or ""),
+            "goal": self.settings.goal_label(self.state.sla_goal_value or ""),
             "goal_minutes": clock.goal_minutes,
             "due_soon_minutes": clock.due_soon_minutes,
             "started_at": sla.iso(started_at),
@@ -454,7 +452,7 @@ class _Planning:
         """
         goal_set = self.settings.goal_set_for(self.state.properties)
         self.set(
-            sla_goal_value=goal_set.value if goal_set else None,
+            sla_goal_value=goal_set.ref if goal_set else None,
             sla_settings_version=self.settings.version if goal_set else None,
         )
         for kind in CLOCK_KINDS:

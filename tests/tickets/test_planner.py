@@ -59,6 +59,10 @@ class Goals:
     value: str
     minutes: Mapping[str, tuple[int, int | None]]
 
+    @property
+    def ref(self) -> str:
+        return f"priority:{self.value}" if self.value else "all"
+
     def goal(self, kind: str) -> tuple[int, int | None] | None:
         return self.minutes.get(kind)
 
@@ -75,6 +79,9 @@ class Settings:
     def goal_set_for(self, values: Mapping[str, Any]) -> Goals | None:
         key = "" if self.scope == "all" else values.get(self.property, "")
         return self.goals.get(key)
+
+    def goal_label(self, ref: str | None) -> str:
+        return {"all": "All tickets"}.get(ref or "", f"Goals {ref}")
 
 
 def goals(value: str = "", **minutes: tuple[int, int | None]) -> Goals:
@@ -295,7 +302,7 @@ def test_first_response_and_close_start_at_creation() -> None:
     assert life.clock(NR) is None  # only after the first response
     assert life.events == CREATED
     assert life.details[0] == {
-        "goal": "all tickets",
+        "goal": "All tickets",
         "goal_minutes": 60,
         "due_soon_minutes": 15,
         "started_at": "2026-12-01T08:00:00Z",
@@ -532,7 +539,7 @@ def test_reprioritising_recomputes_running_clocks_from_their_start() -> None:
         "due_at_before": "2026-12-01T16:00:00Z",
         "due_at": "2026-12-01T12:00:00Z",
     }
-    assert (life.state.sla_goal_value, life.state.sla_settings_version) == ("urgent", 2)
+    assert (life.state.sla_goal_value, life.state.sla_settings_version) == ("priority:urgent", 2)
 
 
 def test_gained_clocks_start_at_their_usual_start() -> None:
