@@ -20,7 +20,7 @@ import datetime
 from django.db import connection
 
 from settings_app.selectors import SlaConfig
-from tickets import sla
+from tickets import planner, sla
 
 # Intervals handed to the query: from this far back (older running clocks go to Python) to the
 # latest due moment any goal can give from ``now``, plus a margin.
@@ -242,33 +242,40 @@ WHERE c.id = w.id
 
 # A "recomputed" event cannot conflict (only transitions are unique per clock and moment), so
 # it is a plain insert; the transitions the new moments cause go in with ON CONFLICT, whose
-# speculative insertion costs a second WAL record per row.
+# speculative insertion costs a second WAL record per row. Its detail is the planner's, built by
+# the same function from SQL expressions.
+_RECOMPUTED_DETAIL = planner.recomputed_detail(
+    why=f"'{planner.WHY_SETTINGS}'",
+    goal_minutes="w.goal",
+    due_at_before=_iso("w.old_due"),
+    due_at=_iso("w.due_at"),
+)
+_RECOMPUTED_JSON = ", ".join(f"'{key}', {value}" for key, value in _RECOMPUTED_DETAIL.items())
 _EVENTS_RECOMPUTED = f"""
 INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
                               should_notify, recorded_at)
-SELECT w.ticket_id, w.id, w.kind, w.cycle, 'recomputed', %(now)s,
-       jsonb_build_object('why', 'settings', 'goal_minutes', w.goal,
-                          'due_at_before', {_iso("w.old_due")}, 'due_at', {_iso("w.due_at")}),
+SELECT w.ticket_id, w.id, w.kind, w.cycle, '{planner.RECOMPUTED}', %(now)s,
+       jsonb_build_object({_RECOMPUTED_JSON}),
        false, %(now)s
 FROM sla_recompute_work w
 WHERE (w.due_at, w.due_soon_at, w.goal, w.soon)
       IS DISTINCT FROM (w.old_due, w.old_due_soon, w.old_goal, w.old_soon)
 """
 
+# The transitions the new moments pass since the stored status (``transitions_passed``'s SQL
+# mirror), each at its own moment; a settings change notifies nobody.
 _EVENTS_TRANSITIONS = """
 INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
                               should_notify, recorded_at)
-SELECT w.ticket_id, w.id, w.kind, w.cycle, 'due_soon', w.due_soon_at, '{}'::jsonb, false,
-       %(now)s
-FROM sla_recompute_work w
-WHERE w.old_status = 'active' AND w.status IN ('due_soon', 'overdue')
-  AND w.due_soon_at IS NOT NULL
-UNION ALL
-SELECT w.ticket_id, w.id, w.kind, w.cycle, 'overdue', w.due_at, '{}'::jsonb, false, %(now)s
-FROM sla_recompute_work w
-WHERE w.old_status IN ('active', 'due_soon') AND w.status = 'overdue'
+SELECT w.ticket_id, w.id, w.kind, w.cycle, step, {moment}, '{{}}'::jsonb, false, %(now)s
+FROM sla_recompute_work w CROSS JOIN LATERAL unnest({transitions}) AS step
 ON CONFLICT DO NOTHING
-"""
+""".format(
+    transitions=sla.transitions_sql(
+        old_status="w.old_status", new_status="w.status", due_soon_at="w.due_soon_at"
+    ),
+    moment=sla.transition_moment_sql(step="step", due_at="w.due_at", due_soon_at="w.due_soon_at"),
+)
 
 _TICKETS = """
 UPDATE tickets_ticket AS t SET sla_goal_value = v.goal_value, sla_settings_version = v.version,

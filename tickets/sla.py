@@ -229,22 +229,6 @@ def usual_start(
     return None
 
 
-def transitions_between(
-    *,
-    old_status: str,
-    new_status: str,
-) -> tuple[str, ...]:
-    """The running-status transitions passed when a clock moves from ``old`` to ``new``.
-
-    Active → Overdue passes Due soon too (when the sweep was late); a clock never moves back.
-    """
-    order = (ACTIVE, DUE_SOON, OVERDUE)
-    if old_status not in order or new_status not in order:
-        return ()
-    old_index, new_index = order.index(old_status), order.index(new_status)
-    return order[old_index + 1 : new_index + 1]
-
-
 def transitions_passed(
     *,
     old_status: str,

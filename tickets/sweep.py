@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Q
 
-from tickets import sla
+from tickets import planner, sla
 from tickets.bulk import EventRow, clocks_set_status, events_insert
 from tickets.models import SlaClock
 
@@ -50,8 +50,9 @@ class SweepResult:
 
 # One batch on PostgreSQL, in one statement: lock the due clocks (skipping those another sweep or
 # a service holds), derive each one's status at ``now`` as ``tickets.sla.clock_status`` does,
-# store the changes and insert the transitions passed, as ``_sweep_batch_python`` does row by
-# row. No row travels to Python; ``tests/tickets/test_sweep.py`` runs both and compares.
+# store the changes and insert the transitions passed (``tickets.sla.transitions_sql``), as
+# ``_sweep_batch_python`` does row by row with the clock planner's ``status_change``. No row
+# travels to Python; ``tests/tickets/test_sweep.py`` runs both and compares.
 _SWEEP_SQL = """
 WITH due AS (
     SELECT id, ticket_id, kind, cycle, status, due_at, due_soon_at, completed_at, paused_at,
@@ -79,19 +80,12 @@ changed AS (
     RETURNING c.id
 ),
 steps AS (
-    SELECT next.*, step FROM next CROSS JOIN LATERAL unnest(CASE
-        WHEN status = 'active' AND new_status = 'due_soon' THEN ARRAY['due_soon']
-        WHEN status = 'active' AND new_status = 'overdue' AND due_soon_at IS NOT NULL
-            THEN ARRAY['due_soon', 'overdue']
-        WHEN status IN ('active', 'due_soon') AND new_status = 'overdue' THEN ARRAY['overdue']
-        ELSE ARRAY[]::text[] END) AS step
+    SELECT next.*, step FROM next CROSS JOIN LATERAL unnest({transitions}) AS step
 ),
 written AS (
     INSERT INTO tickets_slaevent (ticket_id, clock_id, clock_kind, cycle, kind, at, detail,
                                   should_notify, recorded_at)
-    SELECT ticket_id, id, kind, cycle, step,
-           CASE WHEN step = 'due_soon' THEN due_soon_at ELSE due_at END, '{{}}'::jsonb,
-           step = new_status, %(now)s
+    SELECT ticket_id, id, kind, cycle, step, {moment}, '{{}}'::jsonb, step = new_status, %(now)s
     FROM steps
     ON CONFLICT DO NOTHING
     RETURNING kind
@@ -119,6 +113,10 @@ LEFT JOIN (SELECT next_check_at, id FROM due ORDER BY next_check_at DESC, id DES
         completed_at="completed_at",
         paused_at="paused_at",
     ),
+    transitions=sla.transitions_sql(
+        old_status="status", new_status="new_status", due_soon_at="due_soon_at"
+    ),
+    moment=sla.transition_moment_sql(step="step", due_at="due_at", due_soon_at="due_soon_at"),
 )
 
 
@@ -167,43 +165,21 @@ def _sweep_batch_python(
     changed: list[tuple[int, str, datetime.datetime | None]] = []
     events: list[EventRow] = []
     for clock in rows:
-        new = sla.clock_status(
+        change = planner.status_change(
+            status=clock.status,
             due_at=clock.due_at,
             due_soon_at=clock.due_soon_at,
             completed_at=clock.completed_at,
             paused_at=clock.paused_at,
             now=now,
         )
-        steps = [
-            step
-            for step in sla.transitions_between(old_status=clock.status, new_status=new)
-            if not (step == sla.DUE_SOON and clock.due_soon_at is None)
-        ]
-        checked_at = clock.next_check_at
-        clock.status = new
-        clock.next_check_at = sla.next_check_at(
-            status=new,
-            due_at=clock.due_at,
-            due_soon_at=clock.due_soon_at,
-            completed_at=clock.completed_at,
-            paused_at=clock.paused_at,
-        )
-        if not steps and clock.next_check_at == checked_at:
+        if not change.transitions and change.next_check_at == clock.next_check_at:
             continue
-        changed.append((clock.pk, clock.status, clock.next_check_at))
-        for step in steps:
-            moment = clock.due_soon_at if step == sla.DUE_SOON else clock.due_at
+        changed.append((clock.pk, change.status, change.next_check_at))
+        for index, (step, moment) in enumerate(change.transitions):
+            last = index == len(change.transitions) - 1
             events.append(
-                EventRow(
-                    clock.ticket_id,
-                    clock.pk,
-                    clock.kind,
-                    clock.cycle,
-                    step,
-                    moment,
-                    {},
-                    step == steps[-1],
-                )
+                EventRow(clock.ticket_id, clock.pk, clock.kind, clock.cycle, step, moment, {}, last)
             )
     clocks_set_status(changed)
     events_insert(events, now=now)

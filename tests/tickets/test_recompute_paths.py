@@ -1,9 +1,11 @@
 """Every recompute path gives exactly what the general per-ticket path gives.
 
 Random tickets (replies, next-response cycles, pauses, closes and reopens, with priorities and
-teams) are recomputed after a settings change by the in-database path (PostgreSQL), the Python
-set-based path and ``tickets_reconcile``, each in a rolled-back transaction; clocks, tickets and
-events must come out the same, in four settings scenarios and at exact boundary moments.
+teams) are recomputed after a settings change by the in-database path (PostgreSQL, the SQL mirror
+of the clock planner), the set-based path (the planner, written in bulk) and ``tickets_reconcile``
+(the planner, written ticket by ticket as the services do), each in a rolled-back transaction;
+clocks, tickets and events must come out the same, in four settings scenarios and at exact
+boundary moments.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tests.factories import (
 )
 from tests.tickets.conftest import utc
 from tickets.models import SlaClock, SlaEvent, Ticket
-from tickets.recompute import sla_recompute_tickets
+from tickets.recompute import RecomputeCount, sla_recompute_tickets
 from tickets.services import ticket_message_add, ticket_update, tickets_reconcile
 
 pytestmark = pytest.mark.django_db
@@ -181,8 +183,8 @@ AFTER = {
 }
 
 
-def _recompute(ids: list[int], path: str) -> tuple[tuple, int]:
-    """Recompute ``ids`` by ``path`` inside a rolled-back transaction: (snapshot, set-based)."""
+def _recompute(ids: list[int], path: str) -> tuple[tuple, RecomputeCount]:
+    """Recompute ``ids`` by ``path`` inside a rolled-back transaction: (snapshot, how)."""
     config = sla_config_get()
     with transaction.atomic():
         if path == "general":
@@ -190,7 +192,7 @@ def _recompute(ids: list[int], path: str) -> tuple[tuple, int]:
                 id__in=ids, closed_at__isnull=True
             )
             tickets_reconcile(tickets=open_tickets, config=config, now=NOW)
-            handled = 0
+            handled = RecomputeCount(0, 0)
         else:
             handled = sla_recompute_tickets(
                 ticket_ids=ids, config=config, now=NOW, in_database=path == "database"
@@ -213,15 +215,19 @@ def test_every_recompute_path_gives_the_same_result(sla_settings, scenario, seed
     sla_settings(AFTER[scenario])
     before = _snapshot()
 
+    open_count = Ticket.objects.filter(id__in=ids, closed_at__isnull=True).count()
     general, _ = _recompute(ids, "general")
     python, handled_python = _recompute(ids, "python")
     assert _snapshot() == before
     assert general != before
-    assert handled_python > 0
+    # Every open ticket is planned and written set-based (no per-ticket fallback any more).
+    assert handled_python == RecomputeCount(in_database=0, planned=open_count) != (0, 0)
     assert python == general
     if connection.vendor == "postgresql":
         in_database, handled_sql = _recompute(ids, "database")
-        assert handled_sql >= handled_python > 0
+        # The database takes the common case, Python the rest: every open ticket once.
+        assert handled_sql.in_database > 0
+        assert sum(handled_sql) == open_count
         assert in_database == general
 
 

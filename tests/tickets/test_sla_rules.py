@@ -128,22 +128,6 @@ def test_completed_and_paused_clocks_never_need_a_check() -> None:
     assert next_check(sla.DUE_SOON, paused_at=at("2026-12-01T08:50:00")) is None
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "passed"),
-    [
-        (sla.ACTIVE, sla.ACTIVE, ()),
-        (sla.ACTIVE, sla.DUE_SOON, (sla.DUE_SOON,)),
-        (sla.ACTIVE, sla.OVERDUE, (sla.DUE_SOON, sla.OVERDUE)),  # a late sweep passes both
-        (sla.DUE_SOON, sla.OVERDUE, (sla.OVERDUE,)),
-        (sla.OVERDUE, sla.ACTIVE, ()),  # a clock never moves back by time alone
-        (sla.ACTIVE, sla.COMPLETED_ON_TIME, ()),
-        (sla.COMPLETED_LATE, sla.OVERDUE, ()),
-    ],
-)
-def test_transitions_between(old: str, new: str, passed: tuple[str, ...]) -> None:
-    assert sla.transitions_between(old_status=old, new_status=new) == passed
-
-
 ALWAYS = WorkingSchedule(timezone="UTC", periods={}, always_open=True)
 # Mon–Fri 09:00–17:00 Stockholm; in December (CET) that is 08:00Z–16:00Z.
 OFFICE = WorkingSchedule(
