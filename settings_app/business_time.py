@@ -16,9 +16,11 @@ instant counts (24/7, holidays included).
 
 How it is fast: time is handled as integer microseconds since the Unix epoch (UTC). The timeline is
 cut into fixed blocks of ``_BLOCK_DAYS`` UTC days; for each block that a call touches, the UTC
-working intervals (exact across offset changes, found by probing ``zoneinfo``) and the running sums
-of their lengths are built once and cached, and every question is then answered with ``bisect``.
-The cost of a call does not depend on the duration, except for one cheap step per block crossed.
+working intervals (exact across offset changes, found by probing ``zoneinfo`` once a day) and the
+running sums of their lengths are built once and cached, and every question is then answered with
+``bisect``. A block is built week by week from the week's periods, so a sparse schedule (one hour
+a week) costs a step per period, not a step per day. The cost of a call does not depend on the
+duration, except for one cheap step per block crossed (about three per year).
 """
 
 import re
@@ -44,9 +46,11 @@ _EPOCH_WEEKDAY = 3
 # one or two block boundaries.
 _BLOCK_DAYS = 128
 _BLOCK_US = _BLOCK_DAYS * _DAY_US
-# Offsets are probed this far apart and transitions located to the second in between; no zone in
-# the tz database changes its offset twice within six hours.
-_PROBE_SECONDS = 6 * 3600
+# Offsets are probed this far apart and transitions located to the second in between. That is
+# exact as long as no zone changes its offset twice within one probe step: the closest two changes
+# in the tz database are about four days apart (Africa/Freetown, 1939; then Asia/Gaza's predicted
+# Ramadan changes, a week apart). tests/settings_app/test_business_time_zones.py checks every zone.
+_PROBE_SECONDS = 24 * 3600
 # Blocks are kept a day clear of datetime's range so that converting to any zone cannot overflow.
 _MIN_US = (datetime(1, 1, 2, tzinfo=UTC) - _EPOCH) // _ONE_US
 _MAX_US = (datetime(9999, 12, 30, tzinfo=UTC) - _EPOCH) // _ONE_US
@@ -267,20 +271,22 @@ def _shared_block(
     block_start = index * _BLOCK_US
     block_end = min(block_start + _BLOCK_US, _MAX_US)
     block_start = max(block_start, _MIN_US)
+    weekly = _weekly_periods(week)
     starts: list[int] = []
     ends: list[int] = []
     for seg_start, seg_end, offset in _offset_segments(zone, block_start, block_end):
         # Over [seg_start, seg_end) the wall clock reads UTC + offset, so a wall-clock interval
         # [lo, hi) inside this segment's wall range is the UTC interval [lo - offset, hi - offset).
         wall_start, wall_end = seg_start + offset, seg_end + offset
-        for day in range(wall_start // _DAY_US, (wall_end - 1) // _DAY_US + 1):
-            if day in holiday_days:
-                continue
-            midnight = day * _DAY_US
-            for period_start, period_end in week[(day + _EPOCH_WEEKDAY) % 7]:
-                lo = max(midnight + period_start, wall_start)
-                hi = min(midnight + period_end, wall_end)
-                if lo >= hi:
+        first_day = wall_start // _DAY_US
+        # Whole weeks from the Monday on or before the first day; each week is its few periods.
+        first_monday = first_day - (first_day + _EPOCH_WEEKDAY) % 7
+        for monday in range(first_monday, (wall_end - 1) // _DAY_US + 1, 7):
+            week_start = monday * _DAY_US
+            for day_of_week, period_start, period_end in weekly:
+                lo = max(week_start + period_start, wall_start)
+                hi = min(week_start + period_end, wall_end)
+                if lo >= hi or monday + day_of_week in holiday_days:
                     continue
                 if ends and ends[-1] == lo - offset:
                     ends[-1] = hi - offset
@@ -289,6 +295,18 @@ def _shared_block(
                     ends.append(hi - offset)
     totals = list(accumulate(end - start for start, end in zip(starts, ends, strict=True)))
     return starts, ends, totals, totals[-1] if totals else 0
+
+
+@lru_cache(maxsize=64)
+def _weekly_periods(
+    week: tuple[tuple[tuple[int, int], ...], ...],
+) -> tuple[tuple[int, int, int], ...]:
+    """The week's periods in time order as (weekday, start, end), in µs from Monday 00:00."""
+    return tuple(
+        (weekday, weekday * _DAY_US + start, weekday * _DAY_US + end)
+        for weekday, day in enumerate(week)
+        for start, end in day
+    )
 
 
 @lru_cache(maxsize=_SHARED_BLOCKS)
@@ -326,7 +344,10 @@ def _offset_segments(
 
 def _offset_at(zone: ZoneInfo, utc_second: int) -> int:
     """The zone's UTC offset in µs at the given UTC second since the epoch."""
-    local = (_EPOCH + timedelta(seconds=utc_second)).astimezone(zone)
+    try:
+        local = datetime.fromtimestamp(utc_second, zone)  # one C call: the common, fast path
+    except (OverflowError, OSError, ValueError):  # a platform that limits timestamps
+        local = (_EPOCH + timedelta(seconds=utc_second)).astimezone(zone)
     return local.utcoffset() // _ONE_US  # type: ignore[operator]  # aware: never None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -19,8 +20,7 @@ from settings_app.labels import SCOPE_KEYS, goal_row_label
 from settings_app.models import Pipeline, SlaGoal, SlaSettings, Stage, Team
 
 # Recurring holidays are expanded this many years before and after the current year; SLA clocks
-# never look further (a goal of a year of counted time spans about 5 calendar years
-# with 35 working hours a week).
+# never look further ahead: a goal must count out within five calendar years (goal_reach).
 HOLIDAY_YEARS_BACK = 2
 HOLIDAY_YEARS_AHEAD = 10
 
@@ -180,18 +180,26 @@ _cache_lock = threading.Lock()
 _cache: dict[str, SlaConfig] = {}
 
 
-def _expand_holidays(row: SlaSettings, *, today: datetime.date) -> list[datetime.date]:
+def holidays_expand(
+    holidays: Iterable[tuple[datetime.date, bool]], *, today: datetime.date
+) -> list[datetime.date]:
+    """Holiday dates, each ``(date, recurring)``, with the recurring ones repeated every year
+    from ``HOLIDAY_YEARS_BACK`` before to ``HOLIDAY_YEARS_AHEAD`` after ``today``'s year."""
     dates: set[datetime.date] = set()
     years = range(today.year - HOLIDAY_YEARS_BACK, today.year + HOLIDAY_YEARS_AHEAD + 1)
-    for holiday in row.holidays.all():
-        dates.add(holiday.date)
-        if holiday.recurring:
+    for date, recurring in holidays:
+        dates.add(date)
+        if recurring:
             for year in years:
                 try:
-                    dates.add(holiday.date.replace(year=year))
+                    dates.add(date.replace(year=year))
                 except ValueError:  # 29 February in a common year
                     continue
     return sorted(dates)
+
+
+def _expand_holidays(row: SlaSettings, *, today: datetime.date) -> list[datetime.date]:
+    return holidays_expand(((h.date, h.recurring) for h in row.holidays.all()), today=today)
 
 
 def _chosen_goal_sets(row: SlaSettings) -> dict[str, GoalSet]:

@@ -10,12 +10,14 @@ sent in ``goals_by_scope``, and keeps the others.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.utils import timezone
 
 from settings_app.document import (
     GOAL_FIELDS,
@@ -26,6 +28,7 @@ from settings_app.document import (
     document_parse,
     minutes_to_clock,
 )
+from settings_app.goal_reach import settings_goals_beyond_reach
 from settings_app.labels import SCOPE_KEYS, goal_row_label
 from settings_app.models import (
     Holiday,
@@ -98,9 +101,17 @@ class SaveResult:
         return self.change is not None
 
 
-def sla_settings_validate(document: Any) -> tuple[ParsedSettings | None, Errors]:
-    """Validate a settings document against the current reference data (no write)."""
-    return document_parse(document, **reference_keys())
+def sla_settings_validate(
+    document: Any, *, now: datetime.datetime | None = None
+) -> tuple[ParsedSettings | None, Errors]:
+    """Validate a settings document against the current reference data (no write), and refuse
+    goals that would take more than five calendar years to count from ``now`` (SPEC §2)."""
+    parsed, errors = document_parse(document, **reference_keys())
+    if parsed is not None:
+        errors = settings_goals_beyond_reach(parsed, now=now or timezone.now())
+        if errors:
+            return None, errors
+    return parsed, errors
 
 
 SCHEDULE_FIELDS = ("applies", "timezone", "holidays")

@@ -1,0 +1,145 @@
+"""The reach of a goal: every goal must count out within five calendar years (SPEC §2).
+
+A goal is counted time, so on a sparse schedule it can take centuries of calendar time (one
+minute a week: a year's goal, 525,600 minutes, is 10,000 years away), and every ticket created
+would pay for walking there. Such a configuration is refused when it is saved, with a message
+naming the goal and the schedule; whatever is accepted, ``WorkingSchedule`` computes in well
+under a millisecond once the schedule is cached (docs/BENCHMARKS.md, "Bounded arithmetic").
+
+``goals_beyond_reach`` is the rule: one schedule and the goals that count in it, so that it can be
+called once per schedule (the default one; team schedules later). ``settings_goals_beyond_reach``
+applies it to a parsed settings document on the save path.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
+from settings_app.business_time import WorkingSchedule
+from settings_app.document import GOAL_KINDS, Errors, ParsedSettings, minutes_to_clock
+from settings_app.selectors import holidays_expand
+
+# A goal must be reached within this many calendar years of counting (SPEC §2). Recurring
+# holidays are expanded further ahead than that (a test pins HOLIDAY_YEARS_AHEAD > this).
+GOAL_REACH_YEARS = 5
+
+GOAL_NAMES = {
+    "first_response": gettext_lazy("Time to first response"),
+    "next_response": gettext_lazy("Time to next response"),
+    "close": gettext_lazy("Time to close"),
+}
+
+
+@dataclass(frozen=True)
+class GoalToCheck:
+    """One goal: where its error goes (``goals.0.close_minutes``), its name, its minutes."""
+
+    path: str
+    name: str
+    minutes: int
+
+
+def years_later(moment: datetime.datetime, *, years: int, zone: ZoneInfo) -> datetime.datetime:
+    """The same wall-clock time ``years`` calendar years later in ``zone`` (29 Feb -> 28 Feb)."""
+    local = moment.astimezone(zone)
+    try:
+        return local.replace(year=local.year + years)
+    except ValueError:  # 29 February, into a common year
+        return local.replace(year=local.year + years, day=28)
+
+
+def counted_within_reach(
+    schedule: WorkingSchedule, *, now: datetime.datetime
+) -> datetime.timedelta:
+    """The counted time of ``schedule`` in the ``GOAL_REACH_YEARS`` calendar years from ``now``."""
+    end = years_later(now, years=GOAL_REACH_YEARS, zone=schedule.zone)
+    return schedule.working_time_between(now, end)
+
+
+def goals_beyond_reach(
+    *,
+    schedule: WorkingSchedule,
+    schedule_name: str,
+    goals: Iterable[GoalToCheck],
+    now: datetime.datetime,
+) -> Errors:
+    """The goals that would take more than five calendar years to count in ``schedule``.
+
+    A goal is refused when counting it from ``now`` would end more than ``GOAL_REACH_YEARS``
+    calendar years later (in the schedule's zone), holidays included. Returns errors by path,
+    each message naming the goal and ``schedule_name``; ``{}`` when all are within reach.
+    24/7 schedules always are (the longest goal is one year). Costs one walk of five years of
+    the schedule: a few milliseconds the first time.
+    """
+    goals = list(goals)
+    if schedule.always_open or not goals:
+        return {}
+    within = counted_within_reach(schedule, now=now)
+    within_minutes = int(within.total_seconds() // 60)
+    errors: Errors = {}
+    for goal in goals:
+        if datetime.timedelta(minutes=goal.minutes) <= within:
+            continue
+        message = gettext(
+            "%(goal)s (%(minutes)s) would take more than %(years)s calendar years to count in "
+            "%(schedule)s: %(years)s years of it hold only %(within)s of working time. Choose a "
+            "shorter goal or longer working hours."
+        ) % {
+            "goal": goal.name,
+            "minutes": _minutes(goal.minutes),
+            "years": GOAL_REACH_YEARS,
+            "schedule": schedule_name,
+            "within": _minutes(within_minutes),
+        }
+        errors.setdefault(goal.path, []).append(message)
+    return errors
+
+
+def _minutes(minutes: int) -> str:
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {
+        "count": number_format(minutes, force_grouping=True)
+    }
+
+
+def _weekly_minutes(periods: dict[int, list[tuple[int, int]]]) -> int:
+    return sum(end - start for day in periods.values() for start, end in day)
+
+
+def settings_goals_beyond_reach(parsed: ParsedSettings, *, now: datetime.datetime) -> Errors:
+    """``goals_beyond_reach`` for a parsed settings document: its working hours, holidays
+    (recurring ones expanded as the SLA engine expands them) and the chosen scope's goal rows,
+    switched on or not (a row switched on later is then checked again)."""
+    if parsed.applies != "working_hours" or not parsed.periods:
+        return {}
+    schedule = WorkingSchedule(
+        timezone=parsed.timezone,
+        periods={
+            weekday: [(minutes_to_clock(s), minutes_to_clock(e)) for s, e in day]
+            for weekday, day in parsed.periods.items()
+        },
+        holidays=holidays_expand(
+            ((h.date, h.recurring) for h in parsed.holidays), today=now.date()
+        ),
+    )
+    goals = []
+    for index, row in enumerate(parsed.goals):
+        for kind in GOAL_KINDS:
+            minutes = row.minutes.get(f"{kind}_minutes")
+            if minutes is None:
+                continue
+            name = str(GOAL_NAMES[kind])
+            if row.value:
+                name = gettext("%(goal)s of %(value)s") % {"goal": name, "value": row.value}
+            goals.append(GoalToCheck(f"goals.{index}.{kind}_minutes", name, minutes))
+    weekly = _weekly_minutes(parsed.periods)
+    schedule_name = gettext("the working hours (%(zone)s, %(weekly)s a week)") % {
+        "zone": parsed.timezone,
+        "weekly": _minutes(weekly),
+    }
+    return goals_beyond_reach(schedule=schedule, schedule_name=schedule_name, goals=goals, now=now)
