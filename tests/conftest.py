@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -26,6 +27,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) were skipped; every test must run on CI.")
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """On SQLite, test in a database file in WAL mode, as the product runs (``settings.py``).
+
+    Django's default SQLite test database is in memory with a shared cache. There, locking is per
+    table and a reader meets a writer's lock at once ("database table is locked"), without the
+    busy timeout: a test thread reading while an in-process Celery worker or the live server
+    writes fails at random. A WAL file lets readers go on during a write, as in production. Each
+    pytest-xdist worker gets its own file (its own temporary directory).
+    """
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("sqlite")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
 
 
 @pytest.fixture(autouse=True)
