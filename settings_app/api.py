@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 
+from health.selectors import recompute_waiting_since
 from settings_app.models import SlaSettingsChange
 from settings_app.selectors import sla_settings_document
 from settings_app.services import (
@@ -21,11 +24,17 @@ logger = logging.getLogger(__name__)
 
 
 def recompute_json(recompute: object) -> dict:
+    """A recompute's progress; ``waiting_for_worker_since`` (ISO 8601, UTC, or null) says since
+    when it has made no progress while no background worker was seen for a minute."""
+    waiting = recompute_waiting_since(recompute, now=timezone.now())
     return {
         "id": recompute.pk,
         "tickets": recompute.tickets,
         "done": recompute.done,
         "state": recompute.state,
+        "waiting_for_worker_since": (
+            waiting.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z") if waiting else None
+        ),
     }
 
 

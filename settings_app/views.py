@@ -24,9 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from health.selectors import recompute_waiting_since
 from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
 from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
-from settings_app.selectors import sla_settings_document, sla_settings_get
+from settings_app.selectors import sla_config_get, sla_settings_document, sla_settings_get
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
     SettingsValidationError,
@@ -37,6 +38,7 @@ from settings_app.services import (
 from settings_app.templatetags.sla_format import audit_rows_of, day_length_note, hours_summary
 from slaproject.api import is_super_admin
 from tickets.models import SlaRecompute, Ticket
+from tickets.views import viewer_zone
 
 logger = logging.getLogger(__name__)
 AUDIT_PAGE_SIZE = 25
@@ -91,6 +93,18 @@ def recompute_to_show(request: HttpRequest) -> SlaRecompute | None:
         if found is not None:
             return found
     return SlaRecompute.objects.filter(state__in=ACTIVE_RECOMPUTE_STATES).order_by("-id").first()
+
+
+def recompute_context(request: HttpRequest, recompute: SlaRecompute | None) -> dict[str, Any]:
+    """The progress card's context: the recompute, and since when it waits for a worker."""
+    if recompute is None:
+        return {"recompute": None}
+    zone = viewer_zone(request.user, default=sla_config_get().schedule.zone)
+    return {
+        "recompute": recompute,
+        "waiting_since": recompute_waiting_since(recompute, now=timezone.now()),
+        "viewer_zone": zone,
+    }
 
 
 # --- Pages -----------------------------------------------------------------------------------
@@ -250,7 +264,7 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
         "form": page.general,
         "saved_version": document["version"],
         "open_tickets": open_ticket_count(),
-        "recompute": recompute_to_show(request),
+        **recompute_context(request, recompute_to_show(request)),
         "last_change": SlaSettingsChange.objects.defer("before", "after", "changes").first(),
         "time_options": TIME_OPTIONS,
         "hours_summary": hours_summary(typed_hours),
@@ -309,7 +323,9 @@ def recompute_progress_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     recompute = SlaRecompute.objects.filter(pk=pk).first()
     if recompute is None:
         raise Http404("No such recompute.")
-    return render(request, "settings_app/_recompute_progress.html", {"recompute": recompute})
+    return render(
+        request, "settings_app/_recompute_progress.html", recompute_context(request, recompute)
+    )
 
 
 @login_required

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tickets",
     "outbound",
     "inbound",
+    "health",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,8 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
 )
+# Monitors probe /healthz over the internal network, without TLS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Email (console by default; EMAIL_URL=smtp+tls://user:pass@host:587 for SMTP) ------------
 # EMAIL_URL=eml:// writes each email as an .eml file in var/mail/ (eml:///path: elsewhere); it is
@@ -220,9 +223,21 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # How often Celery beat sweeps the SLA clocks (seconds).
 SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
+# How often a worker proves it runs (a beat-scheduled task that stamps a row; /healthz and the
+# recompute progress read it). An unclaimed heartbeat expires rather than piling up.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15.0)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.tasks.sla_sweep_task", "schedule": SLA_SWEEP_SECONDS},
+    "worker-heartbeat": {
+        "task": "health.tasks.worker_heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
+        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+    },
 }
+# /healthz: a beat sweep older than this is stale (default: 3 sweep intervals, at least 180 s),
+# and a worker heartbeat older than this (default 60 s).
+HEALTH_BEAT_SWEEP_STALE_SECONDS = env.float("HEALTH_BEAT_SWEEP_STALE_SECONDS", default=None)
+HEALTH_WORKER_STALE_SECONDS = env.float("HEALTH_WORKER_STALE_SECONDS", default=None)
 
 # --- Inbound email (SPEC §8 "In") ------------------------------------------------------------
 # The largest message taken in, attachments included (bytes); a larger one is refused with a

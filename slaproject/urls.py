@@ -1,4 +1,4 @@
-"""The URL map: pages, the JSON API, sign-in and the Django admin."""
+"""The URL map: pages, the JSON API, sign-in, the Django admin and ``/healthz``."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from health.views import healthz
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -20,6 +22,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path("", include("settings_app.urls")),
     path("", include("outbound.urls")),
     path("", include("tickets.urls")),

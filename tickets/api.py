@@ -7,7 +7,6 @@ returns the first answer and creates nothing.
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,6 +23,7 @@ from django.utils import timezone
 from outbound.selectors import message_deliveries
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from slaproject.api import ApiError, api_endpoint, json_body
+from tickets.idempotency import IDEMPOTENCY_WINDOW
 from tickets.models import IdempotencyKey, Message, Ticket, TicketChange
 from tickets.selectors import (
     SLA_STATUS_FILTERS,
@@ -47,7 +47,6 @@ from tickets.services import (
 User = get_user_model()
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
-IDEMPOTENCY_WINDOW = datetime.timedelta(hours=24)
 MAX_SUBJECT = 200
 MAX_BODY = 50_000
 

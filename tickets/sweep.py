@@ -9,8 +9,12 @@ the event backs this up). Running it twice changes nothing the second time.
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import Counter
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -18,6 +22,9 @@ from django.db.models import Q
 from tickets import planner, sla
 from tickets.bulk import EventRow, clocks_set_status, events_insert
 from tickets.models import SlaClock
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Rows per transaction: small enough to keep row locks brief (a batch takes well under a second),
 # large enough that 10k transitions take two round trips and two commits.
@@ -203,18 +210,61 @@ def sla_sweep(*, now: datetime.datetime, batch_size: int = SWEEP_BATCH) -> Sweep
             return result
 
 
-def sla_sweep_and_notify(*, now: datetime.datetime) -> dict:
+def sla_sweep_and_notify(*, now: datetime.datetime) -> dict[str, Any]:
     """The periodic job: sweep, queue due SLA emails, re-queue emails whose task was lost or
-    whose retry is due, and re-queue stalled recomputes."""
+    whose retry is due, re-queue stalled recomputes, purge old idempotency keys.
+
+    Each step runs on its own: one that raises is logged with its name and ``now`` and listed
+    under ``"failed"``, and the steps after it run all the same (a poisoned email must not stop
+    the stalled-recompute step). Returns what each step did: ``examined`` and ``transitions``
+    (the sweep), ``emails``, ``emails_requeued``, ``recomputes_requeued``,
+    ``idempotency_keys_purged``, and ``failed``, the names of the steps that raised.
+    """
     from outbound.services import outbound_emails_requeue
+    from tickets.idempotency import idempotency_keys_purge
     from tickets.notifications import sla_notifications_send
     from tickets.recompute import sla_recomputes_requeue_stalled
 
-    result = sla_sweep(now=now)
+    failed: list[str] = []
+    swept = _step("sweep", lambda: sla_sweep(now=now), now=now, failed=failed)
+    emails = _step("notifications", lambda: sla_notifications_send(now=now), now=now, failed=failed)
+    emails_requeued = _step(
+        "email_retries", lambda: outbound_emails_requeue(now=now), now=now, failed=failed
+    )
+    requeued = _step(
+        "stalled_recomputes",
+        lambda: sla_recomputes_requeue_stalled(now=now),
+        now=now,
+        failed=failed,
+    )
+    purged = _step(
+        "idempotency_keys", lambda: idempotency_keys_purge(now=now), now=now, failed=failed
+    )
     return {
-        "examined": result.examined,
-        "transitions": dict(result.transitions),
-        "emails": sla_notifications_send(now=now),
-        "emails_requeued": outbound_emails_requeue(now=now),
-        "recomputes_requeued": sla_recomputes_requeue_stalled(now=now),
+        "examined": swept.examined if swept is not None else 0,
+        "transitions": dict(swept.transitions) if swept is not None else {},
+        "emails": emails or 0,
+        "emails_requeued": emails_requeued or 0,
+        "recomputes_requeued": requeued or 0,
+        "idempotency_keys_purged": purged or 0,
+        "failed": failed,
     }
+
+
+def _step(
+    name: str, run: Callable[[], T], *, now: datetime.datetime, failed: list[str]
+) -> T | None:
+    """Run one step of the periodic job; on an exception log it, note ``name`` and return None.
+
+    Inside a caller's transaction (a test, a command run in one) the step gets a savepoint, so
+    that a database error in it cannot leave that transaction unusable for the next step.
+    """
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            return run()
+    except Exception:
+        logger.exception(
+            "SLA periodic job: step %r failed at %s; the other steps run on", name, now.isoformat()
+        )
+        failed.append(name)
+        return None

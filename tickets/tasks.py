@@ -5,14 +5,21 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from health.models import Heartbeat
+from health.services import heartbeat_stamp
 from tickets.recompute import sla_recompute_chunk
 from tickets.sweep import sla_sweep_and_notify
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def sla_sweep_task() -> dict:
-    """Celery beat, every ``SLA_SWEEP_SECONDS``: persist due transitions and send their emails."""
-    return sla_sweep_and_notify(now=timezone.now())
+    """Celery beat, every ``SLA_SWEEP_SECONDS``: the periodic job (sweep, emails, stalled
+    recomputes, purges; each step on its own), then the beat sweep's heartbeat, which lists the
+    steps that failed (``/healthz`` shows it)."""
+    now = timezone.now()
+    result = sla_sweep_and_notify(now=now)
+    heartbeat_stamp(kind=Heartbeat.Kind.BEAT_SWEEP, now=now, detail={"failed": result["failed"]})
+    return result
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -28,7 +28,7 @@ from tickets.services import ticket_close
 
 # --- Expectations ---------------------------------------------------------------------------
 # An expectation is one of:
-#   "200", "400", "403", "404", "405"   that status (for "403": an HTML page)
+#   "200", "400", "403", "404", "405", "503"   that status (for "403": an HTML page)
 #   "login"         302 to the sign-in page, with ?next= the requested path
 #   "admin_login"   302 to the admin's sign-in page, with ?next=
 #   "401j", "403j"  that status with a JSON body {"errors": …}
@@ -137,6 +137,8 @@ ROUTES: dict[str, Route] = {
     ),
     "login": Route(fixed("/accounts/login/"), EVERYONE_200),
     "favicon": Route(fixed("/favicon.ico"), by_role(*["302>/static/favicon.ico"] * 5)),
+    # Open to monitors, the same for everyone (503 here: no worker has run in this world).
+    "healthz": Route(fixed("/healthz"), by_role("503", "503", "503", "503", "503")),
     "logout": Route(
         fixed("/accounts/logout/"),
         by_role(*["302>/accounts/login/"] * 5),

@@ -57,6 +57,7 @@ def test_a_recompute_reports_its_progress_chunk_by_chunk(
         "tickets": 5,
         "done": 0,
         "state": "queued",
+        "waiting_for_worker_since": None,
     }
     assert sla_recompute_chunk(recompute_id=recompute.pk, now=NOW, chunk_size=2) is True
     assert progress(admin_client_, recompute.pk)["done"] == 2
@@ -69,6 +70,7 @@ def test_a_recompute_reports_its_progress_chunk_by_chunk(
         "tickets": 5,
         "done": 5,
         "state": "done",
+        "waiting_for_worker_since": None,
     }
     recompute.refresh_from_db()
     assert recompute.finished_at == NOW

@@ -1,10 +1,10 @@
-"""Run one SLA sweep now and print what it changed."""
+"""Run the periodic SLA job once now and print what it changed; exit 1 if a step failed."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from tickets.sweep import sla_sweep_and_notify
@@ -22,3 +22,5 @@ class Command(BaseCommand):
             f"{transitions.get('overdue', 0)} turned overdue; "
             f"{result['emails']} email(s) sent."
         )
+        if result["failed"]:  # the other steps ran; the log has each failure's traceback
+            raise CommandError(f"These steps failed (see the log): {', '.join(result['failed'])}.")
