@@ -27,10 +27,10 @@ from settings_app.services import (
     sla_settings_validate,
 )
 from tests.factories import goal_row, sla_document
+from tests.settings_app.pages.helpers import SLA_URL, form_data, page_html, text_of
 from tests.settings_app.test_admin import CHANGE_URL as ADMIN_URL
 from tests.settings_app.test_admin import change_form as admin_form
 from tests.settings_app.test_admin import errors_shown
-from tests.settings_app.test_settings_pages import SLA_URL, form_data, page_html, text_of
 from tickets.models import ApiToken, SlaClock
 
 NOW = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)  # a Monday, 09:00 in Stockholm
