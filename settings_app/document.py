@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from settings_app.labels import EMPTY_PROPERTIES, GOAL_KIND_LABELS, SCOPE_KEYS, goal_row_label
+from slaproject.single_line import single_line
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -220,7 +221,8 @@ def _parse_holidays(raw: Any, errors: Errors) -> list[HolidayRow]:
         if not isinstance(name, str):
             _add(errors, f"{path}.name", "Must be text.")
             name = ""
-        elif len(name) > 100:
+        name = single_line(name)  # one line of visible text (slaproject.single_line)
+        if len(name) > 100:
             _add(errors, f"{path}.name", "At most 100 characters.")
         recurring = item.get("recurring", False)
         if not isinstance(recurring, bool):
@@ -230,7 +232,7 @@ def _parse_holidays(raw: Any, errors: Errors) -> list[HolidayRow]:
             if date in seen:
                 _add(errors, f"{path}.date", f"{date} is already listed.")
             seen[date] = index
-            rows.append(HolidayRow(date=date, name=name.strip(), recurring=recurring))
+            rows.append(HolidayRow(date=date, name=name, recurring=recurring))
     return rows
 
 

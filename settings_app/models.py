@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from settings_app.labels import SCOPE_KEYS, WEEKDAY_LABELS, goal_row_label
+from slaproject.single_line import SingleLineCharField
 
 
 def _clock(minutes: int) -> str:
@@ -35,7 +36,7 @@ class Source(models.TextChoices):
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=100)
+    name = SingleLineCharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
 
@@ -48,7 +49,7 @@ class Team(models.Model):
 
 class Pipeline(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
-    name = models.CharField(max_length=100)
+    name = SingleLineCharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -61,7 +62,7 @@ class Pipeline(models.Model):
 class Stage(models.Model):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     slug = models.SlugField(max_length=100)
-    name = models.CharField(max_length=100)
+    name = SingleLineCharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
     is_closed = models.BooleanField(
         default=False, help_text="A ticket in a closed stage is closed."
@@ -155,7 +156,7 @@ class Holiday(models.Model):
 
     sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
-    name = models.CharField(max_length=100, blank=True)
+    name = SingleLineCharField(max_length=100, blank=True)
     recurring = models.BooleanField(default=False)
 
     class Meta:

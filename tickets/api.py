@@ -23,6 +23,7 @@ from django.utils import timezone
 from outbound.selectors import message_deliveries
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from slaproject.api import ApiError, api_endpoint, json_body
+from slaproject.single_line import single_line
 from tickets.idempotency import IDEMPOTENCY_WINDOW
 from tickets.models import IdempotencyKey, Message, Ticket, TicketChange
 from tickets.selectors import (
@@ -62,8 +63,15 @@ def _unknown_keys(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str
 
 
 def _text(
-    data: Mapping[str, Any], name: str, errors: dict, *, max_length: int, required: bool
+    data: Mapping[str, Any],
+    name: str,
+    errors: dict,
+    *,
+    max_length: int,
+    required: bool,
+    one_line: bool = False,
 ) -> str:
+    """A text field; with ``one_line`` cleaned to single-line text (``single_line``) first."""
     value = data.get(name)
     if value is None:
         if required:
@@ -72,7 +80,7 @@ def _text(
     if not isinstance(value, str):
         errors[name] = ["Must be text."]
         return ""
-    value = value.strip()
+    value = single_line(value) if one_line else value.strip()
     if required and not value:
         errors[name] = ["This field may not be blank."]
     elif len(value) > max_length:
@@ -237,7 +245,7 @@ def _create(request: HttpRequest) -> JsonResponse:
     data = _object(json_body(request))
     allowed = ("subject", "body", "requester_email", "priority", "team", "source", "pipeline")
     errors = _unknown_keys(data, allowed)
-    subject = _text(data, "subject", errors, max_length=MAX_SUBJECT, required=True)
+    subject = _text(data, "subject", errors, max_length=MAX_SUBJECT, required=True, one_line=True)
     body = _text(data, "body", errors, max_length=MAX_BODY, required=True)
     email = _text(data, "requester_email", errors, max_length=254, required=True)
     if email and "requester_email" not in errors:

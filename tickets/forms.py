@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.models import Priority, Source, Stage, Team
+from slaproject.single_line import SingleLineField
 from tickets.api import MAX_BODY, MAX_SUBJECT
 from tickets.models import AgentProfile, Ticket
 from tickets.selectors import TicketFilters
@@ -24,7 +25,7 @@ class RequestForm(forms.Form):
     """The public request form at /request/: opens a ticket with source "form"."""
 
     requester_email = forms.EmailField(label="Your email", max_length=254)
-    subject = forms.CharField(max_length=MAX_SUBJECT)
+    subject = SingleLineField(max_length=MAX_SUBJECT)
     body = forms.CharField(
         label="How can we help?", widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_BODY
     )

@@ -19,16 +19,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
+from slaproject.single_line import SingleLineCharField
 
 # Characters of an API key kept in clear, to tell tokens apart in lists and audit logs.
 KEY_PREFIX_LENGTH = 8
 
 
 class Ticket(models.Model):
-    subject = models.CharField(max_length=200)
+    subject = SingleLineCharField(max_length=200)
     requester_email = models.EmailField(max_length=254)
     # The requester's name as their email gave it ("Ana Ferreira"); blank when unknown.
-    requester_name = models.CharField(max_length=200, blank=True)
+    requester_name = SingleLineCharField(max_length=200, blank=True)
     priority = models.CharField(max_length=10, choices=Priority, blank=True, default="")
     # Team, stage and owner have no single-column index: the composite (…, sla_due_at) indexes
     # below lead with them, and every index on this table is rewritten by each SLA update.
@@ -459,7 +460,7 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_prefix = models.CharField(max_length=KEY_PREFIX_LENGTH, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(max_length=100, blank=True)
+    name = SingleLineCharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Who minted it (null: the create_api_token command, or a token older than this field).

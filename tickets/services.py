@@ -25,6 +25,7 @@ from outbound.services import (
 )
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
+from slaproject.single_line import single_line
 from tickets import planner
 from tickets.clock_store import (
     plan_write,
@@ -130,7 +131,8 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket with the customer's first message and start its SLA clocks.
 
-    The ticket goes to the first stage of its pipeline (``support`` by default). Its first-response
+    The subject and requester name are stored as single-line text (``single_line``). The ticket
+    goes to the first stage of its pipeline (``support`` by default). Its first-response
     and close clocks start at ``now`` (counting from the next working period when the SLA runs in
     working hours). Not idempotent by itself; the API layer de-duplicates with Idempotency-Key.
     A ticket opened by email also gets the requester's name and language, the people copied,
@@ -147,9 +149,9 @@ def ticket_create(
         stage = first_stage(pipeline)
         config = sla_config_get()
         ticket = Ticket(
-            subject=subject,
+            subject=single_line(subject),  # one line, whichever channel it came from
             requester_email=requester_email,
-            requester_name=requester_name,
+            requester_name=single_line(requester_name),
             requester_language=requester_language,
             cc_emails=list(cc_emails or []),
             priority=priority or "",
