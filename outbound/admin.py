@@ -1,12 +1,17 @@
-"""The outbox in the Django admin: every email with its state and reason, read-only."""
+"""The outbox in the Django admin: every email with its state and reason, read-only; failed
+emails can be sent again."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from outbound.models import OutboundEmail
+from outbound.services import outbound_emails_send_again
 
 
 @admin.register(OutboundEmail)
@@ -18,6 +23,23 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ("ticket", "ticket_message", "recipient_user")
     readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the selected failed emails again"), permissions=["resend"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        count = outbound_emails_send_again(
+            email_ids=queryset.values_list("pk", flat=True), now=timezone.now()
+        )
+        self.message_user(
+            request,
+            ngettext("%(n)d email queued again.", "%(n)d emails queued again.", count)
+            % {"n": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        """Sending again changes the email's state: staff who may change outgoing emails."""
+        return request.user.has_perm("outbound.change_outboundemail")
 
     @admin.display(description=_("to"))
     def recipients(self, email: OutboundEmail) -> str:

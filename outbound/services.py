@@ -704,6 +704,27 @@ def outbound_emails_requeue(*, now: datetime.datetime, batch_size: int = REQUEUE
     return len(ids)
 
 
+def outbound_emails_send_again(*, email_ids: Iterable[int], now: datetime.datetime) -> int:
+    """Queue failed emails again, from a fresh first attempt (support staff, after fixing the
+    mail server's settings or an address with the customer). Returns how many were queued."""
+    with transaction.atomic():
+        ids = list(
+            OutboundEmail.objects.filter(
+                pk__in=list(email_ids), state=OutboundEmail.State.FAILED
+            ).values_list("pk", flat=True)
+        )
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            state=OutboundEmail.State.QUEUED,
+            attempts=0,
+            detail="",
+            failed_at=None,
+            next_attempt_at=now,
+            enqueued_at=now,
+        )
+        transaction.on_commit(lambda: _enqueue(ids))
+    return len(ids)
+
+
 def outbound_mark_bounced(*, message_id: str, reason: str, now: datetime.datetime) -> bool:
     """Mark our email with this Message-ID (angle brackets included) failed: a bounce came
     back for it. Returns False when no email of ours has that id. For incoming mail."""

@@ -368,3 +368,34 @@ def test_a_long_conversations_references_keep_its_first_and_latest_ids(agent, fr
     assert references[1:] == [f"<m{n}@customer.example>" for n in range(11, 30)]
     assert email.in_reply_to == "<m29@customer.example>"
     assert email.body_text.count(" wrote on ") == 5  # the last five messages are quoted
+
+
+def test_support_staff_send_failed_emails_again_from_the_admin(
+    queued, freeze, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    now = freeze(OPENED)
+    failed, sent = (OutboundEmail.objects.get(ticket=TicketFactory(now=now)) for _ in range(2))
+    OutboundEmail.objects.filter(pk=failed.pk).update(
+        state="failed", attempts=8, failed_at=now, detail="Gave up after 8 attempts."
+    )
+    OutboundEmail.objects.filter(pk=sent.pk).update(state="sent", sent_at=now)
+    support = AgentFactory(username="support")
+    support.user_permissions.add(Permission.objects.get(codename="view_outboundemail"))
+    client = Client()
+    client.force_login(support)
+    data = {"action": "send_again", "_selected_action": [failed.pk, sent.pk]}
+    client.post("/admin/outbound/outboundemail/", data)  # may only look: nothing happens
+    assert OutboundEmail.objects.get(pk=failed.pk).state == "failed"
+
+    support.user_permissions.add(Permission.objects.get(codename="change_outboundemail"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/outbound/outboundemail/", data, follow=True)
+    assert "1 email queued again." in response.content.decode()
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts, failed.detail) == ("queued", 0, "")
+    assert queued == [failed.pk]
+    assert OutboundEmail.objects.get(pk=sent.pk).state == "sent"  # only failed ones
+    assert outbound_email_deliver(email_id=failed.pk, now=now) == "sent"
