@@ -16,6 +16,7 @@ from tests.outbound.mailserver import SilentServer, SmtpServer
 from tests.tickets.conftest import JsonApi, agent_token, api, freeze, sla_settings  # noqa: F401
 
 HELP_DESK = "support@acme.example"
+SILENT_TIMEOUT = 2  # EMAIL_TIMEOUT with the silent server, in seconds
 
 
 def _smtp_settings(settings, port: int, *, timeout: float) -> None:
@@ -41,9 +42,9 @@ def smtp(settings) -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def silent_smtp(settings) -> Iterator[SilentServer]:
-    """A mail server that accepts connections and never answers; EMAIL_TIMEOUT is 1 s."""
+    """A mail server that accepts connections and never answers; EMAIL_TIMEOUT is 2 s."""
     server = SilentServer().start()
-    _smtp_settings(settings, server.port, timeout=1)
+    _smtp_settings(settings, server.port, timeout=SILENT_TIMEOUT)
     yield server
     server.stop()
 
