@@ -380,8 +380,10 @@
     }
     const outcome = fragment ? fragment.dataset.outcome : "";
     if (outcome === "unchanged") {
-      $("#save-status").textContent = "No changes: these are the saved settings.";
+      // Said differently (60 minutes for 1 hour), but the saved settings: nothing to keep.
+      if (!startsDirty) savedState = formState();
       updateDirty();
+      $("#save-status").textContent = "No changes: these are the saved settings.";
       saveButton.disabled = true;
       saveButton.querySelector(".label").textContent = "No changes";
       return;

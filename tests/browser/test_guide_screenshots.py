@@ -95,6 +95,27 @@ def test_the_guides_screenshots(page: Any, live_server: Any) -> None:
     settled(page, "#panel-goals-priority-0")
     shoot(page, "settings-goals.png")
 
+    # Save: checked first, then the dialog says what changes and asks where it applies.
+    page.locator('[name="goals-priority-0-close_minutes_number"]').fill("5")
+    page.locator("#panel-goals-priority-0").get_by_role("button", name="Done").click()
+    page.locator("#panel-goals-priority-0").wait_for(state="hidden")
+    assert page.locator("#unsaved-marker").is_visible()
+    page.locator("#save-button").click()
+    settled(page, "#apply-modal")
+    assert (
+        "Priority Urgent: time to close 4 hours → 5 hours"
+        in page.locator("#apply-modal").inner_text()
+    )
+    shoot(page, "settings-apply.png")
+    page.locator("#apply-modal").get_by_role("button", name="Cancel", exact=True).last.click()
+    page.locator("#apply-modal").wait_for(state="hidden")
+    page.get_by_role("link", name="Discard changes").click()  # asks first
+    settled(page, "#leave-modal")
+    page.get_by_role("button", name="Leave without saving").click()
+    page.wait_for_function(
+        "() => document.querySelector('#save-button .label').textContent === 'No changes'"
+    )
+
     page.goto("/settings/sla/audit/")
     assert page.get_by_text("Audit log").first.is_visible()
     shoot(page, "audit.png")

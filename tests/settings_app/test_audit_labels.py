@@ -64,11 +64,11 @@ def test_the_audit_log_names_values_and_fields(admin_client_: Client, super_admi
     )
     entry = SlaSettingsChange.objects.first()
     text = row_texts(admin_client_.get(AUDIT).content.decode(), entry)
-    assert "Apply goals: To all tickets to Based on a ticket property" in text
-    assert "Ticket property: — to Team" in text
-    assert "Team Billing: time to first reply — to 1 hour" in text
-    assert "Team Billing: time to first reply, due soon — to 15 min" in text
-    assert "No team: SLA goals off to on" in text
+    assert "Apply goals: To all tickets → Based on a ticket property" in text
+    assert "Ticket property: — → Team" in text
+    assert "Team Billing: time to first reply — → 1 hour" in text
+    assert "Team Billing: time to first reply, due soon — → 15 min" in text
+    assert "No team: SLA goals off → on" in text
     assert "goals[" not in text and "_minutes" not in text  # no keys
 
 

@@ -34,7 +34,7 @@ def test_new_and_open_tickets_queues_a_recompute_with_progress(
     assert not SlaRecompute.objects.exists() and sla_settings_document() == configured
     dialog = text_of(checked.content.decode(), "apply-modal")
     assert "To new tickets and the 3 open tickets" in dialog
-    assert "Time zone: Europe/Stockholm to Europe/Helsinki" in dialog
+    assert "Time zone: Europe/Stockholm → Europe/Helsinki" in dialog
     data = form_data(checked.content.decode())
     assert data["apply_to"] == ["new"]  # the default
     data["apply_to"] = ["new_and_open"]

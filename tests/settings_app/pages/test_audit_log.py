@@ -40,13 +40,13 @@ def test_the_audit_log_lists_changes_newest_first(admin_client_: Client, super_a
     assert "API" in newest_text
     assert "v3" in newest_text
     assert "New tickets only" in newest_text
-    assert "Time zone: Europe/Stockholm to Europe/Oslo" in newest_text.replace("  ", " ")
-    assert "Response time and close time goals: off to on" in newest_text
-    assert "All tickets: time to first reply — to 1 hour" in newest_text
+    assert "Time zone: Europe/Stockholm → Europe/Oslo" in newest_text.replace("  ", " ")
+    assert "Response time and close time goals: off → on" in newest_text
+    assert "All tickets: time to first reply — → 1 hour" in newest_text
     oldest_text = text_of(html, f"change-{oldest.pk}")
     assert "system" in oldest_text
     assert "Command" in oldest_text
-    assert "Time zone: UTC to Europe/Stockholm" in oldest_text
+    assert "Time zone: UTC → Europe/Stockholm" in oldest_text
     assert re.search(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", oldest_text)
 
 
