@@ -185,7 +185,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                     first_reply,
                     first_reply,
                     awaiting,
-                    priority if goal_set else None,
+                    goal_set.ref if goal_set else None,
                     config.version if goal_set else None,
                     *sla.ticket_due_moments(moments),
                 )

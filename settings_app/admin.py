@@ -21,6 +21,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import DatabaseError, transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
 
 from settings_app.document import GOAL_FIELDS, WEEKDAY_NAMES, WEEKDAYS, minutes_to_clock
 from settings_app.forms import ZoneSelect, clock_normalise, timezone_choices
@@ -45,6 +46,7 @@ from settings_app.services import (
     reference_uses,
     sla_settings_save,
     sla_settings_validate,
+    stage_pause_uses,
 )
 
 logger = logging.getLogger(__name__)
@@ -112,13 +114,13 @@ class StageInlineFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         """A stage the SLA settings pause in is not deleted (tickets in it: Django's own check)."""
         super().clean()
-        refused = []
-        for form in self.deleted_forms:
-            if form.instance.pk is None:
-                continue
-            for use in reference_uses(form.instance):
-                if use.startswith("SLA settings"):
-                    refused.append(f"Stage “{form.instance.name}” cannot be deleted: {use}.")
+        refused = [
+            _("Stage “%(stage)s” cannot be deleted: %(use)s.")
+            % {"stage": form.instance.name, "use": use}
+            for form in self.deleted_forms
+            if form.instance.pk is not None
+            for use in stage_pause_uses(form.instance)
+        ]
         if refused:
             raise forms.ValidationError(refused)
 
@@ -523,7 +525,7 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
             return HttpResponseRedirect(request.path)
         if getattr(request, "_sla_admin_unchanged", False):
             self.message_user(
-                request, "No changes: the settings are as they were, so nothing was saved."
+                request, _("No changes: the settings are as they were, so nothing was saved.")
             )
             return HttpResponseRedirect(request.path)
         version = getattr(request, "_sla_admin_version", None)

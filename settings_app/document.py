@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from settings_app.labels import EMPTY_PROPERTIES, GOAL_KIND_LABELS, SCOPE_KEYS, goal_row_label
 from slaproject.single_line import single_line
 
@@ -285,7 +287,7 @@ def _parse_goals(
                 elif value:
                     _add(errors, f"{row_path}.value", f"{value!r} has goals already.")
                 else:
-                    _add(errors, f"{row_path}.value", "The no-value row has goals already.")
+                    _add(errors, f"{row_path}.value", _("The no-value row has goals already."))
             seen.add(value)
         enabled = item.get("enabled", True)
         if not isinstance(enabled, bool):
@@ -313,17 +315,21 @@ def _parse_goals(
             soon_path = f"{row_path}.{kind}_due_soon_minutes"
             label = str(GOAL_KIND_LABELS[kind]).lower()
             if soon is not None and goal is None and f"{row_path}.{kind}_minutes" not in errors:
-                _add(errors, soon_path, f"Set a {label} goal first.")
+                _add(errors, soon_path, _("Set a %(goal)s goal first.") % {"goal": label})
             elif soon is not None and goal is not None and soon >= goal:
-                _add(errors, soon_path, f"Must be shorter than the {label} goal.")
+                _add(
+                    errors,
+                    soon_path,
+                    _("Must be shorter than the %(goal)s goal.") % {"goal": label},
+                )
         has_goal = any(item.get(f"{kind}_minutes") is not None for kind in GOAL_KINDS)
         if scope != "all" and enabled and not has_goal and value_ok:
             # A value switched on with no goal at all would silently mean "no SLA".
             _add(
                 errors,
                 f"{row_path}.enabled",
-                f"{goal_row_label(scope, value)} is switched on with no goal: set at least one "
-                "goal, or switch it off.",
+                _("%(row)s is switched on with no goal: set at least one goal, or switch it off.")
+                % {"row": goal_row_label(scope, value)},
             )
         if value_ok:
             rows.append(GoalRow(value=value, enabled=enabled, minutes=minutes))
@@ -342,7 +348,7 @@ def _parse_goals_by_scope(
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        _add(errors, "goals_by_scope", 'Must be an object like {"priority": [ … ]}.')
+        _add(errors, "goals_by_scope", _('Must be an object like {"priority": [ … ]}.'))
         return {}
     kept: dict[str, list[GoalRow]] = {}
     for key, rows in raw.items():
@@ -350,7 +356,7 @@ def _parse_goals_by_scope(
             _add(
                 errors,
                 f"goals_by_scope.{str(key)[:50]}",
-                "Unknown scope; use all, priority, team, source or pipeline.",
+                _("Unknown scope; use all, priority, team, source or pipeline."),
             )
             continue
         if key == chosen:

@@ -18,6 +18,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from settings_app.document import (
     GOAL_FIELDS,
@@ -81,7 +83,9 @@ class ReferenceInUse(Exception):
     """
 
     def __init__(self, *, name: str, uses: list[str]) -> None:
-        super().__init__(f"{name} is in use: " + "; ".join(uses))
+        super().__init__(
+            _("%(name)s is in use: %(uses)s") % {"name": name, "uses": "; ".join(uses)}
+        )
         self.name = name
         self.uses = uses
 
@@ -382,11 +386,24 @@ def sla_settings_save(
 TICKETS_NAMED = 5
 
 
+_TICKETS_PHRASES = {
+    "open": lambda n: ngettext("%(count)s open ticket", "%(count)s open tickets", n),
+    "closed": lambda n: ngettext("%(count)s closed ticket", "%(count)s closed tickets", n),
+    "open or closed": lambda n: ngettext(
+        "%(count)s open or closed ticket", "%(count)s open or closed tickets", n
+    ),
+}
+
+
 def _tickets_phrase(ticket_ids: list[int], total: int, *, what: str) -> str:
+    """ "6 open tickets: #4, #9, #11, #12, #15 and 1 more"."""
     numbers = ", ".join(f"#{pk}" for pk in ticket_ids)
-    more = f" and {total - len(ticket_ids)} more" if total > len(ticket_ids) else ""
-    noun = "ticket" if total == 1 else "tickets"
-    return f"{total} {what} {noun}: {numbers}{more}"
+    if total > len(ticket_ids):
+        numbers = _("%(numbers)s and %(more)s more") % {
+            "numbers": numbers,
+            "more": total - len(ticket_ids),
+        }
+    return f"{_TICKETS_PHRASES[what](total) % {'count': total}}: {numbers}"
 
 
 def _goal_uses(goals: Iterable[SlaGoal], row: SlaSettings) -> list[str]:
@@ -394,13 +411,17 @@ def _goal_uses(goals: Iterable[SlaGoal], row: SlaSettings) -> list[str]:
     uses = []
     for goal in goals:
         label = goal_row_label(goal.scope, goal.key, names=goal._names())
-        where = "" if goal.scope == chosen else " (kept for when goals depend on it again)"
-        uses.append(f"SLA goals: {label}{where}")
+        if goal.scope == chosen:
+            uses.append(_("SLA goals: %(row)s") % {"row": label})
+        else:
+            uses.append(
+                _("SLA goals: %(row)s (kept for when goals depend on it again)") % {"row": label}
+            )
     return uses
 
 
 def _pause_uses(stages: Iterable[Stage]) -> list[str]:
-    return [f"SLA settings: clocks pause in {stage}" for stage in stages]
+    return [_("SLA settings: clocks pause in %(stage)s") % {"stage": stage} for stage in stages]
 
 
 def team_uses(team: Team) -> list[str]:
@@ -417,12 +438,17 @@ def team_uses(team: Team) -> list[str]:
     return uses
 
 
+def stage_pause_uses(stage: Stage) -> list[str]:
+    """ "SLA settings: clocks pause in Support › Waiting on customer", when they do."""
+    row = sla_settings_get()
+    return _pause_uses(row.pause_stages.filter(pk=stage.pk).select_related("pipeline"))
+
+
 def stage_uses(stage: Stage) -> list[str]:
     """What stops ``stage`` from being deleted: pausing in it, and tickets in it."""
     from tickets.models import Ticket
 
-    row = sla_settings_get()
-    uses = _pause_uses(row.pause_stages.filter(pk=stage.pk).select_related("pipeline"))
+    uses = stage_pause_uses(stage)
     in_stage = Ticket.objects.filter(stage=stage)
     total = in_stage.count()
     if total:

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from health.selectors import recompute_waiting_since
@@ -47,7 +48,9 @@ PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.MEDIUM, Priority.LOW)
 ACTIVE_RECOMPUTE_STATES = (SlaRecompute.State.QUEUED, SlaRecompute.State.RUNNING)
 # Changes listed in the apply dialog before "and N more".
 APPLY_DIALOG_CHANGES = 8
-NO_CHANGES_MESSAGE = "No changes: the settings are as they were, so nothing was saved."
+NO_CHANGES_MESSAGE = gettext_lazy(
+    "No changes: the settings are as they were, so nothing was saved."
+)
 # Choices offered for period times (free text is accepted too): every half hour, and 24:00.
 TIME_OPTIONS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60 + 1, 30)]
 
@@ -214,8 +217,11 @@ def _save(request: HttpRequest, page: SlaSettingsForms) -> HttpResponse | None:
     text = f"SLA settings saved (version {result.document['version']})."
     if result.recompute is not None:
         count = result.recompute.tickets
-        noun = "ticket" if count == 1 else "tickets"
-        text += f" They apply to new tickets and the {intcomma(count)} open {noun}."
+        text += " " + ngettext(
+            "They apply to new tickets and the %(count)s open ticket.",
+            "They apply to new tickets and the %(count)s open tickets.",
+            count,
+        ) % {"count": intcomma(count)}
         url += f"?recompute={result.recompute.pk}"
     messages.success(request, text)
     return redirect(url)

@@ -265,6 +265,7 @@
   /* -- Unsaved changes: a marker on the save bar, and a question before leaving ------------- */
 
   const saveButton = $("#save-button");
+  const TEXT = form.dataset; // the page's words, translated by the server
   const startsDirty = form.dataset.dirty === "1"; // a page shown again with what was typed
   const IGNORED = new Set(["csrfmiddlewaretoken", "intent", "apply_to"]);
   let submitting = false;
@@ -287,7 +288,7 @@
     const dirty = isDirty();
     $("#unsaved-marker").classList.toggle("d-none", !dirty);
     saveButton.disabled = !dirty;
-    saveButton.querySelector(".label").textContent = dirty ? "Save" : "No changes";
+    saveButton.querySelector(".label").textContent = dirty ? TEXT.textSave : TEXT.textNoChanges;
     if (dirty) $("#save-status").textContent = "";
     return dirty;
   }
@@ -359,7 +360,7 @@
 
   async function check() {
     saveButton.disabled = true;
-    $("#save-status").textContent = "Checking…";
+    $("#save-status").textContent = TEXT.textChecking;
     const body = new FormData(form);
     body.delete("intent");
     let fragment = null;
@@ -383,9 +384,9 @@
       // Said differently (60 minutes for 1 hour), but the saved settings: nothing to keep.
       if (!startsDirty) savedState = formState();
       updateDirty();
-      $("#save-status").textContent = "No changes: these are the saved settings.";
+      $("#save-status").textContent = TEXT.textUnchanged;
       saveButton.disabled = true;
-      saveButton.querySelector(".label").textContent = "No changes";
+      saveButton.querySelector(".label").textContent = TEXT.textNoChanges;
       return;
     }
     $("#save-status").textContent = "";
