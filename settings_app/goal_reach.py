@@ -19,21 +19,16 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, ngettext
 
 from settings_app.business_time import WorkingSchedule
 from settings_app.document import GOAL_KINDS, Errors, ParsedSettings, minutes_to_clock
+from settings_app.labels import goal_field_label, goal_row_label
 from settings_app.selectors import holidays_expand
 
 # A goal must be reached within this many calendar years of counting (SPEC §2). Recurring
 # holidays are expanded further ahead than that (a test pins HOLIDAY_YEARS_AHEAD > this).
 GOAL_REACH_YEARS = 5
-
-GOAL_NAMES = {
-    "first_response": gettext_lazy("Time to first response"),
-    "next_response": gettext_lazy("Time to next response"),
-    "close": gettext_lazy("Time to close"),
-}
 
 
 @dataclass(frozen=True)
@@ -133,9 +128,13 @@ def settings_goals_beyond_reach(parsed: ParsedSettings, *, now: datetime.datetim
             minutes = row.minutes.get(f"{kind}_minutes")
             if minutes is None:
                 continue
-            name = str(GOAL_NAMES[kind])
-            if row.value:
-                name = gettext("%(goal)s of %(value)s") % {"goal": name, "value": row.value}
+            name = goal_field_label(f"{kind}_minutes")
+            name = name[:1].upper() + name[1:]
+            if parsed.scope == "property":  # "Time to close for Priority Low", "… for No team"
+                name = gettext("%(goal)s for %(row)s") % {
+                    "goal": name,
+                    "row": goal_row_label(parsed.property, row.value),
+                }
             goals.append(GoalToCheck(f"goals.{index}.{kind}_minutes", name, minutes))
     weekly = _weekly_minutes(parsed.periods)
     schedule_name = gettext("the working hours (%(zone)s, %(weekly)s a week)") % {

@@ -94,7 +94,7 @@ def test_the_refusal_names_the_property_value(api: Client) -> None:
     # of its own that could check it later.
     assert list(errors) == ["goals.1.next_response_minutes"]
     assert errors["goals.1.next_response_minutes"][0].startswith(
-        "Time to next response of low (100,000 minutes)"
+        "Time to next reply for Priority Low (100,000 minutes)"
     )
 
 
