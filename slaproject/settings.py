@@ -221,6 +221,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# The ticket page polls for new messages, changes, clock states and who else is on the ticket
+# this often (seconds); someone counts as viewing a ticket for TICKET_PRESENCE_SECONDS after their
+# page last polled (default: three polls).
+TICKET_LIVE_SECONDS = env.float("TICKET_LIVE_SECONDS", default=10.0)
+TICKET_PRESENCE_SECONDS = env.float("TICKET_PRESENCE_SECONDS", default=3 * TICKET_LIVE_SECONDS)
+
 # How often Celery beat sweeps the SLA clocks (seconds).
 SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
 # How often a worker proves it runs (a beat-scheduled task that stamps a row; /healthz and the

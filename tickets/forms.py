@@ -3,6 +3,7 @@ form. Forms parse and check input; the views hand it to ``tickets.services``."""
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -168,9 +169,49 @@ class ReplyForm(forms.Form):
             raise forms.ValidationError("Must not contain NUL characters.")
         return body
 
+    # "Send and close" / "Send and set stage": the reply and the move in one step.
+    then = forms.ChoiceField(
+        required=False,
+        choices=[("", "Send"), ("close", "Send and close"), ("stage", "Send and set stage")],
+        widget=forms.HiddenInput,
+    )
+    then_stage = forms.TypedChoiceField(label="Then set stage", required=False, coerce=int)
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        stages: Iterable[Stage] = (),
+        current_stage: int | None = None,
+    ) -> None:
+        super().__init__(data, initial={"then_stage": current_stage})
+        self._stages = {stage.pk: stage for stage in stages}
+        self.fields["then_stage"].choices = [
+            (stage.pk, f"{stage.name} (closed)" if stage.is_closed else stage.name)
+            for stage in self._stages.values()
+        ]
+        self.fields["then_stage"].widget.attrs.update(
+            {"class": "form-select form-select-sm", "aria-label": "Stage to set with the reply"}
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("then") == "stage" and cleaned.get("then_stage") in (None, ""):
+            self.add_error("then_stage", "Choose the stage to set.")
+        return cleaned
+
     @property
     def is_internal(self) -> bool:
         return self.cleaned_data.get("visibility") == "internal"
+
+    def stage_to_set(self) -> Stage | None:
+        """The stage "Send and set stage" moves the ticket to (None: plain send or close)."""
+        if self.cleaned_data.get("then") != "stage":
+            return None
+        return self._stages.get(self.cleaned_data.get("then_stage"))
+
+
+PROPERTY_FIELDS = ("owner", "priority", "team", "source", "stage")
 
 
 class TicketPropertiesForm(forms.Form):
@@ -187,9 +228,18 @@ class TicketPropertiesForm(forms.Form):
     )
     source = forms.ChoiceField(label="Source", choices=Source.choices)
     stage = forms.TypedChoiceField(label="Stage", coerce=int)
+    # The ticket's version when the page was loaded and the values it showed then (JSON): a save
+    # applies only the fields that differ from those, and holds back what others changed since.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    loaded = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def __init__(
-        self, data: Mapping[str, Any] | None = None, *, ticket: Ticket, stages: list[Stage]
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        ticket: Ticket,
+        stages: list[Stage],
+        version: int = 0,
     ) -> None:
         initial = {
             "owner": ticket.owner_id,
@@ -198,6 +248,8 @@ class TicketPropertiesForm(forms.Form):
             "source": ticket.source,
             "stage": ticket.stage_id,
         }
+        loaded = {name: "" if value is None else str(value) for name, value in initial.items()}
+        initial.update(version=version, loaded=json.dumps(loaded, sort_keys=True))
         super().__init__(data, initial=initial)
         self.ticket = ticket
         self._stages = {stage.pk: stage for stage in stages}
@@ -216,6 +268,42 @@ class TicketPropertiesForm(forms.Form):
         if stage is None:
             raise forms.ValidationError("Choose a stage from the list.")
         return stage
+
+    def loaded_values(self) -> dict[str, str] | None:
+        """The values the page showed when it was loaded (None: the form did not say)."""
+        try:
+            loaded = json.loads(self.cleaned_data.get("loaded") or "")
+        except ValueError:
+            return None
+        if not isinstance(loaded, dict) or set(loaded) != set(PROPERTY_FIELDS):
+            return None
+        return {name: str(loaded[name]) for name in PROPERTY_FIELDS}
+
+    def agent_changes(self) -> dict[str, Any]:
+        """Keyword arguments for ``ticket_update``: only the fields the agent changed on the page
+        (what differs from the values it was loaded with), or, when the form does not say what
+        it was loaded with, what differs from the ticket now."""
+        loaded = self.loaded_values()
+        if loaded is None:
+            return self.changes()
+        data = self.cleaned_data
+        submitted = {
+            "owner": str(data["owner"].pk) if data.get("owner") else "",
+            "priority": data.get("priority") or "",
+            "team": str(data["team"].pk) if data.get("team") else "",
+            "source": data["source"],
+            "stage": str(data["stage"].pk),
+        }
+        changes: dict[str, Any] = {}
+        for name in PROPERTY_FIELDS:
+            if submitted[name] == loaded[name]:
+                continue
+            value = data.get(name)
+            changes[name] = (value or "") if name == "priority" else value
+        stage = changes.get("stage")
+        if stage is not None and stage.pipeline_id != self.ticket.pipeline_id:
+            changes = {**changes, "pipeline": stage.pipeline}
+        return changes
 
     def changes(self) -> dict[str, Any]:
         """Keyword arguments for ``ticket_update``: only what differs from the ticket now."""

@@ -201,6 +201,33 @@ class TicketChange(models.Model):
         return f"#{self.ticket_id} {self.field}: {self.old_label or '—'} → {self.new_label or '—'}"
 
 
+class TicketPresence(models.Model):
+    """Who has a ticket's page open, and whether they are writing a reply there.
+
+    One row per ticket and agent, written each time their page polls (``seen_at``); a row older
+    than ``TICKET_PRESENCE_SECONDS`` means they left. Kept in the database rather than the cache
+    so that every web process sees it, whatever the cache (docs/DECISIONS.md).
+    """
+
+    class State(models.TextChoices):
+        VIEWING = "viewing", "Viewing"
+        REPLYING = "replying", "Replying"
+
+    # Indexed by the unique (ticket, user) constraint below.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State, default=State.VIEWING)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="presence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.state} #{self.ticket_id}"
+
+
 class ClockKind(models.TextChoices):
     FIRST_RESPONSE = "first_response", "First response"
     NEXT_RESPONSE = "next_response", "Next response"

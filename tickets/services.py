@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import TypedDict, Unpack
+from dataclasses import dataclass
+from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -387,3 +388,108 @@ def tickets_reconcile(
         plan = _plan(ticket, by_ticket[ticket.pk], events, config=config, now=now)
         plan_write(ticket, plan, now=now)
     return len(tickets)
+
+
+# --- Saves from the ticket page (issue 16) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketSaveResult:
+    """What ``ticket_update_checked`` did: the fields it saved, the fields it held back because
+    someone else changed them since the page was loaded, and everything others changed since."""
+
+    ticket: Ticket
+    applied: tuple[str, ...]
+    held: tuple[str, ...]
+    others: tuple[TicketChange, ...]
+
+
+def _already_so(ticket: Ticket, field: str, value: Any) -> bool:
+    """Whether ``ticket`` already has the ``ticket_update`` value ``value`` for ``field``."""
+    if field in ("owner", "team", "pipeline", "stage"):
+        return getattr(ticket, f"{field}_id") == (value.pk if value is not None else None)
+    return (getattr(ticket, field) or "") == (value or "")
+
+
+def ticket_update_checked(
+    *,
+    ticket_id: int,
+    now: datetime.datetime,
+    changes: dict[str, Any],
+    since_version: int | None,
+    actor: Any = None,
+    via: str = TicketChange.Via.PAGE,
+) -> TicketSaveResult:
+    """Save the fields a person changed on a page loaded at ``since_version`` (the id of the
+    ticket's latest history row then), overwriting nothing they did not see.
+
+    ``changes`` holds only the fields they changed (``ticket_update`` keyword arguments). A field
+    that someone else also changed since ``since_version`` is held back (not saved) unless it
+    already has the value asked for; stage and pipeline go together. Everything else is saved
+    through ``ticket_update``, in one transaction with the ticket's row locked. With
+    ``since_version`` None (a caller that does not know what the person saw) nothing is held.
+    """
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("team", "pipeline", "stage", "owner")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        if ticket is None:
+            raise TicketInputError({"": ["No such ticket."]})
+        others = tuple(
+            TicketChange.objects.filter(ticket_id=ticket_id, id__gt=since_version)
+            .select_related("actor")
+            .order_by("id")
+            if since_version is not None
+            else ()
+        )
+        touched = {change.field for change in others}
+        if touched & {"stage", "pipeline"}:
+            touched |= {"stage", "pipeline"}
+        held = tuple(
+            field
+            for field, value in changes.items()
+            if field in touched and not _already_so(ticket, field, value)
+        )
+        if "stage" in held or "pipeline" in held:
+            held = tuple(
+                dict.fromkeys([*held, *(f for f in ("pipeline", "stage") if f in changes)])
+            )
+        apply = {
+            field: value
+            for field, value in changes.items()
+            if field not in held and not _already_so(ticket, field, value)
+        }
+        if apply:
+            ticket = ticket_update(ticket_id=ticket_id, now=now, actor=actor, via=via, **apply)
+    return TicketSaveResult(ticket=ticket, applied=tuple(apply), held=held, others=others)
+
+
+def ticket_reply_and_move(
+    *,
+    ticket_id: int,
+    body: str,
+    author: Any,
+    now: datetime.datetime,
+    is_internal: bool = False,
+    stage: Stage | None = None,
+    via: str = TicketChange.Via.PAGE,
+) -> Message:
+    """An agent's reply (or internal note) and, when ``stage`` is given, a move to it, in one
+    transaction at one moment: a public reply completes the response clocks ("reply"), and a
+    closed ``stage`` then completes the rest ("close"). Nothing is saved if either is refused.
+    """
+    with transaction.atomic():
+        message = ticket_message_add(
+            ticket_id=ticket_id,
+            body=body,
+            author_kind=Message.Author.AGENT,
+            author=author,
+            is_internal=is_internal,
+            now=now,
+        )
+        if stage is not None:
+            ticket_update(ticket_id=ticket_id, now=now, stage=stage, actor=author, via=via)
+    return message

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -25,6 +27,7 @@ from django.core.paginator import Page
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,7 +49,12 @@ from tickets.forms import (
     RequestForm,
     TicketPropertiesForm,
 )
-from tickets.models import AgentProfile, Message, SlaEvent, Ticket, TicketChange
+from tickets.models import AgentProfile, Message, SlaEvent, Ticket, TicketChange, TicketPresence
+from tickets.presence import (
+    ticket_presence_leave,
+    ticket_presence_mark,
+    ticket_presence_others,
+)
 from tickets.selectors import (
     TicketPaginator,
     TimelineEvent,
@@ -54,6 +62,7 @@ from tickets.selectors import (
     ticket_changes,
     ticket_get,
     ticket_timeline,
+    ticket_version,
     tickets_count,
     tickets_list,
     viewer_zone,
@@ -62,10 +71,10 @@ from tickets.services import (
     TicketInputError,
     ticket_close,
     ticket_create,
-    ticket_message_add,
     ticket_property_values,
     ticket_reopen,
-    ticket_update,
+    ticket_reply_and_move,
+    ticket_update_checked,
 )
 from tickets.templatetags.sla_tags import (
     ClockView,
@@ -388,6 +397,79 @@ def _conversation(ticket: Ticket) -> list[Message]:
     return messages_
 
 
+def _conversation_hash(html: str) -> str:
+    return hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What the open ticket page has (sent back by its poll): the latest message id when it was
+    loaded (later ones from others are marked new), the version its properties form was loaded
+    from, the version after which its notice lists others' changes, and the fingerprints of its
+    conversation and history (a region is sent again only when it changed)."""
+
+    seen_message: int = 0
+    form_version: int = 0
+    notice_after: int = 0
+    conversation: str = ""
+    history: str = ""
+    is_replying: bool = False
+
+    @classmethod
+    def from_query(cls, params: Any) -> PageState:
+        def number(name: str) -> int:
+            value = params.get(name, "")
+            return int(value) if value.isdigit() and len(value) < 19 else 0
+
+        return cls(
+            seen_message=number("seen_message"),
+            form_version=number("version"),
+            notice_after=number("notice_after"),
+            conversation=params.get("conversation", "")[:32],
+            history=params.get("history", "")[:32],
+            is_replying=params.get("replying") == "1",
+        )
+
+
+def _changes_since(ticket: Ticket, *, after: int) -> list[TimelineEntry]:
+    """What was changed after version ``after`` (by others, or by the same agent elsewhere:
+    the page's own saves reload it), one line per save."""
+    return _timeline([], ticket_changes(ticket_id=ticket.pk, after=after))
+
+
+def _ticket_context(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    config: SlaConfig,
+    now: datetime.datetime,
+    state: PageState,
+) -> dict[str, Any]:
+    """Everything the ticket page and its live regions show, except the two forms."""
+    clocks = clock_views(ticket, config=config, now=now)
+    conversation = _conversation(ticket)
+    for message in conversation:
+        message.is_new = message.pk > state.seen_message and message.author_id != request.user.pk
+    version = ticket_version(ticket_id=ticket.pk)
+    return {
+        "ticket": ticket,
+        "conversation": conversation,
+        "clocks": clocks,
+        "has_sla": any(c.clock is not None for c in clocks),
+        "timeline": _timeline(
+            ticket_timeline(ticket_id=ticket.pk), ticket_changes(ticket_id=ticket.pk)
+        ),
+        "viewers": ticket_presence_others(ticket_id=ticket.pk, user=request.user, now=now),
+        "notice": _changes_since(ticket, after=state.notice_after)
+        if state.notice_after < version
+        else [],
+        "version": version,
+        "state": state,
+        "live_ms": max(int(settings.TICKET_LIVE_SECONDS * 1000), 200),
+        "now": now,
+    }
+
+
 def _ticket_page(
     request: HttpRequest,
     ticket: Ticket,
@@ -399,21 +481,42 @@ def _ticket_page(
     now = timezone.now()
     config = sla_config_get()
     zone = viewer_zone(request.user, default=config.schedule.zone)
-    clocks = clock_views(ticket, config=config, now=now)
-    context = {
-        "ticket": ticket,
-        "conversation": _conversation(ticket),
-        "clocks": clocks,
-        "has_sla": any(c.clock is not None for c in clocks),
-        "timeline": _timeline(
-            ticket_timeline(ticket_id=ticket.pk), ticket_changes(ticket_id=ticket.pk)
-        ),
-        "reply_form": reply_form or ReplyForm(),
-        "properties_form": properties_form
-        or TicketPropertiesForm(ticket=ticket, stages=_all_stages()),
-        "now": now,
-    }
+    ticket_presence_mark(
+        ticket_id=ticket.pk,
+        user=request.user,
+        state=TicketPresence.State.VIEWING,
+        now=now,
+        is_first=True,
+    )
+    version = ticket_version(ticket_id=ticket.pk)
+    latest_message = (
+        Message.objects.filter(ticket=ticket).order_by("-id").values_list("id", flat=True).first()
+    )
+    state = PageState(seen_message=latest_message or 0, form_version=version, notice_after=version)
+    context = _ticket_context(request, ticket, config=config, now=now, state=state)
+    context.update(
+        reply_form=reply_form
+        or ReplyForm(stages=_pipeline_stages(ticket), current_stage=ticket.stage_id),
+        properties_form=properties_form
+        or TicketPropertiesForm(ticket=ticket, stages=_all_stages(), version=version),
+        reply_sent=request.session.pop(REPLY_SENT_KEY, None) == ticket.pk,
+    )
+    with timezone.override(zone):
+        context["conversation_hash"] = _conversation_hash(
+            render_to_string("tickets/_conversation.html", context, request)
+        )
+        context["history_hash"] = _conversation_hash(
+            render_to_string("tickets/_history.html", context, request)
+        )
     return _render(request, "tickets/detail.html", context, zone=zone, status=status)
+
+
+def _pipeline_stages(ticket: Ticket) -> list[Stage]:
+    return list(Stage.objects.filter(pipeline_id=ticket.pipeline_id).order_by("position", "id"))
+
+
+# The reply just sent (one-shot, in the session): the page then forgets the browser's draft.
+REPLY_SENT_KEY = "ticket_reply_sent"
 
 
 @login_required
@@ -423,6 +526,59 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return _ticket_page(request, _ticket_or_404(ticket_id))
 
 
+@require_GET
+@never_cache
+def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The open ticket page's poll (htmx, every ``TICKET_LIVE_SECONDS``): marks the agent as
+    viewing or replying and answers the regions that may have changed, as out-of-band swaps:
+    who else is here, the header, the SLA panel, the close/reopen buttons and the notice of
+    others' changes always; the conversation and the history when their fingerprint changed; a
+    fresh properties form when the ticket's version moved past the form's (the page keeps the
+    agent's form instead when they have edited it). The reply form is never sent.
+    """
+    if not request.user.is_authenticated:
+        if getattr(request, "htmx", False):  # the page polls: send the whole page to sign in
+            page = reverse("tickets:detail", args=[ticket_id])
+            return HttpResponseClientRedirect(reverse("login") + "?" + urlencode({"next": page}))
+        return redirect_to_login(request.get_full_path())
+    _require_agent(request)
+    ticket = _ticket_or_404(ticket_id)
+    now = timezone.now()
+    config = sla_config_get()
+    zone = viewer_zone(request.user, default=config.schedule.zone)
+    state = PageState.from_query(request.GET)
+    ticket_presence_mark(
+        ticket_id=ticket.pk,
+        user=request.user,
+        state=TicketPresence.State.REPLYING if state.is_replying else TicketPresence.State.VIEWING,
+        now=now,
+    )
+    context = _ticket_context(request, ticket, config=config, now=now, state=state)
+    with timezone.override(zone):
+        conversation = render_to_string("tickets/_conversation.html", context, request)
+        history = render_to_string("tickets/_history.html", context, request)
+        context.update(
+            conversation_html=conversation,
+            conversation_hash=_conversation_hash(conversation),
+            history_html=history,
+            history_hash=_conversation_hash(history),
+        )
+        if state.form_version < context["version"]:
+            context["properties_form"] = TicketPropertiesForm(
+                ticket=ticket, stages=_all_stages(), version=context["version"]
+            )
+        return render(request, "tickets/_live.html", context)
+
+
+@login_required
+@require_POST
+def ticket_leave(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The page is going away (``navigator.sendBeacon``): others stop seeing this agent."""
+    _require_agent(request)
+    ticket_presence_leave(ticket_id=ticket_id, user=request.user)
+    return HttpResponse(status=204)
+
+
 def _input_error_text(exc: TicketInputError) -> str:
     return " ".join(message for texts in exc.errors.values() for message in texts)
 
@@ -430,59 +586,128 @@ def _input_error_text(exc: TicketInputError) -> str:
 @login_required
 @require_POST
 def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    """Send a public reply or an internal note as the signed-in agent."""
+    """Send a public reply or an internal note as the signed-in agent; with "Send and close" or
+    "Send and set stage", move the ticket in the same step."""
     _require_agent(request)
     ticket = _ticket_or_404(ticket_id)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, stages=_pipeline_stages(ticket))
     if not form.is_valid():
-        messages.error(request, "Nothing was sent: " + " ".join(form.errors.get("body", [])))
+        errors = [text for field in ("body", "then_stage") for text in form.errors.get(field, [])]
+        messages.error(request, "Nothing was sent: " + " ".join(errors))
         return _ticket_page(request, ticket, reply_form=form, status=400)
+    stage = form.stage_to_set()
+    if form.cleaned_data.get("then") == "close":
+        stage = (
+            Stage.objects.filter(pipeline_id=ticket.pipeline_id, is_closed=True)
+            .order_by("position", "id")
+            .first()
+        )
+        if stage is None:
+            messages.error(request, "Nothing was sent: this pipeline has no closed stage.")
+            return _ticket_page(request, ticket, reply_form=form, status=400)
+    if stage is not None and stage.pk == ticket.stage_id:
+        stage = None
     try:
-        ticket_message_add(
+        ticket_reply_and_move(
             ticket_id=ticket.pk,
             body=form.cleaned_data["body"],
-            author_kind=Message.Author.AGENT,
             author=request.user,
             is_internal=form.is_internal,
+            stage=stage,
             now=timezone.now(),
+            via=TicketChange.Via.PAGE,
         )
     except TicketInputError as exc:
         messages.error(request, f"Nothing was sent: {_input_error_text(exc)}")
         return _ticket_page(request, ticket, reply_form=form, status=400)
-    messages.success(request, "Internal note added." if form.is_internal else "Reply sent.")
+    request.session[REPLY_SENT_KEY] = ticket.pk
+    sent = _("Internal note added.") if form.is_internal else _("Reply sent.")
+    if stage is not None and stage.is_closed:
+        sent = _("%(sent)s The ticket is closed.") % {"sent": sent}
+    elif stage is not None:
+        sent = _("%(sent)s Stage set to %(stage)s.") % {"sent": sent, "stage": stage.name}
+    messages.success(request, sent)
     return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+def _names(fields: Iterable[str]) -> str:
+    fields = list(fields)
+    return ", ".join(PROPERTY_LABELS[f] for f in fields if f != "pipeline" or "stage" not in fields)
 
 
 @login_required
 @require_POST
 def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    """Change owner, priority, team, source and stage in one save."""
+    """Save the owner, priority, team, source and stage fields the agent changed on the page.
+
+    Only those: a field the page did not change keeps whatever it holds now, and a field that
+    someone else changed since the page was loaded is not overwritten. The page then says what
+    they changed and by whom; held-back fields are shown again with the agent's value, to save
+    again knowingly.
+    """
     _require_agent(request)
     ticket = _ticket_or_404(ticket_id)
     form = TicketPropertiesForm(request.POST, ticket=ticket, stages=_all_stages())
     if not form.is_valid():
         messages.error(request, "Nothing was changed: check the highlighted fields.")
         return _ticket_page(request, ticket, properties_form=form, status=400)
-    changes = form.changes()
+    changes = form.agent_changes()
     if not changes:
         messages.info(request, "Nothing to change.")
         return redirect("tickets:detail", ticket_id=ticket.pk)
     try:
-        ticket_update(
+        result = ticket_update_checked(
             ticket_id=ticket.pk,
             now=timezone.now(),
+            changes=changes,
+            since_version=form.cleaned_data.get("version"),
             actor=request.user,
             via=TicketChange.Via.PAGE,
-            **changes,
         )
     except TicketInputError as exc:
         messages.error(request, f"Nothing was changed: {_input_error_text(exc)}")
         return _ticket_page(request, ticket, properties_form=form, status=400)
-    names = [
-        PROPERTY_LABELS[name] for name in changes if name != "pipeline" or "stage" not in changes
-    ]
-    messages.success(request, f"Updated {', '.join(names)}.")
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    others = list(result.others)
+    if others:
+        zone = viewer_zone(request.user, default=sla_config_get().schedule.zone)
+        said = "; ".join(
+            _("%(who)s changed %(what)s at %(time)s")
+            % {"who": line.who, "what": line.label, "time": f"{line.at.astimezone(zone):%H:%M}"}
+            for line in _timeline([], others)
+        )
+        messages.warning(
+            request,
+            _("Since you opened this ticket: %(changes)s. Nothing of theirs was overwritten.")
+            % {"changes": said},
+        )
+    if result.applied:
+        messages.success(request, f"Updated {_names(result.applied)}.")
+    if not result.held:
+        if not result.applied and not others:
+            messages.info(request, "Nothing to change.")
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    # Held back: show the page again, the agent's values in those fields, to save again.
+    ticket = _ticket_or_404(ticket_id)
+    version = ticket_version(ticket_id=ticket.pk)
+    current = TicketPropertiesForm(ticket=ticket, stages=_all_stages(), version=version)
+    data = {name: current[name].value() for name in current.fields}
+    for name in result.held:
+        if name in request.POST:
+            data[name] = request.POST[name]
+    again = TicketPropertiesForm(data, ticket=ticket, stages=_all_stages(), version=version)
+    again.is_valid()
+    for name in result.held:
+        if name in again.fields:
+            again.add_error(
+                name,
+                _("Changed by someone else while you were editing; save again to replace it."),
+            )
+    messages.error(
+        request,
+        _("Not saved: %(fields)s. Someone else changed it since you opened the page.")
+        % {"fields": _names(result.held)},
+    )
+    return _ticket_page(request, ticket, properties_form=again, status=409)
 
 
 def _close_or_reopen(request: HttpRequest, ticket_id: int, *, close: bool) -> HttpResponse:

@@ -171,6 +171,10 @@ ROUTES: dict[str, Route] = {
     "tickets:queue_rows": Route(fixed("/tickets/rows/"), AGENT_PAGE),
     "tickets:profile": Route(fixed("/tickets/profile/"), AGENT_PAGE),
     "tickets:detail": Route(ticket_url(), AGENT_PAGE),
+    "tickets:live": Route(ticket_url("live/"), AGENT_PAGE),
+    "tickets:leave": Route(
+        ticket_url("leave/"), by_role("login", "403", "204", "204", "204"), method="post"
+    ),
     "tickets:reply": Route(
         ticket_url("reply/"),
         AGENT_POST_BACK,

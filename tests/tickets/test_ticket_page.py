@@ -1,0 +1,325 @@
+"""The ticket page as a workspace (issue 16) through its real URLs: saves that apply only what the
+agent changed and overwrite nothing that someone else changed meanwhile; "Send and close" / "Send
+and set stage" in one step; the live poll's regions; who else is on the ticket."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from settings_app.models import Stage, Team
+from tests.conftest import PASSWORD
+from tests.tickets.conftest import JsonApi, utc
+from tickets.models import Message, SlaClock, SlaEvent, Ticket, TicketChange, TicketPresence
+from tickets.services import ticket_create
+
+User = get_user_model()
+NOW = "2026-03-03T12:00:00Z"
+DOCUMENT: dict[str, Any] = {
+    "applies": "always",
+    "timezone": "UTC",
+    "working_hours": {},
+    "holidays": [],
+    "pause_statuses": ["support/waiting-on-customer"],
+    "goals_enabled": True,
+    "scope": "all",
+    "property": None,
+    "goals": [
+        {
+            "value": None,
+            "enabled": True,
+            "first_response_minutes": 60,
+            "first_response_due_soon_minutes": 15,
+            "next_response_minutes": 120,
+            "next_response_due_soon_minutes": None,
+            "close_minutes": 1440,
+            "close_due_soon_minutes": None,
+        }
+    ],
+}
+
+
+@pytest.fixture(autouse=True)
+def _goals(sla_settings, freeze, settings) -> None:
+    sla_settings(DOCUMENT)
+    freeze(NOW)
+    settings.TICKET_LIVE_SECONDS = 10
+    settings.TICKET_PRESENCE_SECONDS = 30
+
+
+@pytest.fixture
+def lee(db) -> Any:
+    return User.objects.create_user("lee", "lee@example.com", PASSWORD, is_staff=True)
+
+
+@pytest.fixture
+def billing(db) -> Team:
+    return Team.objects.create(name="Billing", slug="billing")
+
+
+@pytest.fixture
+def ticket(db) -> Ticket:
+    return ticket_create(
+        subject="Printer",
+        body="Help",
+        requester_email="ana@acme.com",
+        priority="medium",
+        now=utc("2026-03-03T11:30:00Z"),
+    )
+
+
+def stage(slug: str) -> Stage:
+    return Stage.objects.get(pipeline__slug="support", slug=slug)
+
+
+def loaded_form(client: Client, ticket: Ticket) -> dict[str, str]:
+    """The properties form as the page renders it: every field with its shown value, plus the
+    hidden version and loaded values."""
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    form = html.split('id="properties-form"', 1)[1].split("</form>", 1)[0]
+    data = {
+        name: unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form)
+    }
+    for name, select in re.findall(r'<select name="(\w+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', select)
+        data[name] = chosen.group(1) if chosen else ""
+    data.pop("csrfmiddlewaretoken", None)
+    return data
+
+
+def page_text(response: Any) -> str:
+    text = re.sub(r"<[^>]+>", " ", response.content.decode())
+    return re.sub(r"\s+", " ", unescape(text))
+
+
+# --- Collision safety ------------------------------------------------------------------------
+
+
+def test_a_stale_page_saves_only_its_own_change_and_says_what_others_did(
+    agent_client: Client, api: JsonApi, lee, billing, ticket
+) -> None:
+    """The issue's case: while the page is open, the API sets priority, owner and team; the
+    page changes only the stage and saves. Nothing of theirs is overwritten, and it says so."""
+    form = loaded_form(agent_client, ticket)
+    api.update(ticket.pk, priority="urgent", owner="lee", team="billing")
+
+    form["stage"] = str(stage("waiting-on-us").pk)
+    response = agent_client.post(f"/tickets/{ticket.pk}/properties/", form, follow=True)
+
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.owner, ticket.team, ticket.stage.slug) == (
+        "urgent",
+        lee,
+        billing,
+        "waiting-on-us",
+    )
+    text = page_text(response)
+    assert "Updated stage." in text
+    assert "Since you opened this ticket: agent through the API changed" in text
+    assert "Priority Medium → Urgent" in text and "Owner — → lee" in text
+    assert "Team — → Billing" in text and "Nothing of theirs was overwritten." in text
+    mine = TicketChange.objects.filter(ticket=ticket, via="page")
+    assert list(mine.values_list("field", flat=True)) == ["stage"]
+
+
+def test_a_field_both_changed_is_held_back_and_offered_again(
+    agent_client: Client, api: JsonApi, ticket
+) -> None:
+    form = loaded_form(agent_client, ticket)
+    api.update(ticket.pk, priority="urgent")
+
+    form.update(priority="low", source="phone")
+    response = agent_client.post(f"/tickets/{ticket.pk}/properties/", form)
+
+    assert response.status_code == 409
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.source) == ("urgent", "phone")  # theirs kept, mine saved
+    text = page_text(response)
+    assert "Not saved: priority." in text and "Updated source." in text
+    assert "Changed by someone else while you were editing" in text
+    # The form offers the agent's value again, against the current version: saving it now is a
+    # knowing choice, and it goes through.
+    html = response.content.decode()
+    again = html.split('id="properties-form"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r'<option value="low"[^>]*selected', again)
+    data = {
+        name: unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', again)
+    }
+    data.pop("csrfmiddlewaretoken")
+    data.update(owner="", priority="low", team="", source="phone", stage=str(stage("new").pk))
+    agent_client.post(f"/tickets/{ticket.pk}/properties/", data)
+    ticket.refresh_from_db()
+    assert ticket.priority == "low"
+
+
+def test_the_same_value_set_by_both_is_no_conflict(agent_client: Client, api: JsonApi, ticket):
+    form = loaded_form(agent_client, ticket)
+    api.update(ticket.pk, priority="urgent")
+    form["priority"] = "urgent"
+    response = agent_client.post(f"/tickets/{ticket.pk}/properties/", form)
+    assert response.status_code == 302
+    assert TicketChange.objects.filter(ticket=ticket, field="priority").count() == 1
+
+
+def test_a_stage_held_back_holds_its_pipeline_change_too(agent_client, api: JsonApi, ticket):
+    form = loaded_form(agent_client, ticket)
+    api.update(ticket.pk, status="waiting-on-us")
+    form["stage"] = str(stage("waiting-on-customer").pk)
+    response = agent_client.post(f"/tickets/{ticket.pk}/properties/", form)
+    assert response.status_code == 409
+    ticket.refresh_from_db()
+    assert ticket.stage.slug == "waiting-on-us"
+
+
+# --- Send and close / Send and set stage ------------------------------------------------------
+
+
+def test_send_and_close_completes_each_clock_once(agent_client: Client, agent, ticket) -> None:
+    customer = Message.objects.get(ticket=ticket)
+    response = agent_client.post(
+        f"/tickets/{ticket.pk}/reply/",
+        {"visibility": "public", "body": "Fixed: it was the toner.", "then": "close"},
+        follow=True,
+    )
+    assert "Reply sent. The ticket is closed." in page_text(response)
+    ticket.refresh_from_db()
+    assert ticket.is_closed and ticket.closed_at == utc(NOW)
+    clocks = {c.kind: c for c in SlaClock.objects.filter(ticket=ticket)}
+    assert set(clocks) == {"first_response", "close"}
+    assert (clocks["first_response"].completed_by, clocks["first_response"].completed_at) == (
+        "reply",
+        utc(NOW),
+    )
+    assert (clocks["close"].completed_by, clocks["close"].completed_at) == ("close", utc(NOW))
+    completions = SlaEvent.objects.filter(ticket=ticket, kind__startswith="completed")
+    assert sorted(completions.values_list("clock_kind", "detail__completed_by")) == [
+        ("close", "close"),
+        ("first_response", "reply"),
+    ]
+    assert list(
+        Message.objects.filter(ticket=ticket).exclude(pk=customer.pk).values_list("body", flat=True)
+    ) == ["Fixed: it was the toner."]
+    change = TicketChange.objects.get(ticket=ticket)
+    assert (change.state, change.actor, change.via) == ("closed", agent, "page")
+
+
+def test_send_and_set_stage_pauses_in_one_step(agent_client: Client, ticket) -> None:
+    waiting = stage("waiting-on-customer")
+    agent_client.post(
+        f"/tickets/{ticket.pk}/reply/",
+        {
+            "visibility": "public",
+            "body": "Can you send a photo?",
+            "then": "stage",
+            "then_stage": waiting.pk,
+        },
+    )
+    ticket.refresh_from_db()
+    assert ticket.stage == waiting and ticket.paused_since == utc(NOW)
+    first = SlaClock.objects.get(ticket=ticket, kind="first_response")
+    assert first.completed_by == "reply"
+    assert SlaClock.objects.get(ticket=ticket, kind="close").paused_at == utc(NOW)
+
+
+def test_a_refused_send_and_move_sends_nothing(agent_client: Client, ticket) -> None:
+    other = Stage.objects.create(
+        pipeline=Stage.objects.get(slug="new").pipeline, name="Hidden", slug="hidden", position=9
+    )
+    Stage.objects.filter(pk=other.pk).delete()
+    response = agent_client.post(
+        f"/tickets/{ticket.pk}/reply/",
+        {"visibility": "public", "body": "Hello", "then": "stage", "then_stage": other.pk},
+    )
+    assert response.status_code == 400
+    assert Message.objects.filter(ticket=ticket).count() == 1
+    assert "Hello" in response.content.decode()  # the reply comes back in the form
+
+
+def test_after_a_sent_reply_the_page_forgets_the_draft_once(agent_client: Client, ticket):
+    agent_client.post(f"/tickets/{ticket.pk}/reply/", {"visibility": "public", "body": "Hi"})
+    assert 'data-reply-sent="true"' in agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'data-reply-sent="false"' in agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+
+
+# --- The live poll and who else is here -------------------------------------------------------
+
+
+def live(client: Client, ticket: Ticket, **params: Any) -> str:
+    response = client.get(f"/tickets/{ticket.pk}/live/", params, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def page_state(client: Client, ticket: Ticket) -> dict[str, str]:
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    state = html.split('id="live-state"', 1)[1].split("</div>", 1)[0]
+    values = dict(re.findall(r'name="(\w+)" value="([^"]*)"', state))
+    values["version"] = loaded_form(client, ticket)["version"]
+    return values
+
+
+def test_the_poll_sends_new_messages_changes_and_clock_states(
+    agent_client: Client, api: JsonApi, ticket, freeze
+) -> None:
+    state = page_state(agent_client, ticket)
+    quiet = live(agent_client, ticket, **state)
+    assert 'id="sla-panel"' in quiet and 'id="ticket-badges"' in quiet
+    assert 'id="conversation"' not in quiet  # unchanged: not sent again
+    assert 'id="properties-form"' not in quiet
+
+    api.customer(ticket.pk)
+    api.update(ticket.pk, priority="urgent")
+    freeze("2026-03-03T12:20:00Z")
+    answer = live(agent_client, ticket, **state)
+    conversation = answer.split('id="conversation"', 1)[1].split("</section>", 1)[0]
+    assert conversation.count("data-message=") == 2 and ">new</span>" in conversation
+    assert 'id="properties-form"' in answer  # a fresh form: the page keeps the agent's if edited
+    assert "Priority Medium → Urgent" in answer.split('id="ticket-notice"', 1)[1]
+    assert "Urgent priority" in answer.split('id="ticket-badges"', 1)[1]
+    # First reply was due 12:30 with due soon from 12:15: the panel is current.
+    assert 'data-clock="first_response" data-status="due_soon"' in answer
+    assert "Reply" not in answer.split('id="reply-form"', 1)[0][-50:]
+    assert 'id="reply-form"' not in answer
+
+
+def test_who_else_is_viewing_or_replying(agent_client: Client, lee, ticket, settings) -> None:
+    lee_client = Client()
+    lee_client.force_login(lee)
+    lee_client.get(f"/tickets/{ticket.pk}/")
+    assert "lee is viewing" in live(agent_client, ticket)
+    live(lee_client, ticket, replying="1")
+    assert "lee is replying" in live(agent_client, ticket)
+    assert "agent is" in live(lee_client, ticket)
+    assert "lee is" not in live(lee_client, ticket)  # not oneself
+
+    lee_client.post(f"/tickets/{ticket.pk}/leave/")
+    assert "lee is" not in live(agent_client, ticket)
+    assert not TicketPresence.objects.filter(user=lee).exists()
+
+
+def test_presence_lapses_without_polls(agent_client: Client, lee, ticket, freeze) -> None:
+    lee_client = Client()
+    lee_client.force_login(lee)
+    lee_client.get(f"/tickets/{ticket.pk}/")
+    freeze("2026-03-03T12:00:29Z")
+    assert "lee is viewing" in live(agent_client, ticket)
+    freeze("2026-03-03T12:00:31Z")
+    assert "lee is" not in live(agent_client, ticket)
+
+
+def test_a_poll_after_the_session_ended_sends_the_page_to_sign_in(client: Client, ticket):
+    response = client.get(f"/tickets/{ticket.pk}/live/", headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == f"/accounts/login/?next=%2Ftickets%2F{ticket.pk}%2F"
+
+
+def test_the_poll_interval_is_a_setting(agent_client: Client, ticket, settings) -> None:
+    settings.TICKET_LIVE_SECONDS = 2.5
+    html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'hx-trigger="every 2500ms"' in html
