@@ -96,7 +96,7 @@ def test_an_agent_filters_overdue_and_replies(
     assert "Overdue" in panel.inner_text()
     assert page.get_by_label("Public reply").is_checked()
     page.fill("#id_body", "We are on our way with an extinguisher.")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     page.wait_for_url(re.compile(rf"/tickets/{late.pk}/$"))
     assert page.get_by_text("Reply sent.").is_visible()
     assert "Completed late" in panel.inner_text()
