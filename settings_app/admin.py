@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from settings_app.document import GOAL_FIELDS, WEEKDAY_NAMES, WEEKDAYS, minutes_to_clock
 from settings_app.forms import ZoneSelect, clock_normalise, timezone_choices
-from settings_app.labels import SCOPE_KEYS, SCOPE_LABELS
+from settings_app.labels import GOAL_FIELD_TITLES, SCOPE_KEYS, SCOPE_LABELS
 from settings_app.models import (
     Holiday,
     Pipeline,
@@ -257,6 +257,11 @@ class SlaGoalAdminForm(_ParseOnlyMixin, forms.ModelForm):
     class Meta:
         model = SlaGoal
         fields = ("enabled", *GOAL_FIELDS)
+        # The settings page's terms ("Time to first reply"), in minutes here.
+        labels = {
+            "enabled": GOAL_FIELD_TITLES["enabled"],
+            **{name: f"{GOAL_FIELD_TITLES[name]} (minutes)" for name in GOAL_FIELDS},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -31,6 +31,7 @@ from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, S
 from settings_app.selectors import sla_config_get, sla_settings_document, sla_settings_get
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
+    CheckResult,
     SettingsValidationError,
     SettingsVersionConflict,
     sla_settings_check,
@@ -155,6 +156,9 @@ class Check:
     outcome: str
     changes: list[dict[str, Any]] = field(default_factory=list)
     open_tickets: int = 0
+    # What the service found ("changed" only): the parsed settings and the document as it would
+    # be saved, for whatever the dialog shows of the change (a dry run, say).
+    result: CheckResult | None = None
 
 
 def _check(page: SlaSettingsForms) -> Check:
@@ -175,7 +179,7 @@ def _check(page: SlaSettingsForms) -> Check:
         return Check("failed")
     if not result.changes:
         return Check("unchanged")
-    return Check("changed", changes=result.changes, open_tickets=open_ticket_count())
+    return Check("changed", changes=result.changes, open_tickets=open_ticket_count(), result=result)
 
 
 def apply_dialog_context(check: Check) -> dict[str, Any]:

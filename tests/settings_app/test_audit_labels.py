@@ -96,3 +96,11 @@ def test_the_audit_log_is_in_the_viewers_time_zone(admin_client_: Client, super_
     assert "5 Dec 2026, 00:30 CET" in row_texts(admin_client_.get(AUDIT).content.decode(), entry)
     AgentProfile.objects.create(user=super_admin, timezone="America/New_York")
     assert "4 Dec 2026, 18:30 EST" in row_texts(admin_client_.get(AUDIT).content.decode(), entry)
+
+
+def test_the_admin_names_goal_fields_as_the_page_does(admin_client_: Client, db) -> None:
+    sla_settings_save(document=sla_document(), actor=None, via="command")
+    page = admin_client_.get("/admin/settings_app/slasettings/1/change/").content.decode()
+    assert "Time to first reply (minutes)" in page
+    assert "Time to close, due soon (minutes)" in page
+    assert "All tickets goals" in page  # the row's title

@@ -248,3 +248,12 @@ def test_a_check_validates_and_lists_the_changes_without_writing(by_priority) ->
     assert [c["field"] for c in checked.changes] == ["timezone"]
     assert checked.after["timezone"] == "Europe/Oslo"
     assert sla_settings_document() == by_priority
+
+
+def test_the_scope_left_is_kept_unless_its_key_is_sent(by_priority) -> None:
+    """Leaving priority for all tickets keeps its rows; sending "priority" replaces them."""
+    kept = save(sla_document(goals=[ALL_ROW]))
+    assert kept["goals_by_scope"]["priority"] == BY_PRIORITY["goals"]
+    save(BY_PRIORITY)
+    cleared = save(sla_document(goals=[ALL_ROW], goals_by_scope={"priority": []}))
+    assert cleared["goals_by_scope"]["priority"] == []
