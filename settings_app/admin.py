@@ -21,6 +21,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import DatabaseError, transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from settings_app.document import GOAL_FIELDS, WEEKDAY_NAMES, WEEKDAYS, minutes_to_clock
@@ -43,6 +44,7 @@ from settings_app.services import (
     SettingsValidationError,
     SettingsVersionConflict,
     reference_delete,
+    reference_save,
     reference_uses,
     sla_settings_save,
     sla_settings_validate,
@@ -82,6 +84,9 @@ class InUseDeleteMixin:
             f"{obj}: {use}" if len(objs) > 1 else use for obj in objs for use in reference_uses(obj)
         ]
         return deleted, model_count, perms_needed, uses or protected
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        reference_save(obj=obj, now=timezone.now())
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         try:

@@ -483,6 +483,16 @@ def reference_uses(obj: Team | Pipeline | Stage) -> list[str]:
     return stage_uses(obj)
 
 
+def reference_save(*, obj: Team | Pipeline, now: datetime.datetime) -> None:
+    """Save a team or pipeline (a new one, or a rename). Goals refer to it by record, so nothing
+    else changes; the settings' stamp is touched so that every process rebuilds its settings
+    snapshot, whose goal rows carry the names the timeline shows ("Team Billing EU")."""
+    with transaction.atomic():
+        obj.save()
+        SlaSettings.objects.filter(pk=1).update(updated_at=now)
+    transaction.on_commit(sla_config_cache_clear)
+
+
 def reference_delete(*, obj: Team | Pipeline | Stage) -> None:
     """Delete a team, pipeline or stage that nothing uses; else raise ``ReferenceInUse``.
 

@@ -238,3 +238,24 @@ def test_the_admin_names_what_uses_a_pipeline(admin_client_, db) -> None:
     )
     assert "The pipeline “Sales” cannot be deleted while it is in use:" in page
     assert "SLA goals: Pipeline Sales (kept for when goals depend on it again)" in page
+
+
+def test_a_rename_in_the_admin_names_the_team_anew_on_new_tickets(admin_client_, billing, by_team):
+    """The settings snapshot (cached per process) is rebuilt, so new tickets' timeline names the
+    team's goal row by its new name."""
+    assert (
+        TicketFactory(team=billing)
+        .sla_events.get(clock_kind="first_response", kind="applied")
+        .detail["goal"]
+        == "Team Billing"
+    )
+    url = f"/admin/settings_app/team/{billing.pk}/change/"
+    data = form_data(admin_client_.get(url).content.decode(), "team_form")
+    data.update({"name": ["Billing EU"], "slug": ["billing-eu"], "_save": ["Save"]})
+    assert admin_client_.post(url, data).status_code == 302
+    assert (
+        TicketFactory(team=billing)
+        .sla_events.get(clock_kind="first_response", kind="applied")
+        .detail["goal"]
+        == "Team Billing EU"
+    )
