@@ -18,6 +18,7 @@ from outbound.models import OutboundEmail
 from tests.factories import sla_document
 from tests.inbound.dovecot import INSTALL_HINT, ImapServer, dovecot_binary, running_dovecot
 from tests.outbound.conftest import smtp  # noqa: F401 (a fixture: a real SMTP server)
+from tests.test_celery import celery_app  # noqa: F401 (a fixture: the app on a test broker)
 from tests.tickets.conftest import freeze, sla_settings, utc  # noqa: F401 (fixtures)
 from tickets.models import Message, Ticket
 from tickets.services import ticket_message_add

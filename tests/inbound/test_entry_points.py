@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -408,3 +409,53 @@ def test_poll_mailbox_says_what_is_wrong(db, settings, mailbox):
     settings.IMAP_URL = mailbox.url().replace(":mailbox-secret-1@", ":wrong@")
     with pytest.raises(CommandError, match="Sign-in failed"):
         call_command("poll_mailbox")
+
+
+def test_the_beat_schedule_polls_the_mailbox_only_when_one_is_set():
+    command = (
+        "from django.conf import settings; print(settings.CELERY_BEAT_SCHEDULE.get('imap-poll'))"
+    )
+
+    def schedule(**env: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", command],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "true", **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert schedule(IMAP_URL="") == "None"
+    assert schedule(IMAP_URL="imaps://u:p@imap.example.com/INBOX", IMAP_POLL_SECONDS="2.5") == (
+        "{'task': 'inbound.tasks.imap_poll_task', 'schedule': 2.5}"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_celery_beat_and_a_worker_take_mail_from_the_mailbox(
+    celery_app, mailbox: Mailbox, settings, tmp_path
+):
+    """As deployed: beat queues the poll every IMAP_POLL_SECONDS (half a second here), a real
+    worker runs it, and the customer's email becomes a ticket."""
+    from celery.beat import EmbeddedService
+    from celery.contrib.testing.worker import start_worker
+
+    settings.IMAP_URL = mailbox.url()
+    settings.IMAP_DONE_FOLDER = "Processed"
+    mailbox.deliver(corpus("iso_8859_1"))
+    celery_app.conf.beat_schedule = {
+        "imap-poll": {"task": "inbound.tasks.imap_poll_task", "schedule": 0.5}
+    }
+    beat = EmbeddedService(celery_app, thread=True, schedule_filename=str(tmp_path / "beat"))
+    with start_worker(celery_app, pool="solo", perform_ping_check=False):
+        beat.start()
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not mailbox.messages("Processed"):
+                time.sleep(0.2)
+        finally:
+            beat.stop()
+    assert Ticket.objects.get().subject == "Skrivaren"
+    assert mailbox.messages("INBOX") == [] and len(mailbox.messages("Processed")) == 1
