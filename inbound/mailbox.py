@@ -16,6 +16,7 @@ import imaplib
 import logging
 import re
 import ssl
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -24,9 +25,12 @@ from urllib.parse import unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
-# Messages taken per poll; the task queues another poll at once when more are waiting, so a
-# backlog drains in steps that each stay well inside the task's time limit.
+# What one poll takes at most: 50 messages, 100 MB, or 60 seconds of work, whichever comes first;
+# the task queues another poll at once when more are waiting, so a backlog drains in steps that
+# each stay well inside the task's time limit (240 s soft) and a worker's memory.
 POLL_BATCH = 50
+POLL_BYTES = 100 * 1024 * 1024
+POLL_SECONDS = 60.0
 DEFAULT_PORTS = {"imaps": 993, "imap": 143, "imap+starttls": 143}
 SIZE_RE = re.compile(rb"RFC822\.SIZE (\d+)")
 
@@ -213,24 +217,33 @@ def mailbox_poll(
     max_bytes: int,
     timeout: float,
     batch: int = POLL_BATCH,
+    budget_bytes: int = POLL_BYTES,
+    budget_seconds: float = POLL_SECONDS,
 ) -> PollResult:
     """Take up to ``batch`` waiting messages: ``ingest`` each (it commits), then mark it done.
+    A poll also stops once it has read ``budget_bytes`` or worked ``budget_seconds``.
 
     ``ingest(raw=…, size=…)`` returns the outcome's name; ``size`` is the whole message's size
     when ``raw`` holds only its first ``max_bytes`` bytes. An exception from ``ingest`` (the
     database is down) stops the poll with that message left in place for the next one.
     """
     result = PollResult()
+    started = time.monotonic()
+    read = 0
     with ImapMailbox(config, timeout=timeout, done_folder=done_folder) as box:
         uids = box.waiting_uids()
         result.more_waiting = len(uids) > batch
-        for uid in uids[:batch]:
+        for position, uid in enumerate(uids[:batch]):
+            if position and (read >= budget_bytes or time.monotonic() - started >= budget_seconds):
+                result.more_waiting = True
+                break
             size = box.size(uid)
             if size is None:
                 continue
             raw = box.fetch(uid, limit=max_bytes if size > max_bytes else None)
             if raw is None:
                 continue
+            read += len(raw)
             outcome = ingest(raw=raw, size=size)
             box.mark_done(uid)
             result.taken += 1

@@ -154,3 +154,15 @@ def test_a_wrong_password_is_a_clear_error(mailbox):
     config = imap_settings_from_url(mailbox.url().replace(":mailbox-secret-1@", ":wrong@"))
     with pytest.raises(MailboxError, match="Sign-in failed"):
         mailbox_poll(config, ingest=Recorder(), done_folder="", max_bytes=1000, timeout=10)
+
+
+def test_a_poll_stops_at_its_byte_budget_and_says_more_are_waiting(mailbox):
+    for n in range(1, 4):
+        mailbox.deliver(simple(n) + b"x" * 2000 + b"\r\n")
+    config = imap_settings_from_url(mailbox.url())
+    recorder = Recorder()
+    result = mailbox_poll(
+        config, ingest=recorder, done_folder="Done", max_bytes=10**6, timeout=10, budget_bytes=3000
+    )
+    assert (result.taken, result.more_waiting) == (2, True)  # the second one went over
+    assert len(mailbox.messages("INBOX")) == 1
