@@ -16,6 +16,8 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -25,9 +27,12 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from inbound import parsing
-from inbound.mailbox import PollResult
+from inbound.mailbox import PollResult, imap_settings_from_url, mailbox_poll
 from inbound.models import Attachment, InboundEmail, RejectedEmail, Via
 from inbound.parsing import ParsedEmail, UnreadableEmail
+from outbound.models import OutboundEmail
+from outbound.selectors import email_identity, outbound_ticket_for_message_ids
+from outbound.services import outbound_mark_bounced
 from settings_app.models import Source
 from tickets.models import Message, Ticket
 from tickets.services import ticket_create, ticket_message_add
@@ -129,8 +134,6 @@ def email_ingest(
 
 def _is_known(identity: str) -> bool:
     """Taken before, or one of our own emails coming back (a loop)."""
-    from outbound.models import OutboundEmail
-
     return (
         InboundEmail.objects.filter(identity=identity).exists()
         or Message.objects.filter(message_id=identity).exists()
@@ -183,9 +186,6 @@ def _reject(
 
 def _rough_headers(raw: bytes) -> tuple[str, str]:
     """From and Subject as well as they can be read from a message that may be broken."""
-    from email import policy
-    from email.parser import BytesParser
-
     head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0][: 64 * 1024]
     try:
         message = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
@@ -243,8 +243,6 @@ def _take(parsed: ParsedEmail, *, raw: bytes, via: str, now: datetime.datetime) 
 
 def helpdesk_addresses() -> set[str]:
     """The help desk's own addresses (lower case): never a requester, never copied."""
-    from outbound.selectors import email_identity
-
     identity = email_identity()
     found = {identity.address, identity.reply_to, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}
     return {address.lower() for address in found if address}
@@ -260,8 +258,6 @@ def _thread(parsed: ParsedEmail) -> Ticket | None:
     """The ticket this mail continues: In-Reply-To/References naming one of our emails (a reply
     or an acknowledgement), or an earlier email of this sender's on a ticket they take part in;
     else ``[#123]`` in the subject when the sender is that ticket's requester; else None."""
-    from outbound.selectors import outbound_ticket_for_message_ids
-
     sender = parsed.from_email.lower()
     ids = parsed.thread_ids
     if ids:
@@ -395,9 +391,6 @@ def _automatic(
 
 def _bounce(parsed: ParsedEmail, *, now: datetime.datetime) -> IngestResult:
     """A delivery failure report: the email of ours that it names is marked failed."""
-    from outbound.models import OutboundEmail
-    from outbound.services import outbound_mark_bounced
-
     bounce = parsed.bounce
     assert bounce is not None
     for message_id in bounce.original_ids:
@@ -423,7 +416,6 @@ def _bounce(parsed: ParsedEmail, *, now: datetime.datetime) -> IngestResult:
 def mailbox_take(*, clock: Callable[[], datetime.datetime]) -> PollResult:
     """Take the waiting mail of the ``IMAP_URL`` mailbox (one batch). Each message counts from
     ``clock()`` at the moment it is read; it is moved (or flagged) only after its commit."""
-    from inbound.mailbox import imap_settings_from_url, mailbox_poll
 
     def ingest(*, raw: bytes, size: int) -> str:
         return email_ingest(raw=raw, via=Via.IMAP, now=clock(), size=size).outcome
