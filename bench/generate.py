@@ -59,7 +59,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
         "id, subject, requester_email, priority, team_id, source, pipeline_id, stage_id, "
         "created_at, updated_at, paused_since, excluded_periods, first_replied_at, "
         "last_replied_at, awaiting_reply_since, sla_goal_value, sla_settings_version, sla_due_at, "
-        "sla_overdue_at"
+        "sla_overdue_at, requester_name, requester_language, cc_emails"
     )
     clock_cols = (
         "ticket_id, kind, cycle, goal_minutes, due_soon_minutes, settings_version, started_at, "
@@ -188,6 +188,9 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                     goal_set.ref if goal_set else None,
                     config.version if goal_set else None,
                     *sla.ticket_due_moments(moments),
+                    "",
+                    "",
+                    json.dumps([]),
                 )
             )
             if ticket_id % BATCH_LOG == 0:
