@@ -224,13 +224,26 @@ def _ticket_values(state: planner.TicketState) -> dict[str, Any]:
     }
 
 
-def plan_write(ticket: Ticket, plan: planner.Plan, *, now: datetime.datetime) -> None:
-    """Write one ticket's plan: its SLA fields (also onto ``ticket``), clocks and events."""
+def plan_write(
+    ticket: Ticket, plan: planner.Plan, *, now: datetime.datetime, ticket_stored: bool = True
+) -> None:
+    """Write one ticket's plan: its SLA fields (also onto ``ticket``), clocks and events.
+
+    ``ticket_stored=False``: the ticket is not in the database yet; its SLA fields are only set
+    on ``ticket``, to be inserted with it, and the caller writes the clocks and events with
+    ``plan_write_clocks`` once it has an id.
+    """
     values = _ticket_values(plan.ticket)
     for name, value in values.items():
         setattr(ticket, name, value)
     ticket.updated_at = now
-    Ticket.objects.filter(pk=ticket.pk).update(**values, updated_at=now)
+    if ticket_stored:
+        Ticket.objects.filter(pk=ticket.pk).update(**values, updated_at=now)
+        plan_write_clocks(ticket, plan, now=now)
+
+
+def plan_write_clocks(ticket: Ticket, plan: planner.Plan, *, now: datetime.datetime) -> None:
+    """Write one ticket's planned clocks and events (the ticket row is written)."""
     _clocks_and_events_write([(ticket.pk, None, plan)], now=now)
 
 

@@ -30,6 +30,7 @@ from slaproject.single_line import single_line
 from tickets import planner
 from tickets.clock_store import (
     plan_write,
+    plan_write_clocks,
     stage_info,
     ticket_property_values,
     ticket_state,
@@ -165,7 +166,9 @@ def ticket_create(
         )
         # Planned before the row exists, so the ticket is inserted with its SLA fields.
         plan = _plan(ticket, [], [planner.Created()], config=config, now=now)
+        plan_write(ticket, plan, now=now, ticket_stored=False)
         ticket.save(force_insert=True)
+        plan_write_clocks(ticket, plan, now=now)
         message = Message.objects.create(
             ticket=ticket,
             author_kind=Message.Author.CUSTOMER,
@@ -173,7 +176,6 @@ def ticket_create(
             created_at=now,
             message_id=message_id,
         )
-        plan_write(ticket, plan, now=now)
         if acknowledge:
             outbound_acknowledgement_queue(ticket=ticket, message=message, now=now)
         if owner is not None:
