@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from outbound import compose
 from outbound.models import EmailSettings, OutboundEmail
 from outbound.selectors import Identity, email_identity, email_settings_get
+from settings_app.labels import CLOCK_SENTENCE_LABELS
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -513,12 +514,7 @@ def _sla_alert(
 
 
 def _clock_label(kind: str) -> str:
-    labels = {
-        "first_response": _("first response"),
-        "next_response": _("next response"),
-        "close": _("close"),
-    }
-    return labels.get(kind, kind)
+    return str(CLOCK_SENTENCE_LABELS.get(kind, kind))
 
 
 def _moment(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:

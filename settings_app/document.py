@@ -22,7 +22,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from settings_app.labels import EMPTY_PROPERTIES, GOAL_KIND_LABELS, SCOPE_KEYS, goal_row_label
+from settings_app.labels import (
+    EMPTY_PROPERTIES,
+    GOAL_KIND_LABELS,
+    PRIORITY_LABELS,
+    SCOPE_KEYS,
+    SOURCE_LABELS,
+    goal_row_label,
+)
 from slaproject.single_line import single_line
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -33,8 +40,8 @@ GOAL_FIELDS = tuple(
 )
 MIN_MINUTES = 1
 MAX_MINUTES = 525_600  # one year
-PRIORITY_VALUES = ("low", "medium", "high", "urgent")
-SOURCE_VALUES = ("email", "chat", "form", "phone", "api")
+PRIORITY_VALUES = tuple(PRIORITY_LABELS)  # the keys of Priority, pinned by a test
+SOURCE_VALUES = tuple(SOURCE_LABELS)  # the keys of Source, pinned by a test
 PROPERTIES = ("priority", "team", "source", "pipeline")
 TOP_LEVEL_KEYS = frozenset(
     {

@@ -61,6 +61,12 @@ CLOCK_LABELS: dict[str, Label] = {
     "next_response": _("Next reply"),
     "close": _("Close"),
 }
+# A clock inside a sentence ("The first reply is due Tue 3 Mar 2026, 06:00 EST.").
+CLOCK_SENTENCE_LABELS: dict[str, Label] = {
+    "first_response": _("first reply"),
+    "next_response": _("next reply"),
+    "close": _("close"),
+}
 # A field of a goal row, inside a sentence ("Priority Urgent: time to first reply 15 min → …").
 GOAL_FIELD_LABELS: dict[str, Label] = {
     "enabled": _("SLA goals"),

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Stage
 from slaproject.admin_guards import SuperAdminRowsMixin, is_super_admin
 from tickets.models import (
@@ -45,7 +46,6 @@ from tickets.selectors import (
 )
 from tickets.services import TicketInputError, ticket_message_add, ticket_update
 from tickets.templatetags.sla_tags import (
-    CLOCK_LABELS,
     ClockView,
     clock_view,
     event_detail_text,

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from slaproject.single_line import SingleLineCharField
 
@@ -229,9 +230,10 @@ class TicketPresence(models.Model):
 
 
 class ClockKind(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response"
-    NEXT_RESPONSE = "next_response", "Next response"
-    CLOSE = "close", "Close"
+    # Labelled as everywhere else (settings_app.labels): "First reply", "Next reply", "Close".
+    FIRST_RESPONSE = "first_response", CLOCK_LABELS["first_response"]
+    NEXT_RESPONSE = "next_response", CLOCK_LABELS["next_response"]
+    CLOSE = "close", CLOCK_LABELS["close"]
 
 
 class ClockStatus(models.TextChoices):

@@ -24,6 +24,7 @@ from django.shortcuts import render
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET
 
+from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Team
 from settings_app.selectors import sla_config_get
 from slaproject.api import is_agent
@@ -33,7 +34,6 @@ from tickets.reports import (
     DAY,
     DEFAULT_BREAKDOWN,
     GOAL_KINDS,
-    GOAL_LABELS,
     ComplianceReport,
     GoalFigures,
     ReportGroup,
@@ -208,7 +208,7 @@ def table_rows(report: ComplianceReport) -> list[TableRow]:
                     group_key=group.key,
                     group_label=group.label,
                     kind=kind,
-                    goal_label=GOAL_LABELS[kind],
+                    goal_label=CLOCK_LABELS[kind],
                     figures=group.of(kind),
                     is_total=is_total,
                     group_size=len(GOAL_KINDS) if index == 0 else 0,
@@ -249,12 +249,12 @@ def report_chart(report: ComplianceReport) -> TrendChart:
         series.append(
             SeriesInput(
                 key=kind,
-                name=GOAL_LABELS[kind],
+                name=CLOCK_LABELS[kind],
                 color=color,
                 marker=marker,
                 values=[f.percent_met for f in figures],
                 titles=[
-                    _point_title(GOAL_LABELS[kind], name, f)
+                    _point_title(CLOCK_LABELS[kind], name, f)
                     for name, f in zip(names, figures, strict=True)
                 ],
             )
@@ -371,7 +371,7 @@ def _page(
         "form": form,
         "viewer_zone": zone,
         "report": report,
-        "goal_labels": [GOAL_LABELS[kind] for kind in GOAL_KINDS],
+        "goal_labels": [CLOCK_LABELS[kind] for kind in GOAL_KINDS],
         "max_range_days": MAX_RANGE_DAYS,
         "start_value": form.input_value("start", report.period.first_day if report else None),
         "end_value": form.input_value("end", report.period.last_day if report else None),
@@ -384,7 +384,7 @@ def _page(
                 "cards": [
                     GoalCard(
                         kind=kind,
-                        label=GOAL_LABELS[kind],
+                        label=CLOCK_LABELS[kind],
                         figures=report.total.of(kind),
                         tone=percent_tone(report.total.of(kind).percent_met),
                     )

@@ -40,11 +40,6 @@ from tickets.models import SlaClock
 from tickets.selectors import running_clock_q
 
 GOAL_KINDS: tuple[str, ...] = (sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE)
-GOAL_LABELS: dict[str, str] = {
-    sla.FIRST_RESPONSE: "First response",
-    sla.NEXT_RESPONSE: "Next response",
-    sla.CLOSE: "Close",
-}
 # Up to this many days the trend has one point a day; longer periods get one a week.
 DAILY_TREND_MAX_DAYS = 31
 DAY = "day"

@@ -115,11 +115,11 @@ def test_an_agent_picks_a_range_and_a_team_and_downloads_the_csv(
         rows_csv = list(csv.reader(handle))
     assert rows_csv == [
         ["Team", "Goal", "Completed", "On time", "Late", "Running overdue", "% met"],
-        ["Billing", "First response", "2", "2", "0", "0", "100"],
-        ["Billing", "Next response", "1", "0", "1", "0", "0"],
+        ["Billing", "First reply", "2", "2", "0", "0", "100"],
+        ["Billing", "Next reply", "1", "0", "1", "0", "0"],
         ["Billing", "Close", "0", "0", "0", "1", "0"],
-        ["Total", "First response", "2", "2", "0", "0", "100"],
-        ["Total", "Next response", "1", "0", "1", "0", "0"],
+        ["Total", "First reply", "2", "2", "0", "0", "100"],
+        ["Total", "Next reply", "1", "0", "1", "0", "0"],
         ["Total", "Close", "0", "0", "0", "1", "0"],
     ]
 

@@ -111,11 +111,10 @@ def test_sla_alerts_show_times_in_the_recipients_zone_and_link_to_site_url(
     # Due 11:00Z: 06:00 in New York (EST), not UTC and not the schedule's Stockholm.
     subject = alert.message["Subject"].strip()
     assert (
-        subject
-        == f"[Due soon] #{ticket.pk} VPN drops — first response due Tue 3 Mar 2026 06:00 EST"
+        subject == f"[Due soon] #{ticket.pk} VPN drops — first reply due Tue 3 Mar 2026 06:00 EST"
     )
     text = alert.part("text/plain")
-    assert "The first response is due Tue 3 Mar 2026, 06:00 EST." in text
+    assert "The first reply is due Tue 3 Mar 2026, 06:00 EST." in text
     assert "Times are in America/New_York." in text
     assert f"https://help.acme.example/tickets/{ticket.pk}/" in text
 

@@ -9,8 +9,10 @@ import re
 import time_machine
 from django.test import Client
 
+from settings_app.document import PRIORITY_VALUES, SOURCE_VALUES
 from settings_app.labels import (
     CLOCK_LABELS,
+    CLOCK_SENTENCE_LABELS,
     GOAL_KIND_LABELS,
     PRIORITY_LABELS,
     SOURCE_LABELS,
@@ -36,6 +38,17 @@ def test_labels_match_the_models_choices() -> None:
     assert {k: str(v) for k, v in PRIORITY_LABELS.items()} == dict(Priority.choices)
     assert {k: str(v) for k, v in SOURCE_LABELS.items()} == dict(Source.choices)
     assert set(GOAL_KIND_LABELS) == set(CLOCK_LABELS) == set(ClockKind.values)
+
+
+def test_value_lists_and_clock_labels_are_the_labels_module_s() -> None:
+    """The settings document's value lists, the clock kinds' choices and the clock labels of
+    the timeline, the report and the SLA emails all come from ``settings_app.labels``."""
+    assert tuple(Priority.values) == PRIORITY_VALUES
+    assert tuple(Source.values) == SOURCE_VALUES
+    assert dict(ClockKind.choices) == {k: str(v) for k, v in CLOCK_LABELS.items()}
+    assert {k: str(v) for k, v in CLOCK_SENTENCE_LABELS.items()} == {
+        k: str(v).lower() for k, v in CLOCK_LABELS.items()
+    }
 
 
 def test_goal_rows_are_named_as_on_the_page() -> None:

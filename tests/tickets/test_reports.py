@@ -34,7 +34,7 @@ CSV_URL = "/reports/sla/export.csv"
 NOW = "2026-03-10T12:00:00Z"  # a Tuesday
 WEEK = {"period": "custom", "start": "2026-03-02", "end": "2026-03-08"}  # Mon 2 – Sun 8 March
 FR, NR, CL = sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE
-GOALS = ("First response", "Next response", "Close")
+GOALS = ("First reply", "Next reply", "Close")
 
 
 def at(text: str) -> datetime.datetime:
@@ -114,23 +114,23 @@ def week_data(db, agent) -> dict[str, Any]:
 # (completed, on time, late, running overdue, % met) per goal, as the table and the CSV show.
 BY_TEAM = {
     "Billing": {
-        "First response": ("2", "2", "0", "0", "100"),  # T1, T2
-        "Next response": ("2", "1", "1", "1", "33.3"),  # T1's three cycles
+        "First reply": ("2", "2", "0", "0", "100"),  # T1, T2
+        "Next reply": ("2", "1", "1", "1", "33.3"),  # T1's three cycles
         "Close": ("1", "0", "1", "0", "0"),  # T2 late; T1 due after the week
     },
     "IT": {
-        "First response": ("1", "0", "1", "0", "0"),  # T3 late
-        "Next response": ("0", "0", "0", "0", ""),  # paused before due: not judged
+        "First reply": ("1", "0", "1", "0", "0"),  # T3 late
+        "Next reply": ("0", "0", "0", "0", ""),  # paused before due: not judged
         "Close": ("0", "0", "0", "1", "0"),  # paused after due
     },
     "No team": {
-        "First response": ("0", "0", "0", "0", ""),  # T4 after, T5 before the week
-        "Next response": ("0", "0", "0", "0", ""),
+        "First reply": ("0", "0", "0", "0", ""),  # T4 after, T5 before the week
+        "Next reply": ("0", "0", "0", "0", ""),
         "Close": ("0", "0", "0", "1", "0"),  # T4
     },
     "Total": {
-        "First response": ("3", "2", "1", "0", "66.7"),
-        "Next response": ("2", "1", "1", "1", "33.3"),
+        "First reply": ("3", "2", "1", "0", "66.7"),
+        "Next reply": ("2", "1", "1", "1", "33.3"),
         "Close": ("1", "0", "1", "2", "0"),
     },
 }
@@ -258,7 +258,7 @@ def test_the_csv_never_starts_a_cell_with_a_formula(agent_client: Client, freeze
     clock(owner, FR, due="2026-03-03T10:00:00Z", completed="2026-03-03T09:00:00Z")
     freeze(NOW)
     rows = parse_csv(agent_client.get(CSV_URL, WEEK))
-    assert rows[1][:2] == ['\'=HYPERLINK("http://x")', "First response"]
+    assert rows[1][:2] == ['\'=HYPERLINK("http://x")', "First reply"]
     html = agent_client.get(URL, WEEK).content.decode()
     assert 'data-group="=HYPERLINK(&quot;http://x&quot;)"' in html  # the page shows it as is
 
@@ -271,18 +271,18 @@ def test_the_csv_never_starts_a_cell_with_a_formula(agent_client: Client, freeze
             {
                 # urgent: T1 and T3; high: T2; no priority: T4, T5.
                 "Urgent": {
-                    "First response": ("2", "1", "1", "0", "50"),
-                    "Next response": ("2", "1", "1", "1", "33.3"),
+                    "First reply": ("2", "1", "1", "0", "50"),
+                    "Next reply": ("2", "1", "1", "1", "33.3"),
                     "Close": ("0", "0", "0", "1", "0"),
                 },
                 "High": {
-                    "First response": ("1", "1", "0", "0", "100"),
-                    "Next response": ("0", "0", "0", "0", ""),
+                    "First reply": ("1", "1", "0", "0", "100"),
+                    "Next reply": ("0", "0", "0", "0", ""),
                     "Close": ("1", "0", "1", "0", "0"),
                 },
                 "No priority": {
-                    "First response": ("0", "0", "0", "0", ""),
-                    "Next response": ("0", "0", "0", "0", ""),
+                    "First reply": ("0", "0", "0", "0", ""),
+                    "Next reply": ("0", "0", "0", "0", ""),
                     "Close": ("0", "0", "0", "1", "0"),
                 },
             },
@@ -292,18 +292,18 @@ def test_the_csv_never_starts_a_cell_with_a_formula(agent_client: Client, freeze
             {
                 # email: T1, T4, T5; chat: T2; phone: T3.
                 "Email": {
-                    "First response": ("1", "1", "0", "0", "100"),
-                    "Next response": ("2", "1", "1", "1", "33.3"),
+                    "First reply": ("1", "1", "0", "0", "100"),
+                    "Next reply": ("2", "1", "1", "1", "33.3"),
                     "Close": ("0", "0", "0", "1", "0"),
                 },
                 "Chat": {
-                    "First response": ("1", "1", "0", "0", "100"),
-                    "Next response": ("0", "0", "0", "0", ""),
+                    "First reply": ("1", "1", "0", "0", "100"),
+                    "Next reply": ("0", "0", "0", "0", ""),
                     "Close": ("1", "0", "1", "0", "0"),
                 },
                 "Phone": {
-                    "First response": ("1", "0", "1", "0", "0"),
-                    "Next response": ("0", "0", "0", "0", ""),
+                    "First reply": ("1", "0", "1", "0", "0"),
+                    "Next reply": ("0", "0", "0", "0", ""),
                     "Close": ("0", "0", "0", "1", "0"),
                 },
             },
@@ -313,13 +313,13 @@ def test_the_csv_never_starts_a_cell_with_a_formula(agent_client: Client, freeze
             {
                 # agent: T1, T3; unassigned: T2, T4, T5.
                 "agent": {
-                    "First response": ("2", "1", "1", "0", "50"),
-                    "Next response": ("2", "1", "1", "1", "33.3"),
+                    "First reply": ("2", "1", "1", "0", "50"),
+                    "Next reply": ("2", "1", "1", "1", "33.3"),
                     "Close": ("0", "0", "0", "1", "0"),
                 },
                 "Unassigned": {
-                    "First response": ("1", "1", "0", "0", "100"),
-                    "Next response": ("0", "0", "0", "0", ""),
+                    "First reply": ("1", "1", "0", "0", "100"),
+                    "Next reply": ("0", "0", "0", "0", ""),
                     "Close": ("1", "0", "1", "1", "0"),
                 },
             },
@@ -328,8 +328,8 @@ def test_the_csv_never_starts_a_cell_with_a_formula(agent_client: Client, freeze
             "pipeline",
             {
                 "Support": {
-                    "First response": ("3", "2", "1", "0", "66.7"),
-                    "Next response": ("2", "1", "1", "1", "33.3"),
+                    "First reply": ("3", "2", "1", "0", "66.7"),
+                    "Next reply": ("2", "1", "1", "1", "33.3"),
                     "Close": ("1", "0", "1", "2", "0"),
                 },
             },
@@ -355,13 +355,13 @@ def test_a_team_filter_counts_only_that_teams_tickets(
     # Billing: T1 (urgent) and T2 (high) only.
     assert as_dict(table(response)) == {
         "Urgent": {
-            "First response": ("1", "1", "0", "0", "100"),
-            "Next response": ("2", "1", "1", "1", "33.3"),
+            "First reply": ("1", "1", "0", "0", "100"),
+            "Next reply": ("2", "1", "1", "1", "33.3"),
             "Close": ("0", "0", "0", "0", ""),
         },
         "High": {
-            "First response": ("1", "1", "0", "0", "100"),
-            "Next response": ("0", "0", "0", "0", ""),
+            "First reply": ("1", "1", "0", "0", "100"),
+            "Next reply": ("0", "0", "0", "0", ""),
             "Close": ("1", "0", "1", "0", "0"),
         },
         "Total": BY_TEAM["Billing"],
@@ -393,11 +393,11 @@ def test_the_daily_trend(agent_client: Client, week_data, freeze) -> None:
     html = response.content.decode()
     assert "% met per day" in html
     # The chart: one titled point per day with data, per goal; gaps where there is none.
-    assert html.count("<title>First response, ") == 2
-    assert html.count("<title>Next response, ") == 3
+    assert html.count("<title>First reply, ") == 2
+    assert html.count("<title>Next reply, ") == 3
     assert html.count("<title>Close, ") == 3
     assert (
-        "<title>First response, Mon 2 Mar 2026: 50 % met (1 of 2: 1 late, 0 running overdue)"
+        "<title>First reply, Mon 2 Mar 2026: 50 % met (1 of 2: 1 late, 0 running overdue)"
         "</title>" in html
     )
     assert 'aria-labelledby="trend-title trend-desc"' in html
@@ -436,8 +436,8 @@ def test_a_longer_period_trends_by_week(agent_client: Client, week_data, freeze)
     assert cells["2026-03-09"] == ["100 % (1/1)", no, "0 % (0/1)"]
     total = as_dict(table(response))["Total"]
     assert total == {
-        "First response": ("5", "4", "1", "0", "80"),
-        "Next response": ("2", "1", "1", "1", "33.3"),
+        "First reply": ("5", "4", "1", "0", "80"),
+        "Next reply": ("2", "1", "1", "1", "33.3"),
         "Close": ("1", "0", "1", "3", "0"),
     }
 
@@ -480,15 +480,15 @@ def test_next_response_cycles_are_counted_one_by_one(
         URL, {"period": "custom", "start": "2026-03-02", "end": "2026-03-03"}
     )
     assert as_dict(table(response))["Total"] == {
-        "First response": ("1", "1", "0", "0", "100"),
-        "Next response": ("3", "2", "1", "1", "50"),
+        "First reply": ("1", "1", "0", "0", "100"),
+        "Next reply": ("3", "2", "1", "1", "50"),
         "Close": ("0", "0", "0", "1", "0"),
     }
     # The next day alone: only the close clock was due then.
     response = agent_client.get(
         URL, {"period": "custom", "start": "2026-03-03", "end": "2026-03-03"}
     )
-    assert as_dict(table(response))["Total"]["Next response"] == ("0", "0", "0", "0", "")
+    assert as_dict(table(response))["Total"]["Next reply"] == ("0", "0", "0", "0", "")
     assert as_dict(table(response))["Total"]["Close"] == ("0", "0", "0", "1", "0")
 
 
@@ -499,7 +499,7 @@ def test_a_late_completion_counts_where_it_completed_not_where_it_was_due(
     clock(late, FR, due="2026-03-03T10:00:00Z")  # still running: overdue since Tue 3
     freeze("2026-03-05T12:00:00Z")
     first_days = {"period": "custom", "start": "2026-03-02", "end": "2026-03-04"}
-    assert as_dict(table(agent_client.get(URL, first_days)))["Total"]["First response"] == (
+    assert as_dict(table(agent_client.get(URL, first_days)))["Total"]["First reply"] == (
         "0",
         "0",
         "0",
@@ -512,7 +512,7 @@ def test_a_late_completion_counts_where_it_completed_not_where_it_was_due(
     assert "No data" in agent_client.get(URL, first_days).content.decode()
     # … but a late completion on Thu 12, once.
     later = {"period": "custom", "start": "2026-03-02", "end": "2026-03-13"}
-    assert as_dict(table(agent_client.get(URL, later)))["Total"]["First response"] == (
+    assert as_dict(table(agent_client.get(URL, later)))["Total"]["First reply"] == (
         "1",
         "0",
         "1",
@@ -542,7 +542,7 @@ def test_days_end_at_midnight_in_the_viewers_time_zone(
     AgentProfile.objects.create(user=agent, timezone="UTC")
     utc_total = as_dict(table(agent_client.get(URL, WEEK)))["Total"]
     # In UTC: Sun 8 23:30 is the last day's, Sun 1 23:30 is before the week.
-    assert utc_total["First response"] == ("1", "1", "0", "0", "100")
+    assert utc_total["First reply"] == ("1", "1", "0", "0", "100")
     assert utc_total["Close"] == ("0", "0", "0", "1", "0")
 
     AgentProfile.objects.filter(user=agent).update(timezone="Europe/Stockholm")
@@ -550,7 +550,7 @@ def test_days_end_at_midnight_in_the_viewers_time_zone(
     stockholm_total = as_dict(table(response))["Total"]
     # In Stockholm (UTC+1): Sun 8 23:30Z is Mon 9 00:30, after the week; Sun 1 23:30Z is Mon 2
     # 00:30, the first day's; the close clock was due on Mon 9 local.
-    assert stockholm_total["First response"] == ("1", "0", "1", "0", "0")
+    assert stockholm_total["First reply"] == ("1", "0", "1", "0", "0")
     assert stockholm_total["Close"] == ("0", "0", "0", "0", "")
     assert "Europe/Stockholm" in response.content.decode()
     days = {row["attrs"]["data-day"]: row["cells"][1] for row in trend_rows(response)}
@@ -563,7 +563,7 @@ def test_without_a_profile_the_schedules_zone_counts(
     sla_settings(sla_document(ALWAYS_DOCUMENT, timezone="Europe/Stockholm", goals_enabled=False))
     freeze(NOW)
     total = as_dict(table(agent_client.get(URL, WEEK)))["Total"]
-    assert total["First response"] == ("1", "0", "1", "0", "0")
+    assert total["First reply"] == ("1", "0", "1", "0", "0")
 
 
 def test_a_day_across_the_daylight_saving_change(agent_client: Client, agent, freeze) -> None:
@@ -580,7 +580,7 @@ def test_a_day_across_the_daylight_saving_change(agent_client: Client, agent, fr
             agent_client.get(URL, {"period": "custom", "start": "2026-03-29", "end": "2026-03-29"})
         )
     )["Total"]
-    assert total["First response"] == ("1", "1", "0", "0", "100")
+    assert total["First reply"] == ("1", "1", "0", "0", "100")
     assert total["Close"] == ("0", "0", "0", "0", "")
 
 
@@ -595,7 +595,7 @@ def test_the_preset_periods_end_today_in_the_viewers_zone(
     response = agent_client.get(URL)  # last 7 days by default: Thu 5 – Wed 11
     html = response.content.decode()
     assert "Thu 5 Mar 2026 – Wed 11 Mar 2026" in html
-    assert as_dict(table(response))["Total"]["First response"] == ("1", "1", "0", "0", "100")
+    assert as_dict(table(response))["Total"]["First reply"] == ("1", "1", "0", "0", "100")
     assert as_dict(table(response))["Total"]["Close"] == ("0", "0", "0", "0", "")
     assert 'value="2026-03-05"' in html and 'value="2026-03-11"' in html
     month = agent_client.get(URL, {"period": "30"})
@@ -616,8 +616,8 @@ def test_an_empty_period_says_no_data(agent_client: Client, week_data, freeze) -
     assert 'id="breakdown-table"' not in html
     rows = parse_csv(agent_client.get(CSV_URL, params))
     assert rows[1:] == [
-        ["Total", "First response", "0", "0", "0", "0", ""],
-        ["Total", "Next response", "0", "0", "0", "0", ""],
+        ["Total", "First reply", "0", "0", "0", "0", ""],
+        ["Total", "Next reply", "0", "0", "0", "0", ""],
         ["Total", "Close", "0", "0", "0", "0", ""],
     ]
 
@@ -727,11 +727,11 @@ def test_the_report_runs_the_same_queries_for_3_or_30_tickets(
     agent_client.get(URL, params)  # warm the settings cache
     with CaptureQueriesContext(connection) as few:
         small = agent_client.get(URL, params)
-    assert as_dict(table(small))["Total"]["Next response"] == ("3", "0", "3", "3", "0")
+    assert as_dict(table(small))["Total"]["Next reply"] == ("3", "0", "3", "3", "0")
     many_tickets(27, teams=teams, agent=agent)
     with django_assert_num_queries(len(few)):
         large = agent_client.get(URL, params)
-    assert as_dict(table(large))["Total"]["Next response"] == ("30", "0", "30", "30", "0")
+    assert as_dict(table(large))["Total"]["Next reply"] == ("30", "0", "30", "30", "0")
     # The CSV has no navigation bar, so not its "may use the admin" check.
     with django_assert_num_queries(len(few) - 1):
         agent_client.get(CSV_URL, params)

@@ -18,17 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from settings_app.business_time import WorkingSchedule
-from settings_app.labels import stored_goal_label
+from settings_app.labels import CLOCK_LABELS, stored_goal_label
 from tickets import sla
 from tickets.models import SlaClock, SlaEvent
 
 register = template.Library()
 
-CLOCK_LABELS = {
-    sla.FIRST_RESPONSE: "First reply",
-    sla.NEXT_RESPONSE: "Next reply",
-    sla.CLOSE: "Close",
-}
 EVENT_LABELS = {
     SlaEvent.Kind.APPLIED: "started",
     SlaEvent.Kind.DUE_SOON: "due soon",
