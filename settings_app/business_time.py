@@ -29,7 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import accumulate
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from settings_app.time_zones import is_refused_name, load_zone
 
 __all__ = ["WorkingSchedule"]
 
@@ -368,14 +370,13 @@ def _from_us(value: int) -> datetime:
 
 
 def _load_zone(timezone: str | ZoneInfo) -> ZoneInfo:
+    """The schedule's zone; ``ValueError`` for an unknown name and for the names SPEC refuses
+    (``localtime``, ``Factory``, ``posixrules``, ``posix/…``, ``right/…``: see ``time_zones``)."""
     if isinstance(timezone, ZoneInfo):
+        if timezone.key is not None and is_refused_name(timezone.key):
+            raise ValueError(f"Unknown time zone: {timezone.key!r}")
         return timezone
-    if not isinstance(timezone, str):
-        raise ValueError(f"timezone must be an IANA time zone name, got {timezone!r}")
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"Unknown time zone: {timezone!r}") from None
+    return load_zone(timezone)
 
 
 def _parse_week(

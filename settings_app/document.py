@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from settings_app.labels import (
     SOURCE_LABELS,
     goal_row_label,
 )
+from settings_app.time_zones import canonical_zone, is_allowed_zone, is_refused_name
 from slaproject.single_line import single_line
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -112,14 +112,22 @@ def clock_to_minutes(text: str, *, is_end: bool) -> int | None:
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
+def refused_zone_message(name: str) -> str:
+    """Why `localtime`, `Factory`, `posix/…` and the like are refused, and what to use."""
+    canonical = canonical_zone(name)
+    if canonical:
+        return _("%(zone)s is not accepted: use the canonical name %(canonical)s.") % {
+            "zone": repr(name[:60]),
+            "canonical": canonical,
+        }
+    return _("%(zone)s is not accepted: choose a named zone such as Europe/Stockholm or UTC.") % {
+        "zone": repr(name[:60])
+    }
+
+
 def is_known_timezone(name: str) -> bool:
-    if not name or name != name.strip() or len(name) > 64:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
+    """The one rule of accepted zones (``settings_app.time_zones``)."""
+    return is_allowed_zone(name)
 
 
 def _is_int(value: Any) -> bool:
@@ -407,7 +415,9 @@ def document_parse(
         _add(errors, "applies", 'Must be "working_hours" or "always".')
 
     timezone = document.get("timezone", "UTC")
-    if not isinstance(timezone, str) or not is_known_timezone(timezone):
+    if isinstance(timezone, str) and is_refused_name(timezone):
+        _add(errors, "timezone", refused_zone_message(timezone))
+    elif not isinstance(timezone, str) or not is_known_timezone(timezone):
         shown = timezone[:60] if isinstance(timezone, str) else timezone
         _add(errors, "timezone", f"{shown!r} is not a known time zone (e.g. Europe/Stockholm).")
 

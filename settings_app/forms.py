@@ -10,7 +10,6 @@ document of SPEC section 7 from them, and maps the service's error paths (``work
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,6 +31,7 @@ from settings_app.labels import (
 )
 from settings_app.models import SlaSettings
 from settings_app.selectors import chosen_scope_key
+from settings_app.time_zones import allowed_zones
 
 UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
 UNIT_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days")]
@@ -54,8 +54,8 @@ _LOOSE_CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 @cache
 def timezone_choices() -> list[tuple[str, str]]:
-    """Every IANA zone the system knows, sorted, as select choices."""
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    """Every accepted IANA zone (``settings_app.time_zones``), sorted, as select choices."""
+    return [(name, name) for name in allowed_zones()]
 
 
 def minutes_short(minutes: int | None) -> str:

@@ -9,7 +9,6 @@ status from clocks prefetched with the page, in a fixed number of queries.
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -26,6 +25,7 @@ from django.utils.html import format_html
 
 from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Stage
+from settings_app.time_zones import allowed_zones
 from slaproject.admin_guards import SuperAdminRowsMixin, is_super_admin
 from tickets.models import (
     AgentProfile,
@@ -597,7 +597,7 @@ class AgentProfileAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        zones = sorted(zoneinfo.available_timezones())
+        zones = allowed_zones()  # the one list of accepted zones (settings_app.time_zones)
         self.fields["timezone"].choices = [("", "— the SLA schedule's"), *((z, z) for z in zones)]
 
 

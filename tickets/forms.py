@@ -4,7 +4,6 @@ form. Forms parse and check input; the views hand it to ``tickets.services``."""
 from __future__ import annotations
 
 import json
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.models import Priority, Source, Stage, Team
+from settings_app.time_zones import allowed_zones
 from slaproject.single_line import SingleLineField
 from tickets.api import MAX_BODY, MAX_SUBJECT
 from tickets.models import AgentProfile, Ticket
@@ -356,7 +356,7 @@ class AgentProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, schedule_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        zones = sorted(zoneinfo.available_timezones())
+        zones = allowed_zones()  # the one list of accepted zones (settings_app.time_zones)
         self.fields["timezone"].choices = [
             ("", f"The SLA schedule's time zone ({schedule_zone})"),
             *((zone, zone) for zone in zones),

@@ -32,6 +32,7 @@ from django.db.models import (
 )
 
 from settings_app.models import Stage, Team
+from settings_app.time_zones import load_zone
 from tickets import sla
 from tickets.models import AgentProfile, Message, SlaClock, SlaEvent, Ticket, TicketChange
 from tickets.sla import iso
@@ -431,6 +432,6 @@ def viewer_zone(user: Any, *, default: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
     if not name:
         return default
     try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return load_zone(name)  # the one rule of accepted zones
+    except ValueError:
         return default
