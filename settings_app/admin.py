@@ -50,6 +50,7 @@ from settings_app.services import (
     sla_settings_validate,
     stage_pause_uses,
 )
+from slaproject import sign_in_admin
 
 logger = logging.getLogger(__name__)
 
@@ -610,3 +611,5 @@ class StaffSafeUserAdmin(UserAdmin):
 
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), StaffSafeUserAdmin)
+# Sign-in attempts (django-axes): a super admin's are hidden from other staff.
+sign_in_admin.register(admin.site)

@@ -19,6 +19,8 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from slaproject.rate_limits import rate_limit_response
+
 AGENT = "agent"
 SUPER_ADMIN = "super_admin"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -163,6 +165,12 @@ def api_endpoint(
                     return error_response(403, {"": ["CSRF token missing or incorrect."]})
             else:
                 request.user = user
+                # Token callers (channels, scripts) get a generous limit per token.
+                refusal = rate_limit_response(
+                    request, scope="api_token", key=f"token:{request.api_token.pk}"
+                )
+                if refusal is not None:
+                    return refusal
             allowed = is_super_admin(user) if permission == SUPER_ADMIN else is_agent(user)
             if not allowed:
                 who = "super admins" if permission == SUPER_ADMIN else "agents"

@@ -5,6 +5,8 @@ default: SQLite in ``var/`` (WAL mode, busy timeout) and kombu's ``filesystem://
 ``var/broker/``, so web, worker and beat work on one machine with no server installed.
 """
 
+import datetime
+import re
 from pathlib import Path
 
 import environ
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "csp",
+    "axes",  # before settings_app, whose admin replaces axes' own
     "settings_app",
     "tickets",
     "outbound",
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: proxy headers (client address, HTTPS) count only from TRUSTED_PROXIES.
+    "slaproject.client_address.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -64,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tickets.middleware.AdminTimeZoneMiddleware",
+    # Last (as axes asks): turns a refused sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "slaproject.urls"
@@ -108,6 +115,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The sign-in lockout's backend comes first: it refuses a locked (username, address) pair and
+# authenticates nobody itself; ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "slaproject.sign_in.SignInBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -145,6 +158,7 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 if env.bool("BEHIND_TLS_PROXY", default=False):
+    # Believed only from TRUSTED_PROXIES (slaproject.client_address.TrustedProxyMiddleware).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp 4's format): scripts, styles, fonts and images from the app's
@@ -265,6 +279,69 @@ if IMAP_URL:
         "schedule": IMAP_POLL_SECONDS,
     }
 
+# --- Cache (rate-limit counters) -----------------------------------------------------------
+# With REDIS_URL every web process and machine shares one cache (atomic increments), as the rate
+# limits need; without it, each process counts in its own memory (one machine, embedded default).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("CACHE_URL", default="") or REDIS_URL,
+            "KEY_PREFIX": "helpdesk",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Brute force and spam (slaproject/sign_in.py, slaproject/rate_limits.py) ----------------
+# Both switches are read at request time (tests may flip them with override_settings).
+LOGIN_LOCKOUT_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks). Behind
+# the README's proxy on the same machine that is the loopback address.
+TRUSTED_PROXIES = env.list(
+    "TRUSTED_PROXIES",
+    default=["127.0.0.1", "::1"] if env.bool("BEHIND_TLS_PROXY", default=False) else [],
+)
+# Failed sign-ins per (username, client address): from the LOGIN_SLOW_AFTER-th on, each try
+# waits (5 s, doubling, at most 60 s); the LOGIN_FAILURE_LIMIT-th locks the pair for
+# LOGIN_LOCKOUT_MINUTES. docs/DECISIONS.md says why these numbers.
+LOGIN_SLOW_AFTER = env.int("LOGIN_SLOW_AFTER", default=5)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "slaproject.sign_in.SignInAttemptsHandler"
+AXES_LOCKOUT_CALLABLE = "slaproject.sign_in.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "slaproject.client_address.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# Tries refused during a wait or a lock are not counted: the lock ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+
+def _rates(text: str) -> list[tuple[int, int]]:
+    """ "5/m,30/h" -> [(5, 60), (30, 3600)]: at most 5 a minute and 30 an hour."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    rates = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = re.fullmatch(r"(\d+)\s*/\s*(\d*)\s*([smhd])", part)
+        if match is None:
+            raise ImproperlyConfigured(f"Not a rate: {part!r} (write e.g. 5/m or 30/h)")
+        rates.append((int(match[1]), int(match[2] or 1) * units[match[3]]))
+    return rates
+
+
+# Per scope, the rates a client may not exceed (fixed windows; docs/DECISIONS.md says why).
+RATE_LIMITS = {
+    # The public request form, per client address.
+    "request_form": _rates(env.str("RATE_LIMIT_REQUEST_FORM", default="5/m,30/h")),
+    # The inbound-email endpoint, per client address (callers with a token: per token).
+    "inbound_email": _rates(env.str("RATE_LIMIT_INBOUND_EMAIL", default="60/m,600/h")),
+    # Every API call made with a token, per token.
+    "api_token": _rates(env.str("RATE_LIMIT_API_TOKEN", default="1200/m")),
+}
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -272,5 +349,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes.apps announces itself in every process at INFO; its lockout warnings stay.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }

@@ -52,6 +52,12 @@ def _test_settings(settings) -> None:
     """Fast password hashing (the production hasher costs ~0.3 s a user), and plain static
     files: the manifest storage of DEBUG=false needs a ``collectstatic`` run first."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The sign-in lockout and the rate limits are on by default (production); the suite's other
+    # tests sign in and post from one address, and parallel workers share one Redis, so they
+    # run with both off. tests/hardening/test_throttling.py switches them on, as a test outside
+    # the project would.
+    settings.LOGIN_LOCKOUT_ENABLED = False
+    settings.RATE_LIMITS_ENABLED = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -40,6 +40,7 @@ from outbound.selectors import message_deliveries, ticket_acknowledgement_delive
 from settings_app.models import Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.api import is_agent
+from slaproject.rate_limits import rate_limited
 from tickets import sla
 from tickets.forms import (
     QUEUE_DEFAULTS,
@@ -774,6 +775,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 # --- The public request form -------------------------------------------------------------------
 
 
+@rate_limited("request_form")  # per client address: a person opens a ticket or two, not dozens
 def request_form(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
@@ -42,6 +43,8 @@ class World:
     token: ApiToken
     profile: AgentProfile
     plain_user: object
+    attempt: AccessAttempt  # failed sign-ins of an agent (django-axes)
+    sign_in: AccessLog  # a successful sign-in of an agent
 
     def fresh_client(self, role: str) -> Client:
         """A new client of ``role``, for a request that changes its session (signing out)."""
@@ -67,6 +70,18 @@ def _customer() -> Client:
     )
     assert response.status_code == 302, response.content
     return customer
+
+
+def sign_in_attempt(username: str, *, failures: int = 3) -> AccessAttempt:
+    """Failed sign-ins of ``username`` from one address, as django-axes records them."""
+    return AccessAttempt.objects.create(
+        username=username,
+        ip_address="203.0.113.7",
+        user_agent="curl/8",
+        get_data="",
+        post_data="",
+        failures_since_start=failures,
+    )
 
 
 @pytest.fixture
@@ -100,6 +115,8 @@ def world(db) -> World:
         token=ApiToken.objects.create(user=users["agent"], key=ApiToken.generate_key()),
         profile=AgentProfile.objects.create(user=users["agent"], timezone="Europe/Stockholm"),
         plain_user=User.objects.create_user("former", "former@example.com", PASSWORD),
+        attempt=sign_in_attempt("agent"),
+        sign_in=AccessLog.objects.create(username="agent", ip_address="198.51.100.4"),
     )
 
 

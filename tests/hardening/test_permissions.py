@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from axes.models import AccessLog
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from outbound.models import OutboundEmail
 from settings_app.selectors import sla_settings_document
-from tests.hardening.conftest import PASSWORD, ROLES, World
+from tests.hardening.conftest import PASSWORD, ROLES, World, sign_in_attempt
 from tests.hardening.pages import inline_code, page_form, page_forms
 from tickets.models import AgentProfile, ApiToken, Ticket, TicketChange
 from tickets.services import ticket_close
@@ -290,6 +291,9 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], Any], dict[str, Expect]]] = {
     # Mail is taken in, never typed in the admin: read-only lists.
     "inbound_inboundemail": (lambda w: _mail(w).pk, {"add": ADMIN_NOBODY}),
     "inbound_rejectedemail": (lambda w: _rejected(w).pk, {"add": ADMIN_NOBODY}),
+    # Sign-in attempts and sign-ins (django-axes): read and unlock (delete), never added by hand.
+    "axes_accessattempt": (lambda w: w.attempt.pk, {"add": ADMIN_NOBODY}),
+    "axes_accesslog": (lambda w: w.sign_in.pk, {"add": ADMIN_NOBODY}),
     "tickets_slarecompute": (
         lambda w: w.recompute.pk,
         {"add": ADMIN_NOBODY, "delete": ADMIN_NOBODY},
@@ -552,6 +556,15 @@ SUPER_ADMINS_ROWS: dict[str, tuple[Callable[[World], Any], dict[str, tuple[str, 
     ),
     "tickets/agentprofile": (
         lambda world: AgentProfile.objects.create(user=world.users["super_admin"]).pk,
+        {"change/": (HIDDEN, "200"), "delete/": (HIDDEN, "200"), "history/": (HIDDEN, "200")},
+    ),
+    # Staff cannot unlock a super admin's name for someone guessing its password.
+    "axes/accessattempt": (
+        lambda world: sign_in_attempt("boss").pk,
+        {"change/": (HIDDEN, "200"), "delete/": (HIDDEN, "200"), "history/": (HIDDEN, "200")},
+    ),
+    "axes/accesslog": (
+        lambda world: AccessLog.objects.create(username="boss", ip_address="198.51.100.9").pk,
         {"change/": (HIDDEN, "200"), "delete/": (HIDDEN, "200"), "history/": (HIDDEN, "200")},
     ),
 }
