@@ -5,11 +5,13 @@ one thread of three messages with its clocks as SPEC §3 says."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
 
 from inbound.tasks import imap_poll_task
+from slaproject.celery import app
 from tests.factories import sla_document
 from tests.inbound.conftest import Mailbox, email_bytes, utc
 from tests.outbound.mailserver import SmtpServer
@@ -20,16 +22,20 @@ WRONG_DATE = "Mon, 30 Nov 2026 08:00:00 +0000"
 
 
 @pytest.fixture
-def help_desk(db, sla_settings, settings, mailbox: Mailbox, smtp: SmtpServer) -> Mailbox:
+def help_desk(db, sla_settings, settings, mailbox: Mailbox, smtp: SmtpServer) -> Iterator[Mailbox]:
     """24/7 goals: first response 60 min, next response 120 min, close 1 day. The help desk reads
     ``mailbox`` by IMAP and sends through ``smtp``; Celery runs tasks at once, so mail is sent as
     soon as it is queued."""
     sla_settings(sla_document())
     settings.IMAP_URL = mailbox.url()
     settings.IMAP_DONE_FOLDER = "Processed"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.DEFAULT_FROM_EMAIL = "Help Desk <support@helpdesk.example.com>"
-    return mailbox
+    # On the Celery app itself: it reads CELERY_* settings once per process, so a settings
+    # override works only when no earlier test in the process has used Celery.
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield mailbox
+    app.conf.task_always_eager = saved
 
 
 def poll(capture) -> dict:
