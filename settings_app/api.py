@@ -9,7 +9,6 @@ from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
-from health.selectors import recompute_waiting_since
 from settings_app.models import SlaSettingsChange
 from settings_app.selectors import sla_settings_document
 from settings_app.services import (
@@ -19,6 +18,7 @@ from settings_app.services import (
     sla_settings_save,
 )
 from slaproject.api import SUPER_ADMIN, ApiError, api_endpoint, json_body
+from slaproject.health.selectors import recompute_waiting_since
 
 logger = logging.getLogger(__name__)
 

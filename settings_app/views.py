@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from health.selectors import recompute_waiting_since
 from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
 from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
 from settings_app.selectors import sla_config_get, sla_settings_document, sla_settings_get
@@ -39,6 +38,7 @@ from settings_app.services import (
 )
 from settings_app.templatetags.sla_format import audit_rows_of, day_length_note, hours_summary
 from slaproject.api import is_super_admin
+from slaproject.health.selectors import recompute_waiting_since
 from tickets.models import SlaRecompute, Ticket
 from tickets.views import viewer_zone
 

@@ -49,9 +49,9 @@ INSTALLED_APPS = [
     "axes",  # before settings_app, whose admin replaces axes' own
     "settings_app",
     "tickets",
-    "outbound",
-    "inbound",
-    "health",
+    "tickets.outbound",
+    "tickets.inbound",
+    "slaproject.health",
 ]
 
 MIDDLEWARE = [
@@ -192,7 +192,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # what `./dev run` uses.
 _email_url = env.str("EMAIL_URL", default="consolemail://")
 if _email_url.startswith("eml://"):
-    EMAIL_BACKEND = "outbound.backends.EmlFileBackend"
+    EMAIL_BACKEND = "tickets.outbound.backends.EmlFileBackend"
     EMAIL_FILE_PATH = _email_url.removeprefix("eml://") or str(VAR_DIR / "mail")
 else:
     EMAIL_CONFIG = env.email_url_config(_email_url)

@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from health.views import healthz
+from slaproject.health.views import healthz
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -24,7 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("settings_app.urls")),
-    path("", include("outbound.urls")),
+    path("", include("tickets.outbound.urls")),
     path("", include("tickets.urls")),
-    path("", include("inbound.urls")),
+    path("", include("tickets.inbound.urls")),
 ]

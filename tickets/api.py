@@ -20,12 +20,12 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
-from outbound.selectors import message_deliveries
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from slaproject.api import ApiError, api_endpoint, json_body
 from slaproject.single_line import single_line
 from tickets.idempotency import IDEMPOTENCY_WINDOW
 from tickets.models import IdempotencyKey, Message, Ticket, TicketChange
+from tickets.outbound.selectors import message_deliveries
 from tickets.selectors import (
     SLA_STATUS_FILTERS,
     TicketFilters,

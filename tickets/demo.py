@@ -7,9 +7,9 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from outbound.services import outbound_demo_settle, outbound_held
 from settings_app.models import Priority, Source, Stage, Team
 from tickets.models import SlaEvent, Ticket, TicketChange
+from tickets.outbound.services import outbound_demo_settle, outbound_held
 from tickets.services import ticket_create, ticket_message_add, ticket_update
 from tickets.sweep import sla_sweep
 

@@ -15,8 +15,8 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from outbound.services import outbound_sla_alerts_queue
 from tickets.models import SlaEvent, Ticket
+from tickets.outbound.services import outbound_sla_alerts_queue
 
 User = get_user_model()
 NOTIFY_BATCH = 200  # events per transaction

@@ -390,7 +390,7 @@ def ticket_messages(*, ticket_id: int) -> QuerySet[Message]:
 
 def message_json(message: Message, *, requester_email: str, delivery: Any) -> dict:
     """A message as the API shows it (SPEC section 7). ``delivery``: its email's
-    ``outbound.selectors.Delivery`` or None. Customer messages carry who sent them (the
+    ``tickets.outbound.selectors.Delivery`` or None. Customer messages carry who sent them (the
     requester unless someone else wrote); public agent replies carry their email's delivery."""
     is_customer = message.author_kind == Message.Author.CUSTOMER
     is_emailed = message.author_kind == Message.Author.AGENT and not message.is_internal

@@ -18,12 +18,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from outbound.services import (
-    outbound_acknowledgement_queue,
-    outbound_assigned_queue,
-    outbound_customer_replied_queue,
-    outbound_reply_queue,
-)
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.single_line import single_line
@@ -37,6 +31,12 @@ from tickets.clock_store import (
 )
 from tickets.history import history_record, history_values
 from tickets.models import Message, SlaClock, Ticket, TicketChange
+from tickets.outbound.services import (
+    outbound_acknowledgement_queue,
+    outbound_assigned_queue,
+    outbound_customer_replied_queue,
+    outbound_reply_queue,
+)
 
 User = get_user_model()
 

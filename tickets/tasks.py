@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from health.models import Heartbeat
-from health.services import heartbeat_stamp
+from slaproject.health.models import Heartbeat
+from slaproject.health.services import heartbeat_stamp
 from tickets.recompute import sla_recompute_chunk
 from tickets.sweep import sla_sweep_and_notify
 

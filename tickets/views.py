@@ -35,8 +35,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from inbound.selectors import message_mail_prefetches
-from outbound.selectors import message_deliveries, ticket_acknowledgement_delivery
 from settings_app.models import Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.api import is_agent
@@ -50,7 +48,9 @@ from tickets.forms import (
     RequestForm,
     TicketPropertiesForm,
 )
+from tickets.inbound.selectors import message_mail_prefetches
 from tickets.models import AgentProfile, Message, SlaEvent, Ticket, TicketChange, TicketPresence
+from tickets.outbound.selectors import message_deliveries, ticket_acknowledgement_delivery
 from tickets.presence import (
     ticket_presence_leave,
     ticket_presence_mark,

@@ -21,13 +21,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from outbound.services import email_settings_save
 from settings_app.models import SlaSettingsChange
 from settings_app.services import sla_settings_save
 from slaproject.celery import app
 from tests.conftest import PASSWORD
 from tests.factories import AgentFactory, ApiTokenFactory, sla_document
 from tickets.models import Message, Ticket
+from tickets.outbound.services import email_settings_save
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +43,7 @@ MAX_BYTES = 300 * 1024
 @pytest.fixture
 def mailbox(settings, tmp_path: Path) -> Iterator[Path]:
     """Emails go to ``.eml`` files, sent by their tasks inline (as a worker would, at once)."""
-    settings.EMAIL_BACKEND = "outbound.backends.EmlFileBackend"
+    settings.EMAIL_BACKEND = "tickets.outbound.backends.EmlFileBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     settings.SITE_URL = "http://127.0.0.1:8765"
     saved = app.conf.task_always_eager

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from inbound.services import email_ingest
 from tests.conftest import PASSWORD
-from tests.inbound.conftest import corpus
+from tests.tickets.inbound.conftest import corpus
+from tickets.inbound.services import email_ingest
 
 
 @pytest.mark.browser

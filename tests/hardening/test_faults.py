@@ -29,7 +29,6 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from outbound.models import OutboundEmail
 from settings_app.models import SlaGoal, SlaSettingsChange
 from settings_app.selectors import sla_settings_document
 from settings_app.services import SAVE_FAILED_MESSAGE, sla_settings_save
@@ -37,11 +36,12 @@ from slaproject.celery import app
 from tests.factories import AgentFactory, TicketFactory, goal_row, sla_document
 from tests.hardening.conftest import PrivateRedis
 from tests.hardening.pages import page_form
-from tests.outbound.mailserver import deliver_queued
 from tests.settings_app.pages.helpers import text_of
 from tests.settings_app.test_admin import CHANGE_URL as ADMIN_CHANGE_URL
 from tests.settings_app.test_admin import change_form as admin_change_form
+from tests.tickets.outbound.mailserver import deliver_queued
 from tickets.models import ApiToken, SlaClock, SlaEvent, SlaRecompute, Ticket
+from tickets.outbound.models import OutboundEmail
 from tickets.recompute import sla_recompute_chunk
 from tickets.services import ticket_message_add, ticket_update
 from tickets.sweep import sla_sweep, sla_sweep_and_notify

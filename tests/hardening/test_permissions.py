@@ -20,11 +20,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from outbound.models import OutboundEmail
 from settings_app.selectors import sla_settings_document
 from tests.hardening.conftest import PASSWORD, ROLES, World, sign_in_attempt
 from tests.hardening.pages import inline_code, page_form, page_forms
 from tickets.models import AgentProfile, ApiToken, Ticket, TicketChange
+from tickets.outbound.models import OutboundEmail
 from tickets.services import ticket_close
 
 # --- Expectations ---------------------------------------------------------------------------
@@ -89,9 +89,9 @@ def _mail(world: World) -> Any:
     """An email with an attachment that opened a ticket, taken in on first use."""
     from django.utils import timezone
 
-    from inbound.models import InboundEmail
-    from inbound.services import email_ingest
-    from tests.inbound.conftest import corpus
+    from tests.tickets.inbound.conftest import corpus
+    from tickets.inbound.models import InboundEmail
+    from tickets.inbound.services import email_ingest
 
     found = getattr(world, "inbound_mail", None)
     if found is None:
@@ -104,9 +104,9 @@ def _mail(world: World) -> Any:
 def _rejected(world: World) -> Any:
     from django.utils import timezone
 
-    from inbound.models import RejectedEmail
-    from inbound.services import email_ingest
-    from tests.inbound.conftest import corpus
+    from tests.tickets.inbound.conftest import corpus
+    from tickets.inbound.models import RejectedEmail
+    from tickets.inbound.services import email_ingest
 
     email_ingest(raw=corpus("broken_mime"), via="pipe", now=timezone.now())
     return RejectedEmail.objects.get()

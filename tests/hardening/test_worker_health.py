@@ -18,8 +18,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from health.models import Heartbeat
 from settings_app.selectors import sla_settings_document
+from slaproject.health.models import Heartbeat
 from tests.factories import TicketFactory, sla_document
 from tests.hardening.conftest import PrivateRedis
 from tests.hardening.test_faults import ALWAYS, _save, celery_on_private_redis  # noqa: F401

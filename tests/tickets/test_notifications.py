@@ -16,7 +16,7 @@ from django.core import mail
 
 from settings_app.models import Team
 from tests.conftest import PASSWORD
-from tests.outbound.mailserver import deliver_queued
+from tests.tickets.outbound.mailserver import deliver_queued
 from tickets.models import AgentProfile, SlaEvent, Ticket
 from tickets.notifications import sla_notifications_send
 from tickets.services import ticket_create, ticket_message_add

@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from health.models import Heartbeat
 from settings_app.models import SlaSettingsChange
 from settings_app.services import sla_settings_save
 from slaproject.celery import app
+from slaproject.health.models import Heartbeat
 from tests.factories import ALWAYS_DOCUMENT, TicketFactory, sla_document
 from tickets.models import IdempotencyKey, SlaEvent, SlaRecompute, SlaRecomputePart
 from tickets.sweep import sla_sweep, sla_sweep_and_notify

@@ -24,8 +24,8 @@ from tests.factories import (
     goal_row,
     sla_document,
 )
-from tests.outbound.mailserver import deliver_queued
 from tests.tickets.conftest import utc
+from tests.tickets.outbound.mailserver import deliver_queued
 from tickets.models import AgentProfile, SlaClock, SlaEvent
 from tickets.services import ticket_message_add, ticket_update
 from tickets.sweep import sla_sweep, sla_sweep_and_notify

@@ -1,9 +1,0 @@
-"""App config for the health of the running system: heartbeats of the background processes and
-``/healthz``."""
-
-from django.apps import AppConfig
-
-
-class HealthConfig(AppConfig):
-    name = "health"
-    verbose_name = "Health"

@@ -1,9 +1,0 @@
-"""App config for inbound email: mail that opens and continues tickets."""
-
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class InboundConfig(AppConfig):
-    name = "inbound"
-    verbose_name = _("Inbound email")

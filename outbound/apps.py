@@ -1,9 +1,0 @@
-"""App config for outgoing email: the outbox, the email settings and their page."""
-
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class OutboundConfig(AppConfig):
-    name = "outbound"
-    verbose_name = _("Outgoing email")
