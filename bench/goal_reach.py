@@ -50,7 +50,7 @@ WEEKDAYS = {day: [("09:00", "17:00")] for day in range(5)}
 
 def _holidays_200() -> list[date]:
     """200 recurring holidays (every weekday-ish date, spread over the year), expanded from two
-    years back to ten ahead as ``settings_app.selectors.holidays_expand`` does."""
+    years back to ten ahead as ``settings_app.business_time.holidays_expand`` does."""
     rng = random.Random(200)
     days = sorted(rng.sample(range(365), 200))
     base = [date(2026, 1, 1) + timedelta(days=d) for d in days]

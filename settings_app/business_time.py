@@ -33,7 +33,12 @@ from zoneinfo import ZoneInfo
 
 from settings_app.time_zones import is_refused_name, load_zone
 
-__all__ = ["WorkingSchedule"]
+__all__ = ["HOLIDAY_YEARS_AHEAD", "HOLIDAY_YEARS_BACK", "WorkingSchedule", "holidays_expand"]
+
+# Recurring holidays are expanded this many years before and after the current year; SLA clocks
+# never look further ahead: a goal must count out within five calendar years (goal_reach).
+HOLIDAY_YEARS_BACK = 2
+HOLIDAY_YEARS_AHEAD = 10
 
 _US_PER_SECOND = 1_000_000
 _DAY_US = 86_400 * _US_PER_SECOND
@@ -465,3 +470,20 @@ def _show(micros_of_day: int) -> str:
     if second or micros:
         text += f":{second:02d}" + (f".{micros:06d}" if micros else "")
     return text
+
+
+def holidays_expand(holidays: Iterable[tuple[date, bool]], *, today: date) -> list[date]:
+    """Holiday dates, each ``(date, recurring)``, with the recurring ones repeated every year
+    from ``HOLIDAY_YEARS_BACK`` before to ``HOLIDAY_YEARS_AHEAD`` after ``today``'s year (the
+    expansion SPEC section 6 leaves to the caller), sorted, each once."""
+    dates: set[date] = set()
+    years = range(today.year - HOLIDAY_YEARS_BACK, today.year + HOLIDAY_YEARS_AHEAD + 1)
+    for day, recurring in holidays:
+        dates.add(day)
+        if recurring:
+            for year in years:
+                try:
+                    dates.add(day.replace(year=year))
+                except ValueError:  # 29 February in a common year
+                    continue
+    return sorted(dates)

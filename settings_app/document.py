@@ -295,7 +295,7 @@ def _parse_goals(
                 f"{value[:50]!r} is not a {scope} (choose from {choices}).",
             )
             value_ok = False
-        if value_ok:
+        if value_ok and isinstance(value, str):
             if value in seen:
                 if scope == "all":
                     _add(errors, f"{row_path}.value", "Only one goal row when goals apply to all.")
@@ -346,7 +346,7 @@ def _parse_goals(
                 _("%(row)s is switched on with no goal: set at least one goal, or switch it off.")
                 % {"row": goal_row_label(scope, value)},
             )
-        if value_ok:
+        if value_ok and isinstance(value, str):
             rows.append(GoalRow(value=value, enabled=enabled, minutes=minutes))
     return rows
 

@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo
 from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
-from settings_app.business_time import WorkingSchedule
+from settings_app.business_time import WorkingSchedule, holidays_expand
 from settings_app.document import GOAL_KINDS, Errors, ParsedSettings, minutes_to_clock
 from settings_app.labels import goal_field_label, goal_row_label
-from settings_app.selectors import holidays_expand
 
 # A goal must be reached within this many calendar years of counting (SPEC §2). Recurring
 # holidays are expanded further ahead than that (a test pins HOLIDAY_YEARS_AHEAD > this).

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from settings_app.labels import SCOPE_KEYS, WEEKDAY_LABELS, goal_row_label
-from slaproject.single_line import SingleLineCharField
+from slaproject.text_fields import SingleLineCharField
 
 
 def _clock(minutes: int) -> str:

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from settings_app.business_time import WorkingSchedule
+from settings_app.business_time import WorkingSchedule, holidays_expand
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS, minutes_to_clock
 from settings_app.labels import SCOPE_KEYS, goal_row_label
 from settings_app.models import Pipeline, SlaGoal, SlaSettings, Stage, Team
-
-# Recurring holidays are expanded this many years before and after the current year; SLA clocks
-# never look further ahead: a goal must count out within five calendar years (goal_reach).
-HOLIDAY_YEARS_BACK = 2
-HOLIDAY_YEARS_AHEAD = 10
 
 
 def sla_settings_get(*, for_update: bool = False) -> SlaSettings:
@@ -178,24 +172,6 @@ def ticket_goal_keys(
 
 _cache_lock = threading.Lock()
 _cache: dict[str, SlaConfig] = {}
-
-
-def holidays_expand(
-    holidays: Iterable[tuple[datetime.date, bool]], *, today: datetime.date
-) -> list[datetime.date]:
-    """Holiday dates, each ``(date, recurring)``, with the recurring ones repeated every year
-    from ``HOLIDAY_YEARS_BACK`` before to ``HOLIDAY_YEARS_AHEAD`` after ``today``'s year."""
-    dates: set[datetime.date] = set()
-    years = range(today.year - HOLIDAY_YEARS_BACK, today.year + HOLIDAY_YEARS_AHEAD + 1)
-    for date, recurring in holidays:
-        dates.add(date)
-        if recurring:
-            for year in years:
-                try:
-                    dates.add(date.replace(year=year))
-                except ValueError:  # 29 February in a common year
-                    continue
-    return sorted(dates)
 
 
 def _expand_holidays(row: SlaSettings, *, today: datetime.date) -> list[datetime.date]:

@@ -12,17 +12,14 @@ outside an emoji flag) are removed; the ends are stripped. Kept: the zero-width 
 that Persian, Indic scripts and emoji sequences need, and the left-to-right/right-to-left marks
 (U+200E, U+200F, U+061C) that mixed-direction text needs, which cannot reorder other text.
 
-``SingleLineField`` (forms) and ``SingleLineCharField`` (models, so the admin's forms use it) apply
-it when a value is cleaned.
+A pure module (no Django): the form and model fields that apply the rule when a value is cleaned
+are in ``slaproject.text_fields``.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-
-from django import forms
-from django.db import models
 
 # Line breaks and tabs (with Python's other whitespace controls): each run becomes one space.
 LINE_BREAKS = "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
@@ -114,28 +111,3 @@ def single_line_rows_clean(model: Any, field: str, *, fallback: Any) -> int:
         if cleaned != value:
             changed += model.objects.filter(pk=pk).update(**{field: cleaned})
     return changed
-
-
-class SingleLineField(forms.CharField):
-    """A form field whose value is cleaned to one line of visible text (``single_line``)."""
-
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
-        return single_line(text) if text else text
-
-
-class SingleLineCharField(models.CharField):
-    """A ``CharField`` holding one line of visible text: cleaned by ``single_line`` in
-    ``full_clean`` and in the model forms it makes (the admin's)."""
-
-    def to_python(self, value: Any) -> Any:
-        text = super().to_python(value)
-        return single_line(text) if isinstance(text, str) else text
-
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"form_class": SingleLineField, **kwargs})
-
-    def deconstruct(self) -> Any:
-        # The column is a plain CharField's: migrations see one, and never rebuild a table.
-        name, _path, args, kwargs = super().deconstruct()
-        return name, "django.db.models.CharField", args, kwargs

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
-from slaproject.single_line import SingleLineCharField
+from slaproject.text_fields import SingleLineCharField
 
 # Characters of an API key kept in clear, to tell tokens apart in lists and audit logs.
 KEY_PREFIX_LENGTH = 8

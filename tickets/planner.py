@@ -257,7 +257,9 @@ def status_change(
     )
 
 
-def recomputed_detail(*, why: str, goal_minutes: Any, due_at_before: Any, due_at: Any) -> dict:
+def recomputed_detail(
+    *, why: str, goal_minutes: Any, due_at_before: Any, due_at: Any
+) -> dict[str, Any]:
     """The detail of a "recomputed" event (moments as ``sla.iso`` text). The in-database
     recompute builds its JSON from this same function, with SQL expressions for the values."""
     return {

@@ -27,6 +27,7 @@ from django.db.models import Count, F, Max, Min
 from django.db.models.functions import Least
 
 from settings_app.selectors import SlaConfig, sla_config_get
+from slaproject.celery import task_queue
 from tickets import planner
 from tickets.clock_store import plans_write, ticket_states_load
 from tickets.models import SlaRecompute, SlaRecomputePart, Ticket
@@ -40,14 +41,14 @@ RECOMPUTE_CHUNK = 5000
 # Tickets per part: parts are what workers run side by side; a few per worker keeps them busy.
 RECOMPUTE_PART_TICKETS = 50_000
 RECOMPUTE_MAX_PARTS = 32
+# The task that runs one chunk (``tickets.tasks``, which imports this module): queued by name.
+RECOMPUTE_TASK = "tickets.tasks.sla_recompute_task"
 
 
 def _enqueue(recompute_id: int, *, times: int = 1) -> None:
-    from tickets.tasks import sla_recompute_task  # tasks import this module
-
     try:
         for _ in range(times):
-            sla_recompute_task.delay(recompute_id)
+            task_queue(RECOMPUTE_TASK, recompute_id)
     except Exception:  # the broker is down: the sweep re-queues stalled recomputes
         logger.exception("Could not queue recompute %s; the sweep will retry it", recompute_id)
 

@@ -247,11 +247,13 @@ def transitions_passed(
     if old_status not in order or new_status not in order:
         return ()
     old_index, new_index = order.index(old_status), order.index(new_status)
-    return tuple(
-        (step, due_soon_at if step == DUE_SOON else due_at)
-        for step in order[old_index + 1 : new_index + 1]
-        if not (step == DUE_SOON and due_soon_at is None)
-    )
+    passed: list[tuple[str, Moment]] = []
+    for step in order[old_index + 1 : new_index + 1]:
+        if step != DUE_SOON:
+            passed.append((step, due_at))
+        elif due_soon_at is not None:
+            passed.append((step, due_soon_at))
+    return tuple(passed)
 
 
 def transitions_sql(*, old_status: str, new_status: str, due_soon_at: str) -> str:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from slaproject.health.models import Heartbeat
 from slaproject.health.services import heartbeat_stamp
-from tickets.recompute import sla_recompute_chunk
+from tickets.recompute import RECOMPUTE_TASK, sla_recompute_chunk
 from tickets.sweep import sla_sweep_and_notify
 
 
@@ -22,7 +22,7 @@ def sla_sweep_task() -> dict:
     return result
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(name=RECOMPUTE_TASK, acks_late=True, ignore_result=True)
 def sla_recompute_task(recompute_id: int) -> None:
     """One chunk of a settings recompute; queues the next chunk until none is left."""
     if sla_recompute_chunk(recompute_id=recompute_id, now=timezone.now()):

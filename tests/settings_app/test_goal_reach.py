@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from settings_app.business_time import WorkingSchedule
+from settings_app.business_time import HOLIDAY_YEARS_AHEAD, WorkingSchedule
 from settings_app.goal_reach import (
     GOAL_REACH_YEARS,
     GoalToCheck,
@@ -20,7 +20,7 @@ from settings_app.goal_reach import (
     goals_beyond_reach,
     years_later,
 )
-from settings_app.selectors import HOLIDAY_YEARS_AHEAD, sla_settings_document
+from settings_app.selectors import sla_settings_document
 from settings_app.services import (
     SettingsValidationError,
     sla_settings_save,

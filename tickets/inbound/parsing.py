@@ -385,7 +385,7 @@ def _content(message: EmailMessage) -> tuple[str, list[Attachment]]:
             content = _attached_message_bytes(part)
             filename = filename or _attached_message_name(part)
         else:
-            content = part.get_payload(decode=True) or b""
+            content = _decoded_payload(part)
         attachments.append(
             Attachment(
                 filename=_safe_filename(filename, content_type=content_type, number=number),
@@ -402,7 +402,13 @@ def _attached_message_bytes(part: Message) -> bytes:
     inner = payload[0] if isinstance(payload, list) and payload else payload
     if isinstance(inner, Message):
         return inner.as_bytes(policy=policy.SMTP)
-    return part.get_payload(decode=True) or b""
+    return _decoded_payload(part)
+
+
+def _decoded_payload(part: Message) -> bytes:
+    """A leaf part's content, its transfer encoding undone (nothing: no bytes)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _attached_message_name(part: Message) -> str:

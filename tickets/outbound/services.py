@@ -31,6 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from settings_app.labels import CLOCK_SENTENCE_LABELS
+from slaproject.celery import task_queue
 from tickets.outbound import compose
 from tickets.outbound.models import EmailSettings, OutboundEmail
 from tickets.outbound.selectors import Identity, email_identity, email_settings_get
@@ -49,6 +50,8 @@ REQUEUE_AFTER = datetime.timedelta(minutes=2)
 STALE_SENDING = datetime.timedelta(minutes=10)
 # Rows the re-queue step handles per sweep: well above the rate a help desk sends at.
 REQUEUE_BATCH = 1000
+# The task that sends one email (``tickets.outbound.tasks``, which imports this module).
+SEND_TASK = "outbound.tasks.outbound_email_send_task"
 HISTORY_MESSAGES = 5  # earlier messages quoted under a reply
 AUTO_GENERATED = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no auto-reply to these
 
@@ -58,11 +61,9 @@ AUTO_GENERATED = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no auto-reply
 
 def _enqueue(email_ids: Sequence[int]) -> None:
     """One Celery task per email. A broker that is down is logged; the sweep re-queues later."""
-    from tickets.outbound.tasks import outbound_email_send_task  # tasks import this module
-
     for email_id in email_ids:
         try:
-            outbound_email_send_task.delay(email_id)
+            task_queue(SEND_TASK, email_id)
         except Exception:
             logger.exception(
                 "Could not queue email %s (and any after it); the sweep will queue it", email_id
