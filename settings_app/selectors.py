@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -199,6 +200,16 @@ def _chosen_goal_sets(row: SlaSettings) -> dict[str, GoalSet]:
             label=goal_row_label(chosen, goal.key, names=names),
         )
     return goal_sets
+
+
+def sla_default_zone() -> zoneinfo.ZoneInfo:
+    """The default schedule's time zone, in one small query (no settings snapshot is built):
+    the zone pages are shown in for a viewer without a preference of their own."""
+    name = SlaSettings.objects.filter(pk=1).values_list("timezone", flat=True).first()
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def sla_config_get(*, today: datetime.date | None = None) -> SlaConfig:

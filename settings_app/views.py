@@ -8,7 +8,6 @@ document path and are shown next to the fields they name.
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
 from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
-from settings_app.selectors import sla_config_get, sla_settings_document, sla_settings_get
+from settings_app.selectors import sla_settings_document
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
     CheckResult,
@@ -40,7 +39,6 @@ from settings_app.templatetags.sla_format import audit_rows_of, day_length_note,
 from slaproject.api import is_super_admin
 from slaproject.health.selectors import recompute_waiting_since
 from tickets.models import SlaRecompute, Ticket
-from tickets.views import viewer_zone
 
 logger = logging.getLogger(__name__)
 AUDIT_PAGE_SIZE = 25
@@ -103,26 +101,13 @@ def recompute_context(request: HttpRequest, recompute: SlaRecompute | None) -> d
     """The progress card's context: the recompute, and since when it waits for a worker."""
     if recompute is None:
         return {"recompute": None}
-    zone = viewer_zone(request.user, default=sla_config_get().schedule.zone)
     return {
         "recompute": recompute,
         "waiting_since": recompute_waiting_since(recompute, now=timezone.now()),
-        "viewer_zone": zone,
     }
 
 
 # --- Pages -----------------------------------------------------------------------------------
-
-
-def _viewer_zone(request: HttpRequest, *, schedule_zone: str) -> zoneinfo.ZoneInfo:
-    """The viewer's time zone (their profile's, else the SLA schedule's), for every moment."""
-    from tickets.views import viewer_zone  # one rule for every page
-
-    try:
-        default = zoneinfo.ZoneInfo(schedule_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        default = zoneinfo.ZoneInfo("UTC")
-    return viewer_zone(request.user, default=default)
 
 
 @login_required
@@ -282,8 +267,7 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
         "dialog": dialog,
         "notice": notice,
     }
-    with timezone.override(_viewer_zone(request, schedule_zone=document["timezone"])):
-        return render(request, "settings_app/sla_settings.html", context, status=status)
+    return render(request, "settings_app/sla_settings.html", context, status=status)
 
 
 @login_required
@@ -345,7 +329,6 @@ def sla_audit_page(request: HttpRequest) -> HttpResponse:
     changes = SlaSettingsChange.objects.defer("before", "after").order_by("-created_at", "-id")
     paginator = Paginator(changes, AUDIT_PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
-    zone = _viewer_zone(request, schedule_zone=sla_settings_get().timezone)
     context = {
         "nav": "settings",
         "tab": "audit",
@@ -353,7 +336,5 @@ def sla_audit_page(request: HttpRequest) -> HttpResponse:
         "changes": page_obj.object_list,
         "page_range": paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
         "stage_names": stage_names(),
-        "viewer_zone": zone,
     }
-    with timezone.override(zone):
-        return render(request, "settings_app/audit.html", context)
+    return render(request, "settings_app/audit.html", context)

@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "tickets.middleware.AdminTimeZoneMiddleware",
+    "tickets.middleware.ViewerTimeZoneMiddleware",
     # Last (as axes asks): turns a refused sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "slaproject.context_processors.viewer_zone",
             ],
         },
     },

@@ -74,7 +74,7 @@ SLA_STATE_FIELDS = (
 
 def local_moment_column(name: str, label: str) -> Any:
     """A read-only column showing a model's moment ``name`` in the viewer's zone, the zone
-    named ("Tue 3 Mar, 11:00 CET"; AdminTimeZoneMiddleware activates the zone)."""
+    named ("Tue 3 Mar, 11:00 CET"; ViewerTimeZoneMiddleware activates the zone)."""
 
     @admin.display(description=label, ordering=name)
     def column(self: Any, obj: Any) -> str:

@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET
 
 from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Team
-from settings_app.selectors import sla_config_get
 from slaproject.api import is_agent
 from tickets.report_chart import SeriesInput, TrendChart, trend_chart
 from tickets.reports import (
@@ -39,7 +38,6 @@ from tickets.reports import (
     ReportGroup,
     sla_compliance_report,
 )
-from tickets.views import viewer_zone
 
 PRESET_DAYS = {"7": 7, "30": 30}
 PERIOD_CHOICES = [("7", "Last 7 days"), ("30", "Last 30 days"), ("custom", "Custom range")]
@@ -296,7 +294,8 @@ def _csv_response(report: ComplianceReport) -> HttpResponse:
 def _form_and_zone(request: HttpRequest) -> tuple[ReportForm, zoneinfo.ZoneInfo]:
     if not request.user.is_authenticated or not is_agent(request.user):
         raise PermissionDenied
-    zone = viewer_zone(request.user, default=sla_config_get().schedule.zone)
+    # The viewer's zone (ViewerTimeZoneMiddleware): days run from midnight to midnight in it.
+    zone = timezone.get_current_timezone()
     today = timezone.now().astimezone(zone).date()
     form = ReportForm(
         request.GET.dict(),
@@ -396,8 +395,7 @@ def _page(
                 "trend_step": "day" if report.period.bucket == DAY else "week",
             }
         )
-    with timezone.override(zone):
-        return render(request, "tickets/report.html", context, status=status)
+    return render(request, "tickets/report.html", context, status=status)
 
 
 def _team_label(form: ReportForm) -> str:

@@ -12,7 +12,7 @@ import dataclasses
 import datetime
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -426,12 +426,15 @@ def ticket_version(*, ticket_id: int) -> int:
     return latest or 0
 
 
-def viewer_zone(user: Any, *, default: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
-    """The agent's display zone, or ``default`` (the SLA schedule's) when unset or unknown."""
+def viewer_zone(
+    user: Any, *, default: zoneinfo.ZoneInfo | Callable[[], zoneinfo.ZoneInfo]
+) -> zoneinfo.ZoneInfo:
+    """The agent's display zone, or ``default`` (the SLA schedule's; a callable is asked only
+    then) when unset or unknown."""
     name = AgentProfile.objects.filter(user=user).values_list("timezone", flat=True).first()
-    if not name:
-        return default
-    try:
-        return load_zone(name)  # the one rule of accepted zones
-    except ValueError:
-        return default
+    if name:
+        try:
+            return load_zone(name)  # the one rule of accepted zones
+        except ValueError:
+            pass
+    return default() if callable(default) else default

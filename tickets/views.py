@@ -3,7 +3,8 @@
 Views parse input with ``tickets.forms``, read through ``tickets.selectors`` and write through
 ``tickets.services``; every POST redirects on success (PRG) and answers bad input with a message,
 never an error page. Pages render in the viewer's time zone (``AgentProfile.timezone``, else the
-SLA schedule's), activated around rendering so every ``date`` filter and ``local_moment`` uses it.
+SLA schedule's), which ``tickets.middleware.ViewerTimeZoneMiddleware`` activates for the request,
+so every ``date`` filter and ``local_moment`` uses it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +66,6 @@ from tickets.selectors import (
     ticket_version,
     tickets_count,
     tickets_list,
-    viewer_zone,
 )
 from tickets.services import (
     TicketInputError,
@@ -120,14 +119,10 @@ def _render(
     template: str,
     context: dict[str, Any],
     *,
-    zone: zoneinfo.ZoneInfo,
     status: int = 200,
 ) -> HttpResponse:
-    """Render with ``zone`` active, so every moment on the page is in the viewer's time zone."""
-    with timezone.override(zone):
-        return render(
-            request, template, {"nav": "queue", "viewer_zone": zone, **context}, status=status
-        )
+    """Render in the active zone: the viewer's (``tickets.middleware.ViewerTimeZoneMiddleware``)."""
+    return render(request, template, {"nav": "queue", **context}, status=status)
 
 
 # --- The queue ---------------------------------------------------------------------------------
@@ -220,7 +215,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     _require_agent(request)
     now = timezone.now()
     config = sla_config_get()
-    zone = viewer_zone(request.user, default=config.schedule.zone)
     form = _queue_form(request)
     page, rows = _queue_page(request, form, config=config, now=now)
     context = {
@@ -234,7 +228,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "refresh_seconds": REFRESH_SECONDS,
         "now": now,
     }
-    return _render(request, "tickets/queue.html", context, zone=zone)
+    return _render(request, "tickets/queue.html", context)
 
 
 @require_GET
@@ -254,11 +248,10 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
     _require_agent(request)
     now = timezone.now()
     config = sla_config_get()
-    zone = viewer_zone(request.user, default=config.schedule.zone)
     form = _queue_form(request)
     page, rows = _queue_page(request, form, config=config, now=now)
     context = {"rows": rows, "page_obj": page, "form": form, "now": now}
-    return _render(request, "tickets/_queue_rows.html", context, zone=zone)
+    return _render(request, "tickets/_queue_rows.html", context)
 
 
 # --- A ticket ----------------------------------------------------------------------------------
@@ -481,7 +474,6 @@ def _ticket_page(
 ) -> HttpResponse:
     now = timezone.now()
     config = sla_config_get()
-    zone = viewer_zone(request.user, default=config.schedule.zone)
     ticket_presence_mark(
         ticket_id=ticket.pk,
         user=request.user,
@@ -502,14 +494,13 @@ def _ticket_page(
         or TicketPropertiesForm(ticket=ticket, stages=_all_stages(), version=version),
         reply_sent=request.session.pop(REPLY_SENT_KEY, None) == ticket.pk,
     )
-    with timezone.override(zone):
-        context["conversation_hash"] = _conversation_hash(
-            render_to_string("tickets/_conversation.html", context, request)
-        )
-        context["history_hash"] = _conversation_hash(
-            render_to_string("tickets/_history.html", context, request)
-        )
-    return _render(request, "tickets/detail.html", context, zone=zone, status=status)
+    context["conversation_hash"] = _conversation_hash(
+        render_to_string("tickets/_conversation.html", context, request)
+    )
+    context["history_hash"] = _conversation_hash(
+        render_to_string("tickets/_history.html", context, request)
+    )
+    return _render(request, "tickets/detail.html", context, status=status)
 
 
 def _pipeline_stages(ticket: Ticket) -> list[Stage]:
@@ -546,7 +537,6 @@ def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket_or_404(ticket_id)
     now = timezone.now()
     config = sla_config_get()
-    zone = viewer_zone(request.user, default=config.schedule.zone)
     state = PageState.from_query(request.GET)
     ticket_presence_mark(
         ticket_id=ticket.pk,
@@ -555,20 +545,19 @@ def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
         now=now,
     )
     context = _ticket_context(request, ticket, config=config, now=now, state=state)
-    with timezone.override(zone):
-        conversation = render_to_string("tickets/_conversation.html", context, request)
-        history = render_to_string("tickets/_history.html", context, request)
-        context.update(
-            conversation_html=conversation,
-            conversation_hash=_conversation_hash(conversation),
-            history_html=history,
-            history_hash=_conversation_hash(history),
+    conversation = render_to_string("tickets/_conversation.html", context, request)
+    history = render_to_string("tickets/_history.html", context, request)
+    context.update(
+        conversation_html=conversation,
+        conversation_hash=_conversation_hash(conversation),
+        history_html=history,
+        history_hash=_conversation_hash(history),
+    )
+    if state.form_version < context["version"]:
+        context["properties_form"] = TicketPropertiesForm(
+            ticket=ticket, stages=_all_stages(), version=context["version"]
         )
-        if state.form_version < context["version"]:
-            context["properties_form"] = TicketPropertiesForm(
-                ticket=ticket, stages=_all_stages(), version=context["version"]
-            )
-        return render(request, "tickets/_live.html", context)
+    return render(request, "tickets/_live.html", context)
 
 
 @login_required
@@ -670,7 +659,7 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
         return _ticket_page(request, ticket, properties_form=form, status=400)
     others = list(result.others)
     if others:
-        zone = viewer_zone(request.user, default=sla_config_get().schedule.zone)
+        zone = timezone.get_current_timezone()
         said = "; ".join(
             _("%(who)s changed %(what)s at %(time)s")
             % {"who": line.who, "what": line.label, "time": f"{line.at.astimezone(zone):%H:%M}"}
@@ -765,11 +754,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Preferences saved.")
             return redirect("tickets:profile")
         messages.error(request, "Nothing was saved: check the highlighted fields.")
-    zone = viewer_zone(request.user, default=schedule_zone)
     context = {"form": form, "nav": "profile", "schedule_zone": schedule_zone.key}
-    return _render(
-        request, "tickets/profile.html", context, zone=zone, status=400 if form.errors else 200
-    )
+    return _render(request, "tickets/profile.html", context, status=400 if form.errors else 200)
 
 
 # --- The public request form -------------------------------------------------------------------
