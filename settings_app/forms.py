@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from settings_app.display import minutes_short
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, PROPERTIES, WEEKDAY_NAMES, WEEKDAYS
 from settings_app.labels import (
     EMPTY_PROPERTIES,
@@ -56,18 +57,6 @@ _LOOSE_CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 def timezone_choices() -> list[tuple[str, str]]:
     """Every accepted IANA zone (``settings_app.time_zones``), sorted, as select choices."""
     return [(name, name) for name in allowed_zones()]
-
-
-def minutes_short(minutes: int | None) -> str:
-    """Compact form for tables: 15 -> "15 min", 60 -> "1 h", 1440 -> "1 day", None -> "—"."""
-    if minutes is None:
-        return "—"
-    if minutes % 1440 == 0:
-        days = minutes // 1440
-        return f"{days} day" if days == 1 else f"{days} days"
-    if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
 
 
 def default_unit_of(name: str) -> str:

@@ -509,17 +509,6 @@ def reference_delete(*, obj: Team | Pipeline | Stage) -> None:
     transaction.on_commit(sla_config_cache_clear)
 
 
-def minutes_label(minutes: int | None) -> str:
-    """A stored duration in the largest unit that divides it: 2880 -> "2 days", 90 -> "90 min"."""
-    if minutes is None:
-        return "—"
-    for size, singular, plural in ((1440, "day", "days"), (60, "hour", "hours")):
-        if minutes % size == 0:
-            count = minutes // size
-            return f"{count} {singular if count == 1 else plural}"
-    return f"{minutes} min"
-
-
 __all__ = [
     "SAVE_FAILED_MESSAGE",
     "ReferenceInUse",
@@ -528,7 +517,6 @@ __all__ = [
     "SaveResult",
     "SettingsValidationError",
     "SettingsVersionConflict",
-    "minutes_label",
     "minutes_to_clock",
     "settings_diff",
     "sla_settings_check",

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from settings_app.display import audit_rows_of, day_length_note, hours_summary
 from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
 from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
 from settings_app.selectors import sla_settings_document
@@ -35,7 +36,6 @@ from settings_app.services import (
     sla_settings_check,
     sla_settings_save,
 )
-from settings_app.templatetags.sla_format import audit_rows_of, day_length_note, hours_summary
 from slaproject.api import is_super_admin
 from slaproject.health.selectors import recompute_waiting_since
 from tickets.models import SlaRecompute, Ticket

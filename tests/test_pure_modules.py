@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PURE_MODULES = (
     "settings_app/business_time.py",
+    "settings_app/display.py",
     "settings_app/document.py",
     "settings_app/goal_reach.py",
     "settings_app/labels.py",

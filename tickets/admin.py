@@ -27,6 +27,14 @@ from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Stage
 from settings_app.time_zones import allowed_zones
 from slaproject.admin_guards import SuperAdminRowsMixin, is_super_admin
+from tickets.display import (
+    ClockView,
+    change_actor,
+    change_text,
+    clock_view,
+    event_detail_text,
+    local_moment,
+)
 from tickets.models import (
     AgentProfile,
     ApiToken,
@@ -45,13 +53,6 @@ from tickets.selectors import (
     ticket_search_q,
 )
 from tickets.services import TicketInputError, ticket_message_add, ticket_update
-from tickets.templatetags.sla_tags import (
-    ClockView,
-    clock_view,
-    event_detail_text,
-    local_moment,
-)
-from tickets.templatetags.workspace_tags import change_actor, change_text
 
 # Ticket fields whose change has SLA effects: written only by ``ticket_update``.
 SERVICE_FIELDS = ("owner", "priority", "team", "source", "pipeline", "stage")

@@ -40,6 +40,17 @@ from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.api import is_agent
 from slaproject.rate_limits import rate_limited
 from tickets import sla
+from tickets.display import (
+    ClockView,
+    change_actor,
+    changes_text,
+    clock_idle_note,
+    clock_view,
+    event_icon,
+    event_label,
+    event_note,
+    event_tone,
+)
 from tickets.forms import (
     QUEUE_DEFAULTS,
     AgentProfileForm,
@@ -76,16 +87,6 @@ from tickets.services import (
     ticket_reply_and_move,
     ticket_update_checked,
 )
-from tickets.templatetags.sla_tags import (
-    ClockView,
-    clock_idle_note,
-    clock_view,
-    event_icon,
-    event_label,
-    event_note,
-    event_tone,
-)
-from tickets.templatetags.workspace_tags import change_actor, changes_text
 
 User = get_user_model()
 REFRESH_SECONDS = 60  # the queue's badges re-render this often (htmx polling)

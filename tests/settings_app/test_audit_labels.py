@@ -9,6 +9,7 @@ import re
 import time_machine
 from django.test import Client
 
+from settings_app.display import audit_rows_of
 from settings_app.document import PRIORITY_VALUES, SOURCE_VALUES
 from settings_app.labels import (
     CLOCK_LABELS,
@@ -21,7 +22,6 @@ from settings_app.labels import (
 )
 from settings_app.models import Priority, SlaSettingsChange, Source
 from settings_app.services import sla_settings_save
-from settings_app.templatetags.sla_format import audit_rows_of
 from tests.factories import TeamFactory, goal_row, sla_document
 from tickets.models import AgentProfile, ClockKind
 

@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from settings_app.display import audit_rows_of
 from settings_app.models import SlaGoal, SlaSettingsChange
 from settings_app.selectors import sla_settings_document
 from settings_app.services import (
@@ -21,7 +22,6 @@ from settings_app.services import (
     sla_settings_check,
     sla_settings_save,
 )
-from settings_app.templatetags.sla_format import audit_rows_of
 from tests.factories import TeamFactory, goal_row, sla_document
 from tickets.models import SlaRecompute
 from tickets.services import ticket_create

@@ -20,9 +20,9 @@ from django.test.utils import CaptureQueriesContext
 from settings_app.models import Pipeline, Stage, Team
 from settings_app.selectors import sla_config_cache_clear
 from tests.conftest import PASSWORD
+from tickets.display import email_wrap
 from tickets.models import AgentProfile, Message, SlaClock, Ticket
 from tickets.services import ticket_create, ticket_message_add, ticket_update
-from tickets.templatetags.sla_tags import email_wrap
 
 User = get_user_model()
 NOW = "2026-03-03T12:00:00Z"  # a Tuesday; Stockholm is on CET (UTC+1)

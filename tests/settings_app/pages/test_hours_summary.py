@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from settings_app.templatetags.sla_format import day_length_note, hours_summary
+from settings_app.display import day_length_note, hours_summary
 from tests.settings_app.pages.helpers import WEEKDAY_HOURS, text_of
 
 
