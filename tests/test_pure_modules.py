@@ -17,6 +17,7 @@ PURE_MODULES = (
     "settings_app/document.py",
     "settings_app/goal_reach.py",
     "settings_app/labels.py",
+    "settings_app/time_zones.py",
     "slaproject/single_line.py",
     "tickets/planner.py",
     "tickets/report_chart.py",
