@@ -22,7 +22,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
 from settings_app.business_time import WorkingSchedule, holidays_expand
-from settings_app.document import GOAL_KINDS, Errors, ParsedSettings, minutes_to_clock
+from settings_app.document import (
+    GOAL_KINDS,
+    Errors,
+    GoalRow,
+    ParsedSettings,
+    minutes_to_clock,
+)
 from settings_app.labels import goal_field_label, goal_row_label
 
 # A goal must be reached within this many calendar years of counting (SPEC §2). Recurring
@@ -105,10 +111,30 @@ def _weekly_minutes(periods: dict[int, list[tuple[int, int]]]) -> int:
     return sum(end - start for day in periods.values() for start, end in day)
 
 
+def _goals_to_check(rows: Iterable[GoalRow], *, scope: str, path: str) -> list[GoalToCheck]:
+    """The goals of ``rows`` (one scope's rows), named as a person reads them: "Time to close"
+    for all tickets, "Time to close for Priority Low", "… for No team"."""
+    goals = []
+    for index, row in enumerate(rows):
+        for kind in GOAL_KINDS:
+            minutes = row.minutes.get(f"{kind}_minutes")
+            if minutes is None:
+                continue
+            name = goal_field_label(f"{kind}_minutes")
+            name = name[:1].upper() + name[1:]
+            if scope != "all":
+                name = gettext("%(goal)s for %(row)s") % {
+                    "goal": name,
+                    "row": goal_row_label(scope, row.value),
+                }
+            goals.append(GoalToCheck(f"{path}.{index}.{kind}_minutes", name, minutes))
+    return goals
+
+
 def settings_goals_beyond_reach(parsed: ParsedSettings, *, now: datetime.datetime) -> Errors:
     """``goals_beyond_reach`` for a parsed settings document: its working hours, holidays
-    (recurring ones expanded as the SLA engine expands them) and the chosen scope's goal rows,
-    switched on or not (a row switched on later is then checked again)."""
+    (recurring ones expanded as the SLA engine expands them), the chosen scope's goal rows and
+    the kept rows sent for other scopes (``goals_by_scope``), switched on or not."""
     if parsed.applies != "working_hours" or not parsed.periods:
         return {}
     schedule = WorkingSchedule(
@@ -121,20 +147,13 @@ def settings_goals_beyond_reach(parsed: ParsedSettings, *, now: datetime.datetim
             ((h.date, h.recurring) for h in parsed.holidays), today=now.date()
         ),
     )
-    goals = []
-    for index, row in enumerate(parsed.goals):
-        for kind in GOAL_KINDS:
-            minutes = row.minutes.get(f"{kind}_minutes")
-            if minutes is None:
-                continue
-            name = goal_field_label(f"{kind}_minutes")
-            name = name[:1].upper() + name[1:]
-            if parsed.scope == "property":  # "Time to close for Priority Low", "… for No team"
-                name = gettext("%(goal)s for %(row)s") % {
-                    "goal": name,
-                    "row": goal_row_label(parsed.property, row.value),
-                }
-            goals.append(GoalToCheck(f"goals.{index}.{kind}_minutes", name, minutes))
+    chosen = parsed.property if parsed.scope == "property" else "all"
+    goals = list(_goals_to_check(parsed.goals, scope=chosen, path="goals"))
+    # Kept rows sent for other scopes are stored too, and apply as they are once their scope is
+    # chosen again: they are held to the same bound.
+    for scope, rows in parsed.goals_by_scope.items():
+        if scope != chosen:
+            goals += _goals_to_check(rows, scope=scope, path=f"goals_by_scope.{scope}")
     weekly = _weekly_minutes(parsed.periods)
     schedule_name = gettext("the working hours (%(zone)s, %(weekly)s a week)") % {
         "zone": parsed.timezone,

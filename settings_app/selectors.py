@@ -8,6 +8,7 @@ the settings' version changes, which costs one indexed query per call to check.
 from __future__ import annotations
 
 import datetime
+import logging
 import threading
 import zoneinfo
 from dataclasses import dataclass
@@ -16,8 +17,11 @@ from django.db.models import QuerySet
 
 from settings_app.business_time import WorkingSchedule, holidays_expand
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS, minutes_to_clock
+from settings_app.goal_reach import GOAL_REACH_YEARS, counted_within_reach
 from settings_app.labels import SCOPE_KEYS, goal_row_label
 from settings_app.models import Pipeline, SlaGoal, SlaSettings, Stage, Team
+
+logger = logging.getLogger(__name__)
 
 
 def sla_settings_get(*, for_update: bool = False) -> SlaSettings:
@@ -103,11 +107,16 @@ class GoalSet:
     minutes: dict[str, int | None]
     ref: str = ""
     label: str = ""
+    # Clock kinds whose goal is stored but would take more than five calendar years to count
+    # in the schedule (settings saved before that bound, or by hand): they apply as no goal, so
+    # no ticket creation walks centuries of calendar; the ticket page says why.
+    out_of_reach: frozenset[str] = frozenset()
 
     def goal(self, kind: str) -> tuple[int, int | None] | None:
-        """(goal minutes, due-soon minutes) for a clock kind, or None when there is no goal."""
+        """(goal minutes, due-soon minutes) for a clock kind, or None when there is no goal
+        (or its goal is out of reach)."""
         goal = self.minutes.get(f"{kind}_minutes")
-        if goal is None:
+        if goal is None or kind in self.out_of_reach:
             return None
         return goal, self.minutes.get(f"{kind}_due_soon_minutes")
 
@@ -150,6 +159,15 @@ class SlaConfig:
             return None
         return goal_set
 
+    def goal_out_of_reach(self, values: dict[str, str], kind: str) -> bool:
+        """Whether the goal of ``kind`` that would apply to a ticket with these property keys is
+        stored but out of reach (so it applies as no goal): the ticket page says so."""
+        if not self.goals_enabled:
+            return False
+        key = "" if self.scope == "all" else values.get(self.property, "") or ""
+        goal_set = self.goals.get(key)
+        return goal_set is not None and goal_set.enabled and kind in goal_set.out_of_reach
+
     def goal_label(self, ref: str | None) -> str:
         """The human name of the goal row a ticket records (``Ticket.sla_goal_value``)."""
         for goal_set in self.goals.values():
@@ -179,7 +197,25 @@ def _expand_holidays(row: SlaSettings, *, today: datetime.date) -> list[datetime
     return holidays_expand(((h.date, h.recurring) for h in row.holidays.all()), today=today)
 
 
-def _chosen_goal_sets(row: SlaSettings) -> dict[str, GoalSet]:
+def _kinds_out_of_reach(
+    minutes: dict[str, int | None], *, within: datetime.timedelta | None
+) -> frozenset[str]:
+    """The clock kinds whose goal is longer than ``within`` (None: every goal is in reach)."""
+    if within is None:
+        return frozenset()
+    return frozenset(
+        kind
+        for kind in GOAL_KINDS
+        if (goal := minutes.get(f"{kind}_minutes")) is not None
+        and datetime.timedelta(minutes=goal) > within
+    )
+
+
+def _chosen_goal_sets(
+    row: SlaSettings, *, within: datetime.timedelta | None = None
+) -> dict[str, GoalSet]:
+    """The chosen scope's goal rows; goals longer than ``within`` (the counted time of the next
+    five calendar years, None for 24/7) are marked out of reach."""
     chosen = chosen_scope_key(scope=row.scope, prop=row.property)
     goal_sets = {}
     for goal in row.goals.filter(scope=chosen).select_related("team", "pipeline"):
@@ -192,12 +228,14 @@ def _chosen_goal_sets(row: SlaSettings) -> dict[str, GoalSet]:
         names = {goal.key: goal.team.name} if goal.team_id is not None else {}
         if goal.pipeline_id is not None:
             names = {goal.key: goal.pipeline.name}
+        minutes = {name: getattr(goal, name) for name in GOAL_FIELDS}
         goal_sets[value] = GoalSet(
             value=value,
             enabled=goal.enabled,
-            minutes={name: getattr(goal, name) for name in GOAL_FIELDS},
+            minutes=minutes,
             ref=goal_ref(chosen, value),
             label=goal_row_label(chosen, goal.key, names=names),
+            out_of_reach=_kinds_out_of_reach(minutes, within=within),
         )
     return goal_sets
 
@@ -219,7 +257,8 @@ def sla_config_get(*, today: datetime.date | None = None) -> SlaConfig:
     if cached is not None and stamp is not None and cached.stamp == stamp:
         return cached
     row = sla_settings_get()
-    today = today or datetime.datetime.now(datetime.UTC).date()
+    now = datetime.datetime.now(datetime.UTC)
+    today = today or now.date()
     periods: dict[int, list[tuple[str, str]]] = {}
     for period in row.periods.all():
         periods.setdefault(period.weekday, []).append(
@@ -231,20 +270,43 @@ def sla_config_get(*, today: datetime.date | None = None) -> SlaConfig:
         holidays=_expand_holidays(row, today=today),
         always_open=row.applies == SlaSettings.Applies.ALWAYS,
     )
-    config = SlaConfig(
+    config = sla_config_build(row, schedule=schedule, now=now)
+    with _cache_lock:
+        _cache["config"] = config
+    return config
+
+
+def sla_config_build(
+    row: SlaSettings, *, schedule: WorkingSchedule, now: datetime.datetime
+) -> SlaConfig:
+    """The ``SlaConfig`` of ``row`` counted in ``schedule``, without the cache.
+
+    Goals that would take more than five calendar years to count from ``now`` (a configuration
+    the save refuses, stored before that rule or by hand) are kept out of reach: they apply as
+    no goal, and a warning names them, so that no ticket creation hangs or fails on them.
+    """
+    within = None if schedule.always_open else counted_within_reach(schedule, now=now)
+    goal_sets = _chosen_goal_sets(row, within=within)
+    for goal_set in goal_sets.values():
+        if goal_set.out_of_reach:
+            logger.warning(
+                "SLA goals of %s (%s) would take more than %s calendar years to count in the "
+                "working hours; they apply as no goal until the settings are changed",
+                goal_set.label,
+                ", ".join(sorted(goal_set.out_of_reach)),
+                GOAL_REACH_YEARS,
+            )
+    return SlaConfig(
         version=row.version,
         stamp=(row.version, row.updated_at),
         schedule=schedule,
         goals_enabled=row.goals_enabled,
         scope=row.scope,
         property=row.property,
-        goals=_chosen_goal_sets(row),
+        goals=goal_sets,
         pause_stage_ids=frozenset(row.pause_stages.values_list("id", flat=True)),
         schedule_version=row.schedule_version,
     )
-    with _cache_lock:
-        _cache["config"] = config
-    return config
 
 
 def sla_config_cache_clear() -> None:

@@ -218,11 +218,18 @@ def clock_idle_note(
     has_goal: bool,
     is_closed: bool,
     first_response_done: bool,
+    out_of_reach: bool = False,
 ) -> str:
     """Why a clock of ``kind`` has no running cycle ("" while it runs, or when its completed
-    cycle says all there is). ``clock`` is the one the ticket shows (the latest cycle)."""
+    cycle says all there is). ``clock`` is the one the ticket shows (the latest cycle).
+    ``out_of_reach``: its goal is stored but would take more than five years to count."""
     if clock is not None and clock.completed_at is None:
         return ""
+    if out_of_reach:
+        return _(
+            "Goal out of reach: it would take more than 5 calendar years to count in the "
+            "working hours, so it does not apply. A super admin must change the SLA settings."
+        )
     if not has_goal:
         return "" if clock is not None else _("No goal")
     if kind == sla.NEXT_RESPONSE:

@@ -348,7 +348,8 @@ def _timeline(
 def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) -> list[ClockView]:
     """The three clocks a ticket shows (clocks prefetched), each saying why it does not run when
     it does not: "No goal" only when no goal of its kind applies to the ticket."""
-    goal_set = config.goal_set_for(ticket_property_values(ticket))
+    values = ticket_property_values(ticket)
+    goal_set = config.goal_set_for(values)
     done = sla.first_response_done(
         first_replied_at=ticket.first_replied_at,
         closed_at=ticket.closed_at,
@@ -369,6 +370,7 @@ def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) ->
             has_goal=goal_set is not None and goal_set.goal(kind) is not None,
             is_closed=ticket.closed_at is not None,
             first_response_done=done,
+            out_of_reach=config.goal_out_of_reach(values, kind),
         )
         views.append(dataclasses.replace(view, note=note))
     return views

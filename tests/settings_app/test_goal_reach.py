@@ -242,3 +242,85 @@ def test_goals_beyond_reach_keeps_each_path_and_passes_24_7() -> None:
     always = WorkingSchedule("UTC", always_open=True)
     assert goals_beyond_reach(schedule=always, schedule_name="x", goals=goals, now=NOW) == {}
     assert counted_within_reach(sparse, now=NOW) == datetime.timedelta(hours=261)
+
+
+# --- kept rows, and a stored configuration that is out of reach ---------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_kept_rows_sent_for_other_scopes_are_held_to_the_bound(api: Client) -> None:
+    before = sla_settings_document()
+    document = sla_document(
+        MINUTE_A_WEEK,
+        goals=[goal_row(first_response=(60, None))],
+        goals_by_scope={
+            "priority": [goal_row("low", enabled=False, close=(YEAR_OF_MINUTES, None))],
+            "team": [],
+        },
+    )
+
+    response = _put(api, document)
+
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert list(errors) == ["goals_by_scope.priority.0.close_minutes"]
+    assert errors["goals_by_scope.priority.0.close_minutes"][0].startswith(
+        "Time to close for Priority Low (525,600 minutes) would take more than 5 calendar years"
+    )
+    assert sla_settings_document() == before
+
+
+def _store_out_of_reach_settings() -> None:
+    """MINUTE_A_WEEK as if saved before the five-year bound: saved valid (24/7, its one minute
+    a week kept), then switched to working hours behind the service's back."""
+    from django.db.models import F
+
+    from settings_app.models import SlaSettings
+    from settings_app.selectors import sla_config_cache_clear
+
+    sla_settings_save(document=sla_document(MINUTE_A_WEEK, applies="always"), actor=None, via="t")
+    SlaSettings.objects.filter(pk=1).update(applies="working_hours", version=F("version") + 1)
+    sla_config_cache_clear()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_stored_goal_out_of_reach_fails_safe_at_ticket_creation(
+    api: Client, admin_client_: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    _store_out_of_reach_settings()
+
+    created = api.post(
+        "/api/tickets/",
+        json.dumps({"subject": "Far", "body": "away", "requester_email": "a@example.com"}),
+        content_type="application/json",
+    )
+
+    assert created.status_code == 201, created.content
+    sla = created.json()["sla"]
+    assert sla["close"] is None  # the year's goal applies as no goal
+    # The hour's first reply is in reach: 60 Mondays' minutes, a little over a year away.
+    assert sla["first_response"]["status"] == "active"
+    assert sla["first_response"]["due_at"].startswith("2027-04-")
+    assert any(
+        "SLA goals of All tickets (close) would take more than 5 calendar years" in r.getMessage()
+        and r.levelname == "WARNING"
+        for r in caplog.records
+    )
+    page = admin_client_.get(f"/tickets/{created.json()['id']}/").content.decode()
+    assert "Goal out of reach: it would take more than 5 calendar years to count" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_stored_goal_out_of_reach_fails_safe_on_the_request_form(client: Client, db) -> None:
+    from tickets.models import Ticket
+
+    _store_out_of_reach_settings()
+
+    response = client.post(
+        "/request/",
+        {"subject": "Far", "body": "away", "requester_email": "b@example.com"},
+    )
+
+    assert response.status_code in (200, 302), response.content[:300]
+    ticket = Ticket.objects.get(requester_email="b@example.com")
+    assert sorted(ticket.clocks.values_list("kind", flat=True)) == ["first_response"]

@@ -129,3 +129,27 @@ def test_the_worker_heartbeat_task_stamps_the_row(db) -> None:
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_only_get(client: Client, db, method: str) -> None:
     assert getattr(client, method)("/healthz").status_code == 405
+
+
+def test_a_503_is_logged_once_as_a_warning_not_as_an_error_per_probe(
+    client: Client, db, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    from slaproject.health import views
+
+    monkeypatch.setattr(views, "_last_failing", frozenset())
+    caplog.set_level(logging.INFO)
+    _stamp(sweep_age=30, worker_age=75)
+
+    statuses = [_get(client)[0] for _probe in range(3)]
+    _stamp(sweep_age=30, worker_age=5)
+    statuses.append(_get(client)[0])
+
+    assert statuses == [503, 503, 503, 200]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    health = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == views.__name__]
+    assert health == [
+        ("WARNING", "Health check failing: worker_heartbeat"),
+        ("INFO", "Health check passing again (was failing: worker_heartbeat)"),
+    ]
