@@ -56,9 +56,11 @@ TOP_LEVEL_KEYS = frozenset(
         "property",
         "goals",
         "goals_by_scope",
+        "team_schedules",
         "apply_to",
     }
 )
+TEAM_SCHEDULE_KEYS = ("teams", "timezone", "working_hours", "holidays")
 APPLY_TO = ("new", "new_and_open")
 _CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -80,6 +82,17 @@ class HolidayRow:
 
 
 @dataclass(frozen=True)
+class TeamScheduleRow:
+    """A team schedule (SPEC section 2.1): the teams (slugs) that count in it, its zone, weekly
+    periods and holidays."""
+
+    teams: list[str]
+    timezone: str
+    periods: dict[int, list[tuple[int, int]]]
+    holidays: list[HolidayRow]
+
+
+@dataclass(frozen=True)
 class ParsedSettings:
     applies: str
     timezone: str
@@ -95,6 +108,8 @@ class ParsedSettings:
     version: int | None = None
     apply_to: str = "new"
     extra: dict[str, Any] = field(default_factory=dict)
+    # The team schedules, or None when the document left them out (the stored ones are kept).
+    team_schedules: list[TeamScheduleRow] | None = None
 
 
 def minutes_to_clock(minutes: int) -> str:
@@ -130,6 +145,15 @@ def is_known_timezone(name: str) -> bool:
     return is_allowed_zone(name)
 
 
+def _check_zone(timezone: Any, errors: Errors, path: str) -> None:
+    """The one rule of accepted zones, with its messages, at ``path``."""
+    if isinstance(timezone, str) and is_refused_name(timezone):
+        _add(errors, path, refused_zone_message(timezone))
+    elif not isinstance(timezone, str) or not is_known_timezone(timezone):
+        shown = timezone[:60] if isinstance(timezone, str) else timezone
+        _add(errors, path, f"{shown!r} is not a known time zone (e.g. Europe/Stockholm).")
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -153,43 +177,47 @@ def property_values(
     return ()
 
 
-def _parse_periods(raw: Any, errors: Errors) -> dict[int, list[tuple[int, int]]]:
+def _parse_periods(
+    raw: Any, errors: Errors, *, path: str = "working_hours"
+) -> dict[int, list[tuple[int, int]]]:
     periods: dict[int, list[tuple[int, int]]] = {}
     if not isinstance(raw, Mapping):
-        _add(errors, "working_hours", "Must be an object of days (mon … sun) to lists of periods.")
+        _add(errors, path, "Must be an object of days (mon … sun) to lists of periods.")
         return periods
     for key, day_periods in raw.items():
         if key not in WEEKDAYS:
             _add(
                 errors,
-                f"working_hours.{key}",
+                f"{path}.{key}",
                 "Unknown day; use mon, tue, wed, thu, fri, sat, sun.",
             )
             continue
         weekday = WEEKDAYS.index(key)
         if not isinstance(day_periods, list):
-            _add(errors, f"working_hours.{key}", 'Must be a list of ["HH:MM", "HH:MM"] periods.')
+            _add(errors, f"{path}.{key}", 'Must be a list of ["HH:MM", "HH:MM"] periods.')
             continue
         parsed: list[tuple[int, int, int]] = []  # (start, end, index)
         for index, pair in enumerate(day_periods):
-            path = f"working_hours.{key}.{index}"
+            pair_path = f"{path}.{key}.{index}"
             if (
                 not isinstance(pair, list | tuple)
                 or len(pair) != 2
                 or not all(isinstance(p, str) for p in pair)
             ):
-                _add(errors, path, 'Must be a pair of times, like ["09:00", "17:00"].')
+                _add(errors, pair_path, 'Must be a pair of times, like ["09:00", "17:00"].')
                 continue
             start = clock_to_minutes(pair[0], is_end=False)
             end = clock_to_minutes(pair[1], is_end=True)
             if start is None:
-                _add(errors, path, f"Start {pair[0][:20]!r} is not a time from 00:00 to 23:59.")
+                _add(
+                    errors, pair_path, f"Start {pair[0][:20]!r} is not a time from 00:00 to 23:59."
+                )
                 continue
             if end is None:
-                _add(errors, path, f"End {pair[1][:20]!r} is not a time from 00:01 to 24:00.")
+                _add(errors, pair_path, f"End {pair[1][:20]!r} is not a time from 00:01 to 24:00.")
                 continue
             if end <= start:
-                _add(errors, path, f"Ends ({pair[1]}) at or before it starts ({pair[0]}).")
+                _add(errors, pair_path, f"Ends ({pair[1]}) at or before it starts ({pair[0]}).")
                 continue
             parsed.append((start, end, index))
         parsed.sort()
@@ -197,7 +225,7 @@ def _parse_periods(raw: Any, errors: Errors) -> dict[int, list[tuple[int, int]]]
             if s2 < e1:
                 _add(
                     errors,
-                    f"working_hours.{key}.{i2}",
+                    f"{path}.{key}.{i2}",
                     f"Overlaps {minutes_to_clock(s1)}–{minutes_to_clock(e1)} on "
                     f"{WEEKDAY_NAMES[weekday]}.",
                 )
@@ -206,14 +234,14 @@ def _parse_periods(raw: Any, errors: Errors) -> dict[int, list[tuple[int, int]]]
     return periods
 
 
-def _parse_holidays(raw: Any, errors: Errors) -> list[HolidayRow]:
+def _parse_holidays(raw: Any, errors: Errors, *, prefix: str = "holidays") -> list[HolidayRow]:
     rows: list[HolidayRow] = []
     if not isinstance(raw, list):
-        _add(errors, "holidays", "Must be a list.")
+        _add(errors, prefix, "Must be a list.")
         return rows
     seen: dict[datetime.date, int] = {}
     for index, item in enumerate(raw):
-        path = f"holidays.{index}"
+        path = f"{prefix}.{index}"
         if not isinstance(item, Mapping):
             _add(errors, path, 'Must be an object like {"date": "2026-12-24", "name": "…"}.')
             continue
@@ -250,6 +278,78 @@ def _parse_holidays(raw: Any, errors: Errors) -> list[HolidayRow]:
                 _add(errors, f"{path}.date", f"{date} is already listed.")
             seen[date] = index
             rows.append(HolidayRow(date=date, name=name, recurring=recurring))
+    return rows
+
+
+def _parse_team_schedules(
+    raw: Any, errors: Errors, *, team_slugs: tuple[str, ...], needs_periods: bool
+) -> list[TeamScheduleRow]:
+    """The ``team_schedules`` list: each with at least one team (a team in one schedule at
+    most), a zone, and working hours and holidays checked as the default schedule's are."""
+    rows: list[TeamScheduleRow] = []
+    if not isinstance(raw, list):
+        _add(errors, "team_schedules", _('Must be a list like [{"teams": ["support-us"], …}].'))
+        return rows
+    placed: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        path = f"team_schedules.{index}"
+        if not isinstance(item, Mapping):
+            _add(errors, path, _('Must be an object like {"teams": ["support-us"], …}.'))
+            continue
+        for key in item:
+            if key not in TEAM_SCHEDULE_KEYS:
+                _add(errors, f"{path}.{str(key)[:50]}", "Unknown field.")
+        teams_raw = item.get("teams")
+        teams: list[str] = []
+        if not isinstance(teams_raw, list) or not teams_raw:
+            _add(errors, f"{path}.teams", _("Required: the teams (slugs) that use this schedule."))
+        else:
+            for position, slug in enumerate(teams_raw):
+                team_path = f"{path}.teams.{position}"
+                if not isinstance(slug, str) or not slug:
+                    _add(errors, team_path, _("Must be a team's slug."))
+                elif slug not in team_slugs:
+                    choices = ", ".join(team_slugs) or _("none defined yet")
+                    _add(
+                        errors,
+                        team_path,
+                        _("%(slug)s is not a team (choose from %(choices)s).")
+                        % {"slug": repr(slug[:50]), "choices": choices},
+                    )
+                elif slug in placed:
+                    where = placed[slug]
+                    _add(
+                        errors,
+                        team_path,
+                        _("%(slug)s already has a schedule (team_schedules.%(where)s).")
+                        % {"slug": repr(slug), "where": where}
+                        if where != index
+                        else _("%(slug)s is listed twice.") % {"slug": repr(slug)},
+                    )
+                else:
+                    placed[slug] = index
+                    teams.append(slug)
+        timezone = item.get("timezone", "UTC")
+        _check_zone(timezone, errors, f"{path}.timezone")
+        periods = _parse_periods(
+            item.get("working_hours", {}), errors, path=f"{path}.working_hours"
+        )
+        has_period_errors = any(p.startswith(f"{path}.working_hours") for p in errors)
+        if needs_periods and not periods and not has_period_errors:
+            _add(
+                errors,
+                f"{path}.working_hours",
+                _("Add at least one working period to this schedule, or choose 24/7."),
+            )
+        holidays = _parse_holidays(item.get("holidays", []), errors, prefix=f"{path}.holidays")
+        rows.append(
+            TeamScheduleRow(
+                teams=teams,
+                timezone=timezone if isinstance(timezone, str) else "UTC",
+                periods=periods,
+                holidays=holidays,
+            )
+        )
     return rows
 
 
@@ -395,7 +495,8 @@ def document_parse(
 
     Omitted fields take their empty value (a PUT replaces the configuration), except that
     ``version`` may be left out to skip the conflict check, ``apply_to`` defaults to "new", and
-    ``goals_by_scope`` (or any of its keys) left out keeps the stored rows of those scopes.
+    ``goals_by_scope`` (or any of its keys) left out keeps the stored rows of those scopes, and
+    ``team_schedules`` left out (or null) keeps the stored team schedules.
     """
     team_slugs, pipeline_slugs = tuple(team_slugs), tuple(pipeline_slugs)
     errors: Errors = {}
@@ -415,11 +516,7 @@ def document_parse(
         _add(errors, "applies", 'Must be "working_hours" or "always".')
 
     timezone = document.get("timezone", "UTC")
-    if isinstance(timezone, str) and is_refused_name(timezone):
-        _add(errors, "timezone", refused_zone_message(timezone))
-    elif not isinstance(timezone, str) or not is_known_timezone(timezone):
-        shown = timezone[:60] if isinstance(timezone, str) else timezone
-        _add(errors, "timezone", f"{shown!r} is not a known time zone (e.g. Europe/Stockholm).")
+    _check_zone(timezone, errors, "timezone")
 
     periods = _parse_periods(document.get("working_hours", {}), errors)
     has_period_errors = any(path.startswith("working_hours") for path in errors)
@@ -427,6 +524,15 @@ def document_parse(
         _add(errors, "working_hours", "Add at least one working period, or choose 24/7.")
 
     holidays = _parse_holidays(document.get("holidays", []), errors)
+
+    team_schedules = None
+    if document.get("team_schedules") is not None:
+        team_schedules = _parse_team_schedules(
+            document["team_schedules"],
+            errors,
+            team_slugs=team_slugs,
+            needs_periods=applies == "working_hours",
+        )
 
     pause_raw = document.get("pause_statuses", [])
     pause_statuses: list[str] = []
@@ -494,6 +600,7 @@ def document_parse(
             goals_by_scope=goals_by_scope,
             version=version,
             apply_to=apply_to,
+            team_schedules=team_schedules,
         ),
         {},
     )

@@ -169,6 +169,84 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}"
 
 
+class TeamSchedule(models.Model):
+    """A schedule of its own for one or more teams (SPEC section 2.1, "Team schedules").
+
+    Its time zone, weekly periods and holidays replace the default schedule's for the tickets of
+    its teams; "24/7" (``SlaSettings.applies``) applies to every schedule. Teams are held by
+    record (``TeamScheduleMember``), so renaming a team keeps its schedule, and a team that has
+    a schedule cannot be deleted.
+    """
+
+    sla_settings = models.ForeignKey(
+        SlaSettings, on_delete=models.CASCADE, related_name="team_schedules"
+    )
+    position = models.PositiveIntegerField(default=0)
+    timezone = models.CharField(max_length=64, default="UTC")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        names = ", ".join(member.team.name for member in self.members.select_related("team"))
+        return f"Schedule of {names or 'no team'} ({self.timezone})"
+
+
+class TeamScheduleMember(models.Model):
+    """One team that counts in a team schedule (a team is in at most one)."""
+
+    schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="members")
+    team = models.OneToOneField(Team, on_delete=models.PROTECT, related_name="schedule_member")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return str(self.team)
+
+
+class TeamSchedulePeriod(models.Model):
+    """One weekly period of a team schedule, as ``WorkingPeriod`` is of the default one."""
+
+    schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="periods")
+    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday … 6 = Sunday")
+    start_minute = models.PositiveSmallIntegerField()
+    end_minute = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["weekday", "start_minute"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="team_period_weekday_range"),
+            models.CheckConstraint(
+                condition=Q(start_minute__lt=models.F("end_minute")) & Q(end_minute__lte=1440),
+                name="team_period_start_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        day = WEEKDAY_LABELS[self.weekday] if 0 <= self.weekday <= 6 else self.weekday
+        return f"{day} {_clock(self.start_minute)}–{_clock(self.end_minute)}"
+
+
+class TeamScheduleHoliday(models.Model):
+    """A holiday of a team schedule, as ``Holiday`` is of the default one."""
+
+    schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = SingleLineCharField(max_length=100, blank=True)
+    recurring = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "date"], name="team_holiday_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
 class SlaGoal(models.Model):
     """The goals of one value of one scope, in minutes (null: no goal of that kind).
 

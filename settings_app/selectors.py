@@ -11,7 +11,9 @@ import datetime
 import logging
 import threading
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -19,7 +21,14 @@ from settings_app.business_time import WorkingSchedule, holidays_expand
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS, minutes_to_clock
 from settings_app.goal_reach import GOAL_REACH_YEARS, counted_within_reach
 from settings_app.labels import SCOPE_KEYS, goal_row_label
-from settings_app.models import Pipeline, SlaGoal, SlaSettings, Stage, Team
+from settings_app.models import (
+    Pipeline,
+    SlaGoal,
+    SlaSettings,
+    Stage,
+    Team,
+    TeamSchedule,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,43 @@ def _goal_item(goal: SlaGoal) -> dict:
     return item
 
 
+def _working_hours(periods: Iterable[Any]) -> dict[str, list[list[str]]]:
+    """Weekly periods (rows with weekday, start and end minute) as the document's seven days."""
+    working_hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
+    for period in sorted(periods, key=lambda p: (p.weekday, p.start_minute)):
+        working_hours[WEEKDAYS[period.weekday]].append(
+            [minutes_to_clock(period.start_minute), minutes_to_clock(period.end_minute)]
+        )
+    return working_hours
+
+
+def _holiday_items(holidays: Iterable[Any]) -> list[dict]:
+    return [
+        {"date": h.date.isoformat(), "name": h.name, "recurring": h.recurring}
+        for h in sorted(holidays, key=lambda h: h.date)
+    ]
+
+
+def team_schedules_of(row: SlaSettings) -> list[TeamSchedule]:
+    """The team schedules in order, with their teams, periods and holidays prefetched."""
+    return list(
+        row.team_schedules.order_by("position", "id").prefetch_related(
+            "members__team", "periods", "holidays"
+        )
+    )
+
+
+def team_schedule_item(schedule: TeamSchedule) -> dict:
+    """One team schedule as the document shows it (teams by their current slugs)."""
+    members = sorted(schedule.members.all(), key=lambda m: (m.position, m.pk))
+    return {
+        "teams": [member.team.slug for member in members],
+        "timezone": schedule.timezone,
+        "working_hours": _working_hours(schedule.periods.all()),
+        "holidays": _holiday_items(schedule.holidays.all()),
+    }
+
+
 def chosen_scope_key(*, scope: str, prop: str | None) -> str:
     """The goals_by_scope key of the chosen scope: "all" or the property."""
     return "all" if scope == SlaSettings.Scope.ALL else (prop or "")
@@ -58,11 +104,7 @@ def sla_settings_document(*, settings_row: SlaSettings | None = None) -> dict:
     (an empty list for a scope without rows).
     """
     row = settings_row or sla_settings_get()
-    working_hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
-    for period in row.periods.order_by("weekday", "start_minute"):
-        working_hours[WEEKDAYS[period.weekday]].append(
-            [minutes_to_clock(period.start_minute), minutes_to_clock(period.end_minute)]
-        )
+    working_hours = _working_hours(row.periods.all())
     chosen = chosen_scope_key(scope=row.scope, prop=row.property)
     by_scope: dict[str, list[dict]] = {key: [] for key in SCOPE_KEYS}
     for goal in row.goals.select_related("team", "pipeline").order_by("id"):
@@ -78,10 +120,8 @@ def sla_settings_document(*, settings_row: SlaSettings | None = None) -> dict:
         "applies": row.applies,
         "timezone": row.timezone,
         "working_hours": working_hours,
-        "holidays": [
-            {"date": h.date.isoformat(), "name": h.name, "recurring": h.recurring}
-            for h in row.holidays.order_by("date")
-        ],
+        "holidays": _holiday_items(row.holidays.all()),
+        "team_schedules": [team_schedule_item(s) for s in team_schedules_of(row)],
         "pause_statuses": pause,
         "goals_enabled": row.goals_enabled,
         "scope": row.scope,

@@ -27,6 +27,7 @@ from settings_app.document import (
     Errors,
     GoalRow,
     ParsedSettings,
+    TeamScheduleRow,
     document_parse,
     minutes_to_clock,
 )
@@ -40,6 +41,10 @@ from settings_app.models import (
     SlaSettingsChange,
     Stage,
     Team,
+    TeamSchedule,
+    TeamScheduleHoliday,
+    TeamScheduleMember,
+    TeamSchedulePeriod,
     WorkingPeriod,
 )
 from settings_app.selectors import (
@@ -136,11 +141,24 @@ def _goal_rows_by_scope(document: dict) -> dict[str, list[dict]]:
     return rows
 
 
+def _holiday_texts(holidays: Iterable[dict]) -> list[str]:
+    return [
+        f"{h['date']} {h.get('name', '')}{' (yearly)' if h.get('recurring') else ''}".strip()
+        for h in holidays
+    ]
+
+
+def team_schedule_key(schedule: dict) -> str:
+    """How the audit log names a team schedule: its teams' slugs, "support-us+support-ca"."""
+    return "+".join(schedule.get("teams", []))
+
+
 def _flatten(document: dict) -> dict[str, Any]:
     """Field path -> comparable value, for the audit entry's list of changes.
 
     A goal row that is off and has no goal is the same as no row (neither gives an SLA), so
-    adding or dropping one is not a change.
+    adding or dropping one is not a change. A team schedule's fields are listed under
+    ``team_schedules[<its teams>]``, one entry per changed field.
     """
     flat: dict[str, Any] = {}
     for key in ("applies", "timezone", "goals_enabled", "scope", "property"):
@@ -148,10 +166,16 @@ def _flatten(document: dict) -> dict[str, Any]:
     for day in WEEKDAYS:
         periods = document.get("working_hours", {}).get(day, [])
         flat[f"working_hours.{day}"] = ", ".join(f"{s}–{e}" for s, e in periods) or "off"
-    flat["holidays"] = [
-        f"{h['date']} {h.get('name', '')}{' (yearly)' if h.get('recurring') else ''}".strip()
-        for h in document.get("holidays", [])
-    ]
+    flat["holidays"] = _holiday_texts(document.get("holidays", []))
+    for schedule in document.get("team_schedules", []):
+        prefix = f"team_schedules[{team_schedule_key(schedule)}]"
+        flat[f"{prefix}.timezone"] = schedule.get("timezone")
+        for day in WEEKDAYS:
+            periods = schedule.get("working_hours", {}).get(day, [])
+            flat[f"{prefix}.working_hours.{day}"] = (
+                ", ".join(f"{s}–{e}" for s, e in periods) or "off"
+            )
+        flat[f"{prefix}.holidays"] = _holiday_texts(schedule.get("holidays", []))
     flat["pause_statuses"] = sorted(document.get("pause_statuses", []))
     for scope in SCOPE_KEYS:
         for goal in _goal_rows_by_scope(document).get(scope, []):
@@ -164,7 +188,12 @@ def _flatten(document: dict) -> dict[str, Any]:
 
 
 def _empty_default(path: str) -> Any:
-    """What a goal field of a row that does not exist counts as."""
+    """What a goal field of a row that does not exist counts as (a team schedule that does
+    not exist has no zone, no periods and no holidays)."""
+    if path.startswith("team_schedules["):
+        if ".working_hours." in path:
+            return "off"
+        return [] if path.endswith(".holidays") else None
     return False if path.startswith("goals[") and path.endswith(".enabled") else None
 
 
@@ -214,7 +243,9 @@ def _changes_with_names(changes: list[dict[str, Any]], names: dict[str, dict[str
 def schedule_changed(changes: Iterable[dict[str, Any]]) -> bool:
     """Whether a save's changes touch the schedule clocks count in."""
     fields = [str(change["field"]) for change in changes]
-    return any(f in SCHEDULE_FIELDS or f.startswith("working_hours.") for f in fields)
+    return any(
+        f in SCHEDULE_FIELDS or f.startswith(("working_hours.", "team_schedules[")) for f in fields
+    )
 
 
 def _write_goal_rows(row: SlaSettings, scope: str, goals: list[GoalRow]) -> None:
@@ -239,6 +270,40 @@ def _write_goal_rows(row: SlaSettings, scope: str, goals: list[GoalRow]) -> None
         )
     row.goals.filter(scope=scope).delete()
     SlaGoal.objects.bulk_create(new_rows)
+
+
+def _write_team_schedules(row: SlaSettings, schedules: list[TeamScheduleRow]) -> None:
+    """Replace the team schedules; teams are looked up by slug (held by record)."""
+    slugs = [slug for schedule in schedules for slug in schedule.teams]
+    teams = {team.slug: team for team in Team.objects.filter(slug__in=slugs)}
+    TeamScheduleMember.objects.filter(schedule__sla_settings=row).delete()
+    row.team_schedules.all().delete()
+    for position, parsed in enumerate(schedules):
+        schedule = TeamSchedule.objects.create(
+            sla_settings=row, position=position, timezone=parsed.timezone
+        )
+        members = []
+        for index, slug in enumerate(parsed.teams):
+            team = teams.get(slug)
+            if team is None:  # renamed or deleted since the validation
+                raise SettingsValidationError(
+                    {
+                        f"team_schedules.{position}.teams.{index}": [
+                            f"{slug!r} is not a team any more."
+                        ]
+                    }
+                )
+            members.append(TeamScheduleMember(schedule=schedule, team=team, position=index))
+        TeamScheduleMember.objects.bulk_create(members)
+        TeamSchedulePeriod.objects.bulk_create(
+            TeamSchedulePeriod(schedule=schedule, weekday=weekday, start_minute=s, end_minute=e)
+            for weekday, periods in sorted(parsed.periods.items())
+            for s, e in periods
+        )
+        TeamScheduleHoliday.objects.bulk_create(
+            TeamScheduleHoliday(schedule=schedule, date=h.date, name=h.name, recurring=h.recurring)
+            for h in parsed.holidays
+        )
 
 
 def _write(row: SlaSettings, parsed: ParsedSettings) -> None:
@@ -268,6 +333,8 @@ def _write(row: SlaSettings, parsed: ParsedSettings) -> None:
     wanted = set(parsed.pause_statuses)
     stages = [s for s in Stage.objects.select_related("pipeline") if s.key in wanted]
     row.pause_stages.set(stages)
+    if parsed.team_schedules is not None:  # left out: the stored ones are kept
+        _write_team_schedules(row, parsed.team_schedules)
 
 
 class _Rollback(Exception):
@@ -425,11 +492,14 @@ def _pause_uses(stages: Iterable[Stage]) -> list[str]:
 
 
 def team_uses(team: Team) -> list[str]:
-    """What stops ``team`` from being deleted: its goal rows and its open tickets."""
+    """What stops ``team`` from being deleted: its goal rows, its schedule and its open
+    tickets."""
     from tickets.models import Ticket  # tickets depend on settings
 
     row = sla_settings_get()
     uses = _goal_uses(SlaGoal.objects.filter(team=team).select_related("team"), row)
+    if TeamScheduleMember.objects.filter(team=team).exists():
+        uses.append(_("SLA settings: the team's own working hours"))
     open_tickets = Ticket.objects.filter(team=team, closed_at__isnull=True)
     total = open_tickets.count()
     if total:

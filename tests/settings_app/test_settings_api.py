@@ -90,6 +90,7 @@ def test_get_returns_the_whole_document(admin_client_: Client, saved: dict) -> N
         "timezone",
         "working_hours",
         "holidays",
+        "team_schedules",
         "pause_statuses",
         "goals_enabled",
         "scope",
@@ -97,6 +98,7 @@ def test_get_returns_the_whole_document(admin_client_: Client, saved: dict) -> N
         "goals",
         "goals_by_scope",
     }
+    assert body["team_schedules"] == []  # every team counts in the default schedule
     assert isinstance(body["version"], int) and body["version"] >= 2
     assert list(body["working_hours"]) == list(WEEK)  # every day, also the days off
     assert body["working_hours"]["wed"] == []
