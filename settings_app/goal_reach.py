@@ -7,8 +7,9 @@ naming the goal and the schedule; whatever is accepted, ``WorkingSchedule`` comp
 under a millisecond once the schedule is cached (docs/BENCHMARKS.md, "Bounded arithmetic").
 
 ``goals_beyond_reach`` is the rule: one schedule and the goals that count in it, so that it can be
-called once per schedule (the default one; team schedules later). ``settings_goals_beyond_reach``
-applies it to a parsed settings document on the save path.
+called once per schedule: the default one and each team schedule, with the goals that can apply to
+its tickets. ``settings_goals_beyond_reach`` applies it to a parsed settings document on the save
+path.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from settings_app.document import (
     GOAL_KINDS,
     Errors,
     GoalRow,
+    HolidayRow,
     ParsedSettings,
     minutes_to_clock,
 )
@@ -111,11 +113,16 @@ def _weekly_minutes(periods: dict[int, list[tuple[int, int]]]) -> int:
     return sum(end - start for day in periods.values() for start, end in day)
 
 
-def _goals_to_check(rows: Iterable[GoalRow], *, scope: str, path: str) -> list[GoalToCheck]:
+def _goals_to_check(
+    rows: Iterable[GoalRow], *, scope: str, path: str, values: set[str] | None = None
+) -> list[GoalToCheck]:
     """The goals of ``rows`` (one scope's rows), named as a person reads them: "Time to close"
-    for all tickets, "Time to close for Priority Low", "… for No team"."""
+    for all tickets, "Time to close for Priority Low", "… for No team". ``values``: only the rows
+    of these values."""
     goals = []
     for index, row in enumerate(rows):
+        if values is not None and row.value not in values:
+            continue
         for kind in GOAL_KINDS:
             minutes = row.minutes.get(f"{kind}_minutes")
             if minutes is None:
@@ -131,32 +138,87 @@ def _goals_to_check(rows: Iterable[GoalRow], *, scope: str, path: str) -> list[G
     return goals
 
 
+def _schedule(
+    *,
+    timezone: str,
+    periods: dict[int, list[tuple[int, int]]],
+    holidays: Iterable[HolidayRow],
+    today: datetime.date,
+) -> WorkingSchedule:
+    """A parsed schedule as the SLA engine builds it (recurring holidays expanded alike)."""
+    return WorkingSchedule(
+        timezone=timezone,
+        periods={
+            weekday: [(minutes_to_clock(s), minutes_to_clock(e)) for s, e in day]
+            for weekday, day in periods.items()
+        },
+        holidays=holidays_expand(((h.date, h.recurring) for h in holidays), today=today),
+    )
+
+
 def settings_goals_beyond_reach(parsed: ParsedSettings, *, now: datetime.datetime) -> Errors:
     """``goals_beyond_reach`` for a parsed settings document: its working hours, holidays
     (recurring ones expanded as the SLA engine expands them), the chosen scope's goal rows and
-    the kept rows sent for other scopes (``goals_by_scope``), switched on or not."""
-    if parsed.applies != "working_hours" or not parsed.periods:
+    the kept rows sent for other scopes (``goals_by_scope``), switched on or not; then each team
+    schedule with the rows that can apply to its teams' tickets (with goals per team, its teams'
+    rows)."""
+    if parsed.applies != "working_hours":
         return {}
-    schedule = WorkingSchedule(
-        timezone=parsed.timezone,
-        periods={
-            weekday: [(minutes_to_clock(s), minutes_to_clock(e)) for s, e in day]
-            for weekday, day in parsed.periods.items()
-        },
-        holidays=holidays_expand(
-            ((h.date, h.recurring) for h in parsed.holidays), today=now.date()
-        ),
-    )
     chosen = parsed.property if parsed.scope == "property" else "all"
-    goals = list(_goals_to_check(parsed.goals, scope=chosen, path="goals"))
+    scopes = [(chosen, parsed.goals, "goals")]
     # Kept rows sent for other scopes are stored too, and apply as they are once their scope is
     # chosen again: they are held to the same bound.
     for scope, rows in parsed.goals_by_scope.items():
         if scope != chosen:
-            goals += _goals_to_check(rows, scope=scope, path=f"goals_by_scope.{scope}")
-    weekly = _weekly_minutes(parsed.periods)
-    schedule_name = gettext("the working hours (%(zone)s, %(weekly)s a week)") % {
-        "zone": parsed.timezone,
-        "weekly": _minutes(weekly),
-    }
-    return goals_beyond_reach(schedule=schedule, schedule_name=schedule_name, goals=goals, now=now)
+            scopes.append((scope, rows, f"goals_by_scope.{scope}"))
+    errors: Errors = {}
+    if parsed.periods:
+        schedule = _schedule(
+            timezone=parsed.timezone,
+            periods=parsed.periods,
+            holidays=parsed.holidays,
+            today=now.date(),
+        )
+        schedule_name = gettext("the working hours (%(zone)s, %(weekly)s a week)") % {
+            "zone": parsed.timezone,
+            "weekly": _minutes(_weekly_minutes(parsed.periods)),
+        }
+        goals = [
+            goal
+            for scope, rows, path in scopes
+            for goal in _goals_to_check(rows, scope=scope, path=path)
+        ]
+        errors = goals_beyond_reach(
+            schedule=schedule, schedule_name=schedule_name, goals=goals, now=now
+        )
+    for team_schedule in parsed.team_schedules or []:
+        if not team_schedule.periods:
+            continue
+        teams = set(team_schedule.teams)
+        # With goals per team, only its teams' rows (and no other team's) count in it.
+        goals = [
+            goal
+            for scope, rows, path in scopes
+            for goal in _goals_to_check(
+                rows, scope=scope, path=path, values=teams if scope == "team" else None
+            )
+        ]
+        schedule_name = gettext("the working hours of %(teams)s (%(zone)s, %(weekly)s a week)") % {
+            "teams": ", ".join(team_schedule.teams),
+            "zone": team_schedule.timezone,
+            "weekly": _minutes(_weekly_minutes(team_schedule.periods)),
+        }
+        found = goals_beyond_reach(
+            schedule=_schedule(
+                timezone=team_schedule.timezone,
+                periods=team_schedule.periods,
+                holidays=team_schedule.holidays,
+                today=now.date(),
+            ),
+            schedule_name=schedule_name,
+            goals=goals,
+            now=now,
+        )
+        for path, messages in found.items():
+            errors.setdefault(path, []).extend(messages)
+    return errors

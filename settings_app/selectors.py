@@ -11,8 +11,8 @@ import datetime
 import logging
 import threading
 import zoneinfo
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
@@ -180,6 +180,28 @@ class SlaConfig:
     pause_stage_ids: frozenset[int]
     # The version in which the schedule last changed (older clocks were counted in another).
     schedule_version: int = 1
+    # Team schedules by the team's key (its id as text, as ``ticket_goal_keys`` gives it): one
+    # ``WorkingSchedule`` per schedule, shared by its teams. Teams not listed count in
+    # ``schedule`` (the default).
+    team_schedules: Mapping[str, WorkingSchedule] = field(default_factory=dict)
+
+    def schedule_for(self, values: Mapping[str, Any]) -> WorkingSchedule:
+        """The schedule a ticket's clocks count in, by its property keys (``ticket_goal_keys``):
+        its team's own schedule, else the default one."""
+        return self.team_schedules.get(values.get("team") or "", self.schedule)
+
+    def schedule_for_team(self, team_id: int | None) -> WorkingSchedule:
+        """The schedule of a team's tickets (the default one for no team)."""
+        if team_id is None:
+            return self.schedule
+        return self.team_schedules.get(str(team_id), self.schedule)
+
+    def schedules(self) -> list[WorkingSchedule]:
+        """Every distinct schedule, the default one first."""
+        found: dict[int, WorkingSchedule] = {id(self.schedule): self.schedule}
+        for schedule in self.team_schedules.values():
+            found.setdefault(id(schedule), schedule)
+        return list(found.values())
 
     def goal_set_for(self, values: dict[str, str]) -> GoalSet | None:
         """The goal row for a ticket's property keys, or None when no SLA applies.
@@ -280,6 +302,25 @@ def _chosen_goal_sets(
     return goal_sets
 
 
+def _team_working_schedule(
+    team_schedule: TeamSchedule, *, always_open: bool, today: datetime.date
+) -> WorkingSchedule:
+    """A team schedule as a ``WorkingSchedule`` ("24/7" applies to every schedule)."""
+    periods: dict[int, list[tuple[str, str]]] = {}
+    for period in team_schedule.periods.all():
+        periods.setdefault(period.weekday, []).append(
+            (minutes_to_clock(period.start_minute), minutes_to_clock(period.end_minute))
+        )
+    return WorkingSchedule(
+        timezone=team_schedule.timezone,
+        periods=periods,
+        holidays=holidays_expand(
+            ((h.date, h.recurring) for h in team_schedule.holidays.all()), today=today
+        ),
+        always_open=always_open,
+    )
+
+
 def sla_default_zone() -> zoneinfo.ZoneInfo:
     """The default schedule's time zone, in one small query (no settings snapshot is built):
     the zone pages are shown in for a viewer without a preference of their own."""
@@ -304,22 +345,28 @@ def sla_config_get(*, today: datetime.date | None = None) -> SlaConfig:
         periods.setdefault(period.weekday, []).append(
             (minutes_to_clock(period.start_minute), minutes_to_clock(period.end_minute))
         )
+    always_open = row.applies == SlaSettings.Applies.ALWAYS
     schedule = WorkingSchedule(
         timezone=row.timezone,
         periods=periods,
         holidays=_expand_holidays(row, today=today),
-        always_open=row.applies == SlaSettings.Applies.ALWAYS,
+        always_open=always_open,
     )
-    config = sla_config_build(row, schedule=schedule, now=now)
+    config = sla_config_build(row, schedule=schedule, now=now, today=today)
     with _cache_lock:
         _cache["config"] = config
     return config
 
 
 def sla_config_build(
-    row: SlaSettings, *, schedule: WorkingSchedule, now: datetime.datetime
+    row: SlaSettings,
+    *,
+    schedule: WorkingSchedule,
+    now: datetime.datetime,
+    today: datetime.date | None = None,
 ) -> SlaConfig:
-    """The ``SlaConfig`` of ``row`` counted in ``schedule``, without the cache.
+    """The ``SlaConfig`` of ``row`` counted in ``schedule`` (the default schedule; the team
+    schedules are built from ``row``, "24/7" as ``schedule`` is), without the cache.
 
     Goals that would take more than five calendar years to count from ``now`` (a configuration
     the save refuses, stored before that rule or by hand) are kept out of reach: they apply as
@@ -336,6 +383,13 @@ def sla_config_build(
                 ", ".join(sorted(goal_set.out_of_reach)),
                 GOAL_REACH_YEARS,
             )
+    team_schedules: dict[str, WorkingSchedule] = {}
+    for team_schedule in team_schedules_of(row):
+        built = _team_working_schedule(
+            team_schedule, always_open=schedule.always_open, today=today or now.date()
+        )
+        for member in team_schedule.members.all():
+            team_schedules[str(member.team_id)] = built
     return SlaConfig(
         version=row.version,
         stamp=(row.version, row.updated_at),
@@ -346,6 +400,7 @@ def sla_config_build(
         goals=goal_sets,
         pause_stage_ids=frozenset(row.pause_stages.values_list("id", flat=True)),
         schedule_version=row.schedule_version,
+        team_schedules=team_schedules,
     )
 
 

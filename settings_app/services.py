@@ -114,7 +114,13 @@ def sla_settings_validate(
     document: Any, *, now: datetime.datetime | None = None
 ) -> tuple[ParsedSettings | None, Errors]:
     """Validate a settings document against the current reference data (no write), and refuse
-    goals that would take more than five calendar years to count from ``now`` (SPEC §2)."""
+    goals that would take more than five calendar years to count from ``now`` (SPEC §2).
+
+    Team schedules left out of ``document`` are the stored ones: they are checked with the
+    document's goals and 24/7 switch as if they had been sent."""
+    if isinstance(document, dict) and document.get("team_schedules") is None:
+        stored = sla_settings_document()["team_schedules"]
+        document = {**document, "team_schedules": stored}
     parsed, errors = document_parse(document, **reference_keys())
     if parsed is not None:
         errors = settings_goals_beyond_reach(parsed, now=now or timezone.now())

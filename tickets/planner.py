@@ -279,11 +279,13 @@ class _Planning:
         *,
         settings: Settings,
         schedule: WorkingSchedule,
+        schedules: Mapping[str, WorkingSchedule] | None = None,
         now: datetime.datetime,
     ) -> None:
         self.state = state
         self.settings = settings
-        self.schedule = schedule
+        self.default_schedule = schedule
+        self.team_schedules = schedules or {}
         self.now = now
         self.clocks = [dataclasses.replace(clock) for clock in state.clocks]
         self.originals = {
@@ -302,6 +304,15 @@ class _Planning:
 
     def set(self, **changes: Any) -> None:
         self.state = dataclasses.replace(self.state, **changes)
+
+    def schedule_for(self, properties: Mapping[str, Any]) -> WorkingSchedule:
+        """The schedule of a ticket with ``properties``: its team's own, else the default."""
+        return self.team_schedules.get(properties.get("team") or "", self.default_schedule)
+
+    @property
+    def schedule(self) -> WorkingSchedule:
+        """The schedule the ticket's clocks count in now (its excluded time too)."""
+        return self.schedule_for(self.state.properties)
 
     # -- one clock -------------------------------------------------------------------------------
     def event(
@@ -472,6 +483,15 @@ class _Planning:
             if start is not None:
                 self.start(kind, started_at=start, goal=goal, why=why)
 
+    def reschedule(self) -> None:
+        """Recompute the running clocks in the ticket's (new) schedule, keeping their goals."""
+        for clock in self.running():
+            # Excluded time (paused, closed) is counted in the new schedule too; a pause still
+            # going on is added when it ends, as for any paused clock.
+            self.recompute(
+                clock, goal=(clock.goal_minutes, clock.due_soon_minutes), why=WHY_PROPERTY
+            )
+
     def pause(self) -> None:
         self.set(paused_since=self.now)
         for clock in self.running():
@@ -564,6 +584,10 @@ class _Planning:
                 selecting = self.settings.property if self.settings.scope == "property" else ""
                 if selecting and properties.get(selecting) != before.get(selecting):
                     self.reconcile(why=WHY_PROPERTY)
+                elif self.schedule_for(properties) is not self.schedule_for(before):
+                    # A team change that moves the ticket to another schedule: its running
+                    # clocks count again from their original start in the new one.
+                    self.reschedule()
             case StageChanged(stage=stage):
                 if stage.id != self.state.stage.id:
                     self.enter_stage(stage)
@@ -641,14 +665,19 @@ def plan(
     *,
     settings: Settings,
     schedule: WorkingSchedule,
+    schedules: Mapping[str, WorkingSchedule] | None = None,
     now: datetime.datetime,
 ) -> Plan:
     """Apply ``events`` (in order, all at ``now``) to ``state`` by the rules of SPEC section 3.
 
-    ``state`` is not changed. Transitions that a clock passes are recorded at their own moments;
-    those caused by ``SettingsApplied`` notify nobody (nor do a completed clock's).
+    ``schedule`` is the default schedule and ``schedules`` the team schedules by team key (the
+    ``"team"`` property's value): a ticket's clocks count in its team's schedule, else the
+    default one, and a team change that changes its schedule recomputes its running clocks from
+    their original start. ``state`` is not changed. Transitions that a clock passes are recorded
+    at their own moments; those caused by ``SettingsApplied`` notify nobody (nor do a completed
+    clock's).
     """
-    planning = _Planning(state, settings=settings, schedule=schedule, now=now)
+    planning = _Planning(state, settings=settings, schedule=schedule, schedules=schedules, now=now)
     for event in events:
         planning.apply(event)
     return planning.result()

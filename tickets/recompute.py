@@ -204,7 +204,14 @@ def _recompute_in_python(
         (
             ticket_id,
             state,
-            planner.plan(state, applied, settings=config, schedule=config.schedule, now=now),
+            planner.plan(
+                state,
+                applied,
+                settings=config,
+                schedule=config.schedule,
+                schedules=config.team_schedules,
+                now=now,
+            ),
         )
         for ticket_id, state in states.items()
     ]

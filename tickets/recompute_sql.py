@@ -1,12 +1,13 @@
 """The recompute's common case done inside PostgreSQL: no ticket or clock row leaves the server.
 
 The settings' counted time is loaded into a temporary table of UTC working intervals with running
-sums (``WorkingSchedule.working_intervals``), so a due moment is two index lookups and some integer
-arithmetic on epoch microseconds, exactly what ``WorkingSchedule.add_working_time`` does with
-``bisect`` on the same intervals. The rules are those of the Python set-based path
-(``tickets.recompute``): the same eligibility, the same events, and status and next check from
-the SQL mirrors in ``tickets.sla``; ``tests/tickets/test_recompute_paths.py`` proves the three
-paths agree.
+sums (``WorkingSchedule.working_intervals``), one series per schedule (the default one and each
+team schedule, tagged with its number; a ticket counts in its team's), so a due moment is two
+index lookups and some integer arithmetic on epoch microseconds, exactly what
+``WorkingSchedule.add_working_time`` does with ``bisect`` on the same intervals. The rules are
+those of the Python set-based path (``tickets.recompute``): the same eligibility, the same
+events, and status and next check from the SQL mirrors in ``tickets.sla``;
+``tests/tickets/test_recompute_paths.py`` proves the three paths agree.
 
 A ticket is left to the Python paths (returned to the caller) when it has excluded periods
 (paused or closed before), when its pause state does not match its stage, when it gains or loses
@@ -19,6 +20,7 @@ import datetime
 
 from django.db import connection
 
+from settings_app.business_time import WorkingSchedule
 from settings_app.selectors import SlaConfig
 from tickets import planner, sla
 
@@ -53,20 +55,12 @@ def _ts(us: str) -> str:
     return f"(timestamptz '1970-01-01 00:00:00+00' + ({us}) * interval '1 microsecond')"
 
 
-def _intervals(config: SlaConfig, now: datetime.datetime) -> tuple[list[int], ...]:
-    """Starts, ends, sums before and sums through each interval, in epoch µs."""
-    schedule = config.schedule
+def _schedule_intervals(
+    schedule: WorkingSchedule, *, longest: int, now: datetime.datetime
+) -> tuple[list[int], ...]:
+    """One schedule's starts, ends, sums before and sums through each interval, in epoch µs."""
     if schedule.always_open:  # one interval: 1970 to the year 148,000
         return [0], [_ALWAYS_END], [0], [_ALWAYS_END]
-    longest = max(
-        (
-            goal[0]
-            for goal_set in config.goals.values()
-            for kind in (sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE)
-            if (goal := goal_set.goal(kind)) is not None
-        ),
-        default=0,
-    )
     end = schedule.add_working_time(now, datetime.timedelta(minutes=longest)) + MARGIN
     starts, ends, before, through = [], [], [], []
     total = 0
@@ -78,6 +72,33 @@ def _intervals(config: SlaConfig, now: datetime.datetime) -> tuple[list[int], ..
         total += hi_us - lo_us
         through.append(total)
     return starts, ends, before, through
+
+
+def _intervals(
+    config: SlaConfig, now: datetime.datetime
+) -> tuple[tuple[list[int], ...], list[int], list[int]]:
+    """The spans of every schedule, each tagged with its number (0: the default schedule), and
+    the team ids whose tickets count in a team schedule with that schedule's number."""
+    longest = max(
+        (
+            goal[0]
+            for goal_set in config.goals.values()
+            for kind in (sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE)
+            if (goal := goal_set.goal(kind)) is not None
+        ),
+        default=0,
+    )
+    numbers: dict[int, int] = {}
+    spans: tuple[list[int], ...] = ([], [], [], [], [])
+    for number, schedule in enumerate(config.schedules()):
+        numbers[id(schedule)] = number
+        parts = _schedule_intervals(schedule, longest=longest, now=now)
+        spans[0].extend([number] * len(parts[0]))
+        for column, values in zip(spans[1:], parts, strict=True):
+            column.extend(values)
+    team_ids = [int(key) for key in config.team_schedules]
+    team_numbers = [numbers[id(schedule)] for schedule in config.team_schedules.values()]
+    return spans, team_ids, team_numbers
 
 
 def _goal_rows(config: SlaConfig) -> list[tuple]:
@@ -105,12 +126,17 @@ WITH g AS (
                          %(g_cl)s::int[], %(g_cl_soon)s::int[])
         AS g(key, ref, fr, fr_soon, nr, nr_soon, cl, cl_soon)
 ),
+ts AS (  -- the teams that count in a team schedule, and its number
+    SELECT * FROM unnest(%(ts_team)s::bigint[], %(ts_number)s::int[]) AS ts(team_id, sc)
+),
 t AS (
     SELECT t.id, t.first_replied_at, t.awaiting_reply_since, t.sla_goal_value,
            t.sla_settings_version, t.sla_due_at, t.sla_overdue_at,
-           g.ref AS goal_value, g.fr, g.fr_soon, g.nr, g.nr_soon, g.cl, g.cl_soon
+           g.ref AS goal_value, g.fr, g.fr_soon, g.nr, g.nr_soon, g.cl, g.cl_soon,
+           coalesce(ts.sc, 0) AS sc
     FROM tickets_ticket t
     LEFT JOIN g ON g.key = {property_key}
+    LEFT JOIN ts ON ts.team_id = t.team_id
     WHERE t.id = ANY(%(ids)s::bigint[]) AND t.closed_at IS NULL
       AND t.excluded_periods = '[]'::jsonb
       AND (t.paused_since IS NOT NULL) = (t.stage_id = ANY(%(pause_stages)s::bigint[]))
@@ -149,10 +175,11 @@ WHERE NOT k.odd
 
 _SPANS = """
 CREATE TEMP TABLE sla_recompute_spans ON COMMIT DROP AS
-SELECT * FROM unnest(%(s)s::bigint[], %(e)s::bigint[], %(cb)s::bigint[], %(ca)s::bigint[])
-    AS sp(s, e, cb, ca);
-CREATE INDEX ON sla_recompute_spans (s);
-CREATE INDEX ON sla_recompute_spans (ca);
+SELECT * FROM unnest(%(sc)s::int[], %(s)s::bigint[], %(e)s::bigint[], %(cb)s::bigint[],
+                     %(ca)s::bigint[])
+    AS sp(sc, s, e, cb, ca);
+CREATE INDEX ON sla_recompute_spans (sc, s);
+CREATE INDEX ON sla_recompute_spans (sc, ca);
 ANALYZE sla_recompute_spans
 """
 
@@ -168,7 +195,7 @@ WITH r AS MATERIALIZED (  -- the running clocks of the tickets handled, with the
                 ELSE ok.cl END AS goal,
            CASE c.kind WHEN 'first_response' THEN ok.fr_soon
                 WHEN 'next_response' THEN ok.nr_soon ELSE ok.cl_soon END AS soon,
-           (extract(epoch FROM c.started_at) * 1000000)::bigint AS start_us
+           (extract(epoch FROM c.started_at) * 1000000)::bigint AS start_us, ok.sc
     FROM tickets_slaclock c JOIN sla_recompute_tickets ok ON ok.id = c.ticket_id
     WHERE c.completed_at IS NULL
     -- The sweep may hold some of these clocks: wait for it, then read what it wrote.
@@ -178,7 +205,8 @@ m AS (
     SELECT r.*, r.soon IS NOT NULL AND r.soon < r.goal AS has_soon,
            a.cb + LEAST(r.start_us - a.s, a.e - a.s) AS counted
     FROM r LEFT JOIN LATERAL (
-        SELECT sp.s, sp.e, sp.cb FROM sla_recompute_spans sp WHERE sp.s <= r.start_us
+        SELECT sp.s, sp.e, sp.cb FROM sla_recompute_spans sp
+        WHERE sp.sc = r.sc AND sp.s <= r.start_us
         ORDER BY sp.s DESC LIMIT 1
     ) AS a ON true
 ),
@@ -190,11 +218,13 @@ n AS MATERIALIZED (
     FROM m
     LEFT JOIN LATERAL (
         SELECT sp.s, sp.cb FROM sla_recompute_spans sp
-        WHERE sp.ca >= m.counted + m.goal::bigint * 60000000 ORDER BY sp.ca LIMIT 1
+        WHERE sp.sc = m.sc AND sp.ca >= m.counted + m.goal::bigint * 60000000
+        ORDER BY sp.ca LIMIT 1
     ) AS d ON true
     LEFT JOIN LATERAL (
         SELECT sp.s, sp.cb FROM sla_recompute_spans sp
-        WHERE m.has_soon AND sp.ca >= m.counted + (m.goal - m.soon)::bigint * 60000000
+        WHERE m.has_soon AND sp.sc = m.sc
+          AND sp.ca >= m.counted + (m.goal - m.soon)::bigint * 60000000
         ORDER BY sp.ca LIMIT 1
     ) AS w ON true
 ),
@@ -305,10 +335,11 @@ def recompute_tickets_sql(
     handled, ids left to Python)."""
     if not ticket_ids:
         return 0, []
-    starts, ends, before, through = _intervals(config, now)
+    (numbers, starts, ends, before, through), ts_team, ts_number = _intervals(config, now)
     goals = _goal_rows(config)
     columns = [list(column) for column in zip(*goals, strict=True)] if goals else [[]] * 8
     params = {
+        "sc": numbers,
         "s": starts,
         "e": ends,
         "cb": before,
@@ -321,6 +352,8 @@ def recompute_tickets_sql(
         "g_nr_soon": columns[5],
         "g_cl": columns[6],
         "g_cl_soon": columns[7],
+        "ts_team": ts_team,
+        "ts_number": ts_number,
         "ids": ticket_ids,
         "pause_stages": sorted(config.pause_stage_ids),
         "now": now,

@@ -75,6 +75,7 @@ def _plan(
         events,
         settings=config,
         schedule=config.schedule,
+        schedules=config.team_schedules,
         now=now,
     )
 
@@ -331,7 +332,14 @@ def ticket_update(
         events: list[planner.Event] = [planner.PropertyChanged(ticket_property_values(ticket))]
         if stage is not None:
             events.append(planner.StageChanged(stage_info(stage, config=config)))
-        plan = planner.plan(state, events, settings=config, schedule=config.schedule, now=now)
+        plan = planner.plan(
+            state,
+            events,
+            settings=config,
+            schedule=config.schedule,
+            schedules=config.team_schedules,
+            now=now,
+        )
         plan_write(ticket, plan, now=now)
         if stage is not None and plan.ticket.stage.id == stage.pk:
             ticket.stage = stage

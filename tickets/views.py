@@ -361,7 +361,7 @@ def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) ->
             clock,
             kind=kind,
             now=now,
-            schedule=config.schedule,
+            schedule=config.schedule_for_team(ticket.team_id),
             schedule_version=config.schedule_version,
         )
         note = clock_idle_note(

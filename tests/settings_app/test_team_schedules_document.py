@@ -196,3 +196,43 @@ def test_the_service_saves_team_schedules_for_every_interface(teams) -> None:
     result = sla_settings_save(document=BASE, actor=None, via="admin")
     assert result.changed
     assert result.document["team_schedules"][0]["timezone"] == "America/New_York"
+
+
+def test_a_goal_beyond_five_years_in_a_team_schedule_is_refused_naming_it(
+    admin_client_, teams
+) -> None:
+    sparse = {**NEW_YORK, "working_hours": {"mon": [["09:00", "10:00"]]}, "holidays": []}
+    body = {**BASE, "goals": [{"value": None, "enabled": True, "close_minutes": 200_000}]}
+    response = put(admin_client_, {**body, "team_schedules": [sparse]})
+    assert response.status_code == 400, response.content
+    message = " ".join(response.json()["errors"]["goals.0.close_minutes"])
+    assert "five" in message or "5" in message
+    assert "support-us" in message and "America/New_York" in message
+    # The default schedule alone holds the goal: without the team schedule it is accepted.
+    assert put(admin_client_, {**body, "team_schedules": []}).status_code == 200
+    # A kept (left out) sparse schedule is checked too.
+    assert put(admin_client_, {**BASE, "team_schedules": [sparse]}).status_code == 200
+    response = put(admin_client_, {k: v for k, v in body.items() if k != "team_schedules"})
+    assert response.status_code == 400
+    assert "goals.0.close_minutes" in response.json()["errors"]
+
+
+def test_with_goals_per_team_only_the_teams_rows_are_checked_in_its_schedule(
+    admin_client_, teams
+) -> None:
+    sparse = {**NEW_YORK, "working_hours": {"mon": [["09:00", "10:00"]]}, "holidays": []}
+    body = {
+        **BASE,
+        "scope": "property",
+        "property": "team",
+        "goals": [
+            {"value": "billing", "enabled": True, "close_minutes": 200_000},
+            {"value": "support-us", "enabled": True, "close_minutes": 60},
+        ],
+        "team_schedules": [sparse],
+    }
+    assert put(admin_client_, body).status_code == 200
+    body["goals"][1]["close_minutes"] = 200_000
+    response = put(admin_client_, body)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["goals.1.close_minutes"]

@@ -94,6 +94,8 @@ def _random_tickets(rng: random.Random, count: int) -> list[int]:
             moment += datetime.timedelta(minutes=rng.randint(5, 600))
             if moment >= NOW:
                 break
+            if rng.random() < 0.15:  # a team change: another schedule, maybe other goals
+                ticket_update(ticket_id=ticket.pk, now=moment, team=rng.choice(teams))
             roll = rng.random()
             if roll < 0.35:
                 ticket_message_add(ticket_id=ticket.pk, body="ok", author_kind="agent", now=moment)
@@ -140,6 +142,34 @@ BEFORE = {
         ],
     ),
 }
+# Team schedules (SPEC 2.1): billing counts in New York hours with a holiday of its own,
+# hardware in Tokyo's split days; tickets without a team in the default (Stockholm) hours.
+NEW_YORK = {
+    "teams": ["billing"],
+    "timezone": "America/New_York",
+    "working_hours": {day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": [{"date": "2026-12-02", "name": "Closed", "recurring": False}],
+}
+TOKYO = {
+    "teams": ["hardware"],
+    "timezone": "Asia/Tokyo",
+    "working_hours": {
+        day: [["09:00", "12:00"], ["13:00", "18:00"]] for day in ("mon", "tue", "wed", "thu")
+    },
+    "holidays": [],
+}
+BEFORE["team schedules"] = sla_document(WORKING_HOURS_DOCUMENT, team_schedules=[NEW_YORK, TOKYO])
+BEFORE["team schedules, by team"] = sla_document(
+    WORKING_HOURS_DOCUMENT,
+    scope="property",
+    property="team",
+    goals=[
+        goal_row("billing", first_response=(60, 15), next_response=(90, 20), close=(600, 60)),
+        goal_row("hardware", first_response=(120, 30), close=(900, 60)),
+        goal_row(None, first_response=(90, 20), close=(900, 60)),
+    ],
+    team_schedules=[NEW_YORK, TOKYO],
+)
 AFTER = {
     # Faster goals, another due-soon threshold and one goal kind dropped (next response).
     "all, working hours": sla_document(
@@ -178,6 +208,36 @@ AFTER = {
         goals=[
             goal_row("billing", first_response=(60, 15), close=(600, 60)),
             goal_row(None, first_response=(75, 25), close=(1200, 90)),
+        ],
+    ),
+    # Billing's hours move and hardware joins its schedule; the default one is unchanged.
+    "team schedules": sla_document(
+        WORKING_HOURS_DOCUMENT,
+        goals=[goal_row(first_response=(45, 20), next_response=(200, 30), close=(600, 90))],
+        team_schedules=[
+            {
+                **NEW_YORK,
+                "teams": ["billing", "hardware"],
+                "working_hours": {
+                    day: [["07:00", "12:00"], ["12:30", "19:00"]]
+                    for day in ("mon", "tue", "wed", "thu", "fri", "sat")
+                },
+            }
+        ],
+    ),
+    # Goals move for each team; Tokyo's hours shrink, New York's holiday goes.
+    "team schedules, by team": sla_document(
+        WORKING_HOURS_DOCUMENT,
+        scope="property",
+        property="team",
+        goals=[
+            goal_row("billing", first_response=(50, 15), next_response=(80, 20), close=(700, 60)),
+            goal_row("hardware", first_response=(100, 30), close=(800, 60)),
+            goal_row(None, first_response=(75, 25), close=(1200, 90)),
+        ],
+        team_schedules=[
+            {**NEW_YORK, "holidays": []},
+            {**TOKYO, "working_hours": {"mon": [["10:00", "16:00"]], "wed": [["10:00", "16:00"]]}},
         ],
     ),
 }
