@@ -20,6 +20,10 @@ from tests.hardening.conftest import free_port, wait_for_port
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOST = "helpdesk.example.com"  # ALLOWED_HOSTS of .env.example
+# A Redis database of this run's own, never the shared database 0 that .env.example names for a
+# production machine: the run's REDIS_URL (CI's database, a developer's private one), else one
+# kept for tests (as tests/hardening/test_throttling.py uses).
+RUN_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/9"
 
 
 def documented_environment() -> dict[str, str]:
@@ -33,6 +37,8 @@ def documented_environment() -> dict[str, str]:
             variables[key.strip()] = value.strip()
     assert variables["DEBUG"] == "false"
     variables["SECRET_KEY"] = secrets.token_urlsafe(50)
+    assert variables["REDIS_URL"].startswith("redis://")  # documented: Redis in production
+    variables["REDIS_URL"] = RUN_REDIS_URL
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from slaproject.api import ApiError, api_endpoint, error_response
+from slaproject.rate_limits import rate_limited
 from tickets.inbound.models import Via
 from tickets.inbound.services import email_ingest, max_bytes
 
@@ -79,14 +80,11 @@ def _receive(request: HttpRequest) -> HttpResponse:
 _with_token = api_endpoint(methods=("POST",))(_receive)
 
 
-@csrf_exempt
-def inbound_email_endpoint(request: HttpRequest) -> HttpResponse:
-    if "key" not in request.GET:
-        return _with_token(request)
-    if request.method != "POST":
-        response = error_response(405, {"": [f"Method {request.method} is not allowed here."]})
-        response["Allow"] = "POST"
-        return response
+@rate_limited("inbound_email")
+def _with_key(request: HttpRequest) -> HttpResponse:
+    """The ``?key=`` path, limited per client address by ``RATE_LIMITS["inbound_email"]``
+    (counted before the key is checked, so guessing keys is limited too); token callers are
+    limited per token by ``api_endpoint``."""
     expected = settings.INBOUND_EMAIL_KEY
     given = request.GET.get("key", "")
     if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
@@ -95,3 +93,14 @@ def inbound_email_endpoint(request: HttpRequest) -> HttpResponse:
         return _receive(request)
     except ApiError as exc:
         return error_response(exc.status, exc.errors)
+
+
+@csrf_exempt
+def inbound_email_endpoint(request: HttpRequest) -> HttpResponse:
+    if "key" not in request.GET:
+        return _with_token(request)
+    if request.method != "POST":
+        response = error_response(405, {"": [f"Method {request.method} is not allowed here."]})
+        response["Allow"] = "POST"
+        return response
+    return _with_key(request)

@@ -12,10 +12,13 @@ import unicodedata
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from email.header import Header
+from email.message import Message
 from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -40,6 +43,23 @@ def header_text(value: str) -> str:
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in value
     )
     return " ".join(cleaned.split())
+
+
+class HelpDeskEmail(EmailMultiAlternatives):
+    """Django's email, with a non-ASCII Subject folded after the header's name.
+
+    Django encodes such a subject without knowing the header it goes in, so a long one (an SLA
+    alert's "… — First reply due …") was written as ``Subject:`` and then the encoded words on
+    a line of their own; readers that keep the folding white space (Python's ``email`` with
+    ``policy.default``, some mail clients) showed it with a leading space. Encoded knowing its
+    name, the first encoded word starts on the Subject line.
+    """
+
+    def message(self) -> Message:
+        message = super().message()
+        if not self.subject.isascii():
+            message.replace_header("Subject", Header(self.subject, "utf-8", header_name="Subject"))
+        return message
 
 
 def mailbox(name: str, address: str) -> str:

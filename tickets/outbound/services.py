@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import translation
@@ -560,13 +560,13 @@ def outbound_test_queue(*, to: str, requested_by: Any, now: datetime.datetime) -
 # --- Delivery -------------------------------------------------------------------------------------
 
 
-def _as_email_message(email: OutboundEmail, connection: Any) -> EmailMultiAlternatives:
+def _as_email_message(email: OutboundEmail, connection: Any) -> compose.HelpDeskEmail:
     headers = {"Message-ID": email.message_id, **email.headers}
     if email.in_reply_to:
         headers["In-Reply-To"] = email.in_reply_to
     if email.references:
         headers["References"] = email.references
-    message = EmailMultiAlternatives(
+    message = compose.HelpDeskEmail(
         subject=email.subject,
         body=email.body_text,
         from_email=email.from_email,

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 
@@ -132,6 +133,39 @@ def test_the_webhook_takes_a_secret_in_the_url_for_services_without_headers(db, 
     empty = post(Client(), corpus("html_only"), path="/api/inbound-email/?key=")
     assert empty.status_code == 401
     assert Ticket.objects.count() == 1
+
+
+def test_the_webhook_with_a_key_is_rate_limited_per_address(db, settings, token_client):
+    # Limits are off in the suite (tests/conftest.py); switched on here, as a deployment has them.
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "inbound_email": [(3, 60)]}
+    settings.INBOUND_EMAIL_KEY = "s3cret-key-for-mailgun"
+    with_key = "/api/inbound-email/?key=s3cret-key-for-mailgun"
+
+    def mail(n: int) -> bytes:
+        return email_bytes(subject=f"Mail {n}", message_id=f"<limit-{n}@example.se>")
+
+    with time_machine.travel("2026-12-01T09:00:10Z", tick=False):
+        answers = [post(Client(), mail(n), path=with_key, REMOTE_ADDR="10.0.0.7") for n in (1, 2)]
+        # A wrong key counts too: guessing keys is limited as well.
+        answers.append(
+            post(Client(), mail(3), path="/api/inbound-email/?key=guess", REMOTE_ADDR="10.0.0.7")
+        )
+        assert [a.status_code for a in answers] == [202, 202, 401]
+        refused = post(Client(), mail(4), path=with_key, REMOTE_ADDR="10.0.0.7")
+        assert refused.status_code == 429 and refused["Retry-After"] == "50"
+        assert "try again in 50 seconds" in refused.json()["errors"][""][0]
+        # Another address, and a caller with a token (limited per token), are not held up.
+        assert post(Client(), mail(5), path=with_key, REMOTE_ADDR="10.0.0.8").status_code == 202
+        assert post(token_client, mail(6), REMOTE_ADDR="10.0.0.7").status_code == 202
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == [
+        "Mail 1",
+        "Mail 2",
+        "Mail 5",
+        "Mail 6",
+    ]
+    with time_machine.travel("2026-12-01T09:01:00Z", tick=False):  # the next minute's window
+        assert post(Client(), mail(4), path=with_key, REMOTE_ADDR="10.0.0.7").status_code == 202
 
 
 def test_the_webhook_without_credentials_or_by_a_non_agent_is_refused(db):

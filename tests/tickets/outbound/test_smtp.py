@@ -115,6 +115,29 @@ def test_the_acknowledgement_carries_the_number_and_never_invites_auto_replies(s
     assert f"[#{ticket_id}]" in acknowledgement.part("text/html")
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Räkning för december",  # one encoded word
+        "Räkning för december och januari — fakturan från förra månaden saknas fortfarande",
+        "Über " + "lång rad " * 20,  # folded several times
+    ],
+)
+def test_a_non_ascii_subject_reads_back_exactly_without_a_leading_space(
+    smtp, api, freeze, subject
+):
+    freeze(OPENED)
+    ticket_id = api.create(subject=subject, body="Hej", requester_email="ana@customer.example")["id"]
+    deliver_queued()
+    (acknowledgement,) = smtp.received
+    expected = f"[#{ticket_id}] {' '.join(subject.split())}"
+    assert acknowledgement.message["Subject"] == expected
+    # The first encoded word is on the Subject line itself, not on a folded line of its own.
+    head = acknowledgement.raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    (line,) = (line for line in head.split("\r\n") if line.startswith("Subject:"))
+    assert line.startswith("Subject: =?utf-8?") and len(line) <= 78
+
+
 def test_emails_are_in_the_customers_language(smtp, api, agent_client, freeze):
     freeze(OPENED)
     swedish = ticket_create(
@@ -285,13 +308,10 @@ def test_a_poisoned_subject_never_stops_another_tickets_sla_email(smtp, freeze, 
     states = deliver_queued(now=due_soon)
     assert list(states.values()) == ["sent", "sent"]
     poisoned, good = (r.message for r in smtp.to("owner@acme.example"))
-    # (Encoded subjects are folded after "Subject:", which leaves a space when read back.)
-    assert good["Subject"].strip().startswith(f"[Due soon] #{tickets[1].pk} Printer on fire — ")
+    assert good["Subject"].startswith(f"[Due soon] #{tickets[1].pk} Printer on fire — ")
     # The poisoned subject was made one line: no header was added.
-    assert (
-        poisoned["Subject"]
-        .strip()
-        .startswith(f"[Due soon] #{tickets[0].pk} Help Bcc: everyone@acme.example — ")
+    assert poisoned["Subject"].startswith(
+        f"[Due soon] #{tickets[0].pk} Help Bcc: everyone@acme.example — "
     )
     assert "Bcc" not in poisoned
     assert all(r.rcpt_tos == ["owner@acme.example"] for r in smtp.received)
