@@ -123,11 +123,10 @@ def test_the_acknowledgement_carries_the_number_and_never_invites_auto_replies(s
         "Über " + "lång rad " * 20,  # folded several times
     ],
 )
-def test_a_non_ascii_subject_reads_back_exactly_without_a_leading_space(
-    smtp, api, freeze, subject
-):
+def test_a_non_ascii_subject_reads_back_exactly_without_a_leading_space(smtp, api, freeze, subject):
     freeze(OPENED)
-    ticket_id = api.create(subject=subject, body="Hej", requester_email="ana@customer.example")["id"]
+    created = api.create(subject=subject, body="Hej", requester_email="ana@customer.example")
+    ticket_id = created["id"]
     deliver_queued()
     (acknowledgement,) = smtp.received
     expected = f"[#{ticket_id}] {' '.join(subject.split())}"
