@@ -13,7 +13,6 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.header import Header
-from email.message import Message
 from email.utils import formataddr
 from typing import Any
 
@@ -55,10 +54,11 @@ class HelpDeskEmail(EmailMultiAlternatives):
     name, the first encoded word starts on the Subject line.
     """
 
-    def message(self) -> Message:
-        message = super().message()
-        if not self.subject.isascii():
-            message.replace_header("Subject", Header(self.subject, "utf-8", header_name="Subject"))
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        message = super().message(*args, **kwargs)
+        subject = str(self.subject)
+        if not subject.isascii():
+            message.replace_header("Subject", Header(subject, "utf-8", header_name="Subject"))
         return message
 
 
