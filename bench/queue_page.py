@@ -1,11 +1,13 @@
 """The queue page and the ticket list API with an SLA-status filter, at 1k and at 100k tickets.
 
-    .venv/bin/python bench/queue_page.py [--sizes 1000,100000] [--requests 300]
+    .venv/bin/python bench/queue_page.py [--sizes 1000,100000] [--requests 300] [--prefix bench_q]
 
-For each size, a database of its own (``bench_q<size>``) is filled by ``bench/generate.py`` when it
-does not hold that many tickets, then Django's test client (in-process: view, ORM and database,
-no HTTP server) requests, as a signed-in agent, ``/tickets/?sla_status=overdue`` and
-``/api/tickets/?sla_status=overdue`` (first page, 25 rows) many times; p50 and p95 are printed.
+For each size, a database of its own (``<prefix><size>``) is filled by ``bench/generate.py`` when
+it does not hold that many tickets, then Django's test client (in-process: view, ORM and
+database, no HTTP server) requests, as a signed-in agent, the queue page (three badges a row, and
+the Next breach view, ``badges=next``) and the list API (first page, 25 rows) many times; p50 and
+p95 are printed. The requests are alternated (one of each path per round), so that a busy moment
+of the machine falls on every path alike and the two views compare fairly.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import time
 from common import ROOT, django_setup, percentile
 
 PATHS = (
-    ("queue page", "/tickets/?sla_status=overdue"),
+    ("queue page", "/tickets/"),
+    ("queue page, Next breach", "/tickets/?badges=next"),
+    ("queue page, overdue", "/tickets/?sla_status=overdue"),
+    ("queue page, overdue, Next breach", "/tickets/?sla_status=overdue&badges=next"),
     ("list API", "/api/tickets/?sla_status=overdue"),
     ("queue page, due soon", "/tickets/?sla_status=due_soon"),
     ("list API, due soon", "/api/tickets/?sla_status=due_soon"),
@@ -26,8 +31,8 @@ PATHS = (
 )
 
 
-def measure(size: int, requests: int) -> None:
-    django_setup(f"bench_q{size}")
+def measure(size: int, requests: int, prefix: str) -> None:
+    django_setup(f"{prefix}{size}")
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -40,18 +45,20 @@ def measure(size: int, requests: int) -> None:
     agent = get_user_model().objects.get(username="agent")
     client = Client(HTTP_HOST="localhost")
     client.force_login(agent)
-    for label, path in PATHS:
+    for _label, path in PATHS:
         for _ in range(10):  # warm caches and the settings snapshot
             assert client.get(path).status_code == 200
-        runs = []
-        for _ in range(requests):
+    runs: dict[str, list[float]] = {path: [] for _label, path in PATHS}
+    for _ in range(requests):
+        for _label, path in PATHS:
             started = time.perf_counter()
             response = client.get(path)
-            runs.append((time.perf_counter() - started) * 1000)
+            runs[path].append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
+    for label, path in PATHS:
         print(
-            f"| {size:,} | {label} | {percentile(runs, 0.5):.1f} ms | "
-            f"{percentile(runs, 0.95):.1f} ms |",
+            f"| {size:,} | {label} | {percentile(runs[path], 0.5):.1f} ms | "
+            f"{percentile(runs[path], 0.95):.1f} ms |",
             flush=True,
         )
 
@@ -60,15 +67,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--prefix", default="bench_q", help="database name before the size")
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.size:
-        measure(args.size, args.requests)
+        measure(args.size, args.requests, args.prefix)
         return
     print("| tickets | request | p50 | p95 |\n|---|---|---|---|", flush=True)
     for size in (int(s) for s in args.sizes.split(",")):
         subprocess.run(
-            [sys.executable, __file__, "--size", str(size), "--requests", str(args.requests)],
+            [
+                sys.executable,
+                __file__,
+                *("--size", str(size), "--requests", str(args.requests)),
+                *("--prefix", args.prefix),
+            ],
             cwd=ROOT / "bench",
             check=True,
         )

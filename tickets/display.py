@@ -211,6 +211,27 @@ def clock_view(
     )
 
 
+def most_urgent_clock(clocks: list[ClockView]) -> ClockView | None:
+    """The clock a ticket's "Next breach" badge shows: of its running, unpaused clocks the one
+    due first (the moment the queue sorts by; on a tie, the first in ``clocks``' order), else of
+    its paused clocks the one with the least time left; None when no clock runs."""
+    counting: list[tuple[datetime.datetime, ClockView]] = []
+    paused: list[tuple[datetime.timedelta, ClockView]] = []
+    for view in clocks:
+        clock = view.clock
+        if clock is None or clock.completed_at is not None:
+            continue
+        if clock.paused_at is None:
+            counting.append((clock.due_at, view))
+        else:
+            paused.append((clock.due_at - clock.paused_at, view))
+    if counting:
+        return min(counting, key=lambda item: item[0])[1]
+    if paused:
+        return min(paused, key=lambda item: item[0])[1]
+    return None
+
+
 def clock_idle_note(
     kind: str,
     *,

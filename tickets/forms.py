@@ -57,6 +57,10 @@ SLA_STATUS_CHOICES = [
 ]
 STAGE_DEFAULT = "open"
 PAGE_SIZES = (25, 50, 100)
+# How the queue shows the clocks: three badges a row (the default, SPEC section 4), or one
+# "Next breach" badge a row (the running clock due first; the three on hover).
+BADGES_ALL = ""
+BADGES_NEXT = "next"
 # Every filter's value when the queue opens; a saved view overrides some of them.
 QUEUE_DEFAULTS: dict[str, str] = {
     "sla_status": "",
@@ -86,6 +90,12 @@ class QueueFilterForm(forms.Form):
         empty_value=PAGE_SIZES[0],
         choices=[(size, f"{size} per page") for size in PAGE_SIZES],
     )
+    # Not a filter: how the rows show their clocks (kept by the saved views, paging and Clear).
+    badges = forms.ChoiceField(
+        label=_("Badges"),
+        required=False,
+        choices=[(BADGES_ALL, _("Three clocks")), (BADGES_NEXT, _("Next breach"))],
+    )
 
     def __init__(
         self,
@@ -95,7 +105,9 @@ class QueueFilterForm(forms.Form):
         agents: Iterable[str],
         stages: Iterable[tuple[str, str]],
     ) -> None:
-        super().__init__({**QUEUE_DEFAULTS, "per_page": str(PAGE_SIZES[0]), **data})
+        super().__init__(
+            {**QUEUE_DEFAULTS, "per_page": str(PAGE_SIZES[0]), "badges": BADGES_ALL, **data}
+        )
         self.fields["team"].choices = [("", "Any"), *teams]
         self.fields["owner"].choices = [
             ("", "Anyone"),
@@ -124,7 +136,13 @@ class QueueFilterForm(forms.Form):
         """The cleaned value, or the default when what was sent is not a choice."""
         if name in self.cleaned_data:
             return self.cleaned_data[name]
+        if name == "badges":
+            return BADGES_ALL
         return PAGE_SIZES[0] if name == "per_page" else QUEUE_DEFAULTS[name]
+
+    @property
+    def shows_next_breach(self) -> bool:
+        return self.value_of("badges") == BADGES_NEXT
 
     def current(self) -> dict[str, str]:
         """The filters in effect (without paging), by parameter name."""

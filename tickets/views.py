@@ -50,8 +50,10 @@ from tickets.display import (
     event_label,
     event_note,
     event_tone,
+    most_urgent_clock,
 )
 from tickets.forms import (
+    BADGES_NEXT,
     QUEUE_DEFAULTS,
     AgentProfileForm,
     QueueFilterForm,
@@ -134,6 +136,7 @@ class QueueRow:
     ticket: Ticket
     clocks: list[ClockView]
     owner_label: str
+    next_clock: ClockView | None = None  # the "Next breach" badge's clock (None: none runs)
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,14 @@ def _queue_page(
             owner = "you"
         else:
             owner = ticket.owner.get_username()
-        rows.append(QueueRow(ticket=ticket, clocks=clocks, owner_label=owner))
+        rows.append(
+            QueueRow(
+                ticket=ticket,
+                clocks=clocks,
+                owner_label=owner,
+                next_clock=most_urgent_clock(clocks),
+            )
+        )
     return page, rows
 
 
@@ -204,6 +214,8 @@ def _saved_views(form: QueueFilterForm) -> list[SavedView]:
         params = dict(preset)
         if per_page != QueueFilterForm.base_fields["per_page"].empty_value:
             params["per_page"] = str(per_page)
+        if form.shows_next_breach:
+            params["badges"] = BADGES_NEXT
         url = reverse("tickets:queue") + "?" + urlencode(params)
         result.append(SavedView(label, icon, url, current == {**QUEUE_DEFAULTS, **preset}))
     return result
@@ -226,6 +238,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "saved_views": _saved_views(form),
         "per_page": form.value_of("per_page"),
         "is_filtered": form.current() != QUEUE_DEFAULTS,
+        "next_breach": form.shows_next_breach,
         "refresh_seconds": REFRESH_SECONDS,
         "now": now,
     }
@@ -251,7 +264,13 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
     config = sla_config_get()
     form = _queue_form(request)
     page, rows = _queue_page(request, form, config=config, now=now)
-    context = {"rows": rows, "page_obj": page, "form": form, "now": now}
+    context = {
+        "rows": rows,
+        "page_obj": page,
+        "form": form,
+        "next_breach": form.shows_next_breach,
+        "now": now,
+    }
     return _render(request, "tickets/_queue_rows.html", context)
 
 

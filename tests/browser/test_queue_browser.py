@@ -242,3 +242,90 @@ def test_the_queue_fits_a_1280_px_window_without_scrolling_sideways(page: Any, a
     overdue = page.locator(f'tr[data-ticket="{tickets[0].pk}"] td[data-clock="first_response"]')
     assert re.search(r"overdue by 3\d min", overdue.inner_text())
     assert re.search(r"\d\d:\d\d", overdue.inner_text())
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_next_breach_view_shows_one_badge_a_row_and_the_three_on_hover(
+    page: Any, agent: Any, browser: Any, live_server: Any, artifacts: Path
+) -> None:
+    sla_settings_save(
+        document=DOCUMENT, actor=None, via=SlaSettingsChange.Via.COMMAND, apply_to="new"
+    )
+    tickets = _busy_queue(agent)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/accounts/login/?next=/tickets/")
+    page.fill("#id_username", agent.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/tickets/$"))
+    three_clocks_order = [
+        int(pk)
+        for pk in page.locator("#queue-rows tr[data-ticket]").evaluate_all(
+            "rows => rows.map(row => row.dataset.ticket)"
+        )
+    ]
+
+    page.get_by_role("link", name="Next breach").click()
+    page.wait_for_url(re.compile(r"badges=next"))
+    headers = page.locator(".queue-table thead th").all_inner_texts()
+    assert headers[-1].strip().lower() == "next breach"
+    assert not any(h.strip().lower() == "first reply" for h in headers)
+    rows = page.locator("#queue-rows tr[data-ticket]")
+    order = [int(pk) for pk in rows.evaluate_all("rows => rows.map(row => row.dataset.ticket)")]
+    assert order == three_clocks_order  # the same sort: the nearest due moment first
+    assert page.locator('td[data-clock="next"] .next-breach > div .sla-badge').count() >= len(
+        tickets
+    )
+
+    # The ticket answered late, that the customer wrote to again: its next reply is what is due.
+    answered = page.locator(f'tr[data-ticket="{tickets[2].pk}"] .next-breach')
+    assert "Next reply" in answered.locator(".next-breach-kind").inner_text()
+    card = answered.locator(".next-breach-clocks")
+    assert not card.is_visible()
+    answered.hover()
+    card.wait_for(state="visible")
+    texts = " ".join(card.inner_text().split())
+    assert "First reply" in texts and "Late" in texts  # the first reply, answered late
+    assert "Next reply" in texts and "Close" in texts
+    box, viewport = card.bounding_box(), page.viewport_size
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    page.screenshot(path=str(artifacts / "queue-next-breach.png"))
+    # The paused ticket says so; keyboard focus shows the card too.
+    page.mouse.move(0, 0)
+    waiting = page.locator(f'tr[data-ticket="{tickets[4].pk}"] .next-breach')
+    assert "Paused" in waiting.inner_text()
+    waiting.focus()
+    waiting.locator(".next-breach-clocks").wait_for(state="visible")
+
+    # Filters and saved views keep the view; the other button goes back to three badges.
+    page.get_by_role("link", name="My tickets").click()
+    page.wait_for_url(re.compile(r"owner=me&badges=next"))
+    assert page.locator('td[data-clock="next"]').count() == 2
+    page.get_by_role("link", name="Three clocks").click()
+    page.wait_for_url(re.compile(r"owner=me$"))
+    assert page.locator('td[data-clock="first_response"]').count() == 2
+
+    # On a phone a tap shows the card as a sheet inside the screen.
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="en-GB"
+    )
+    try:
+        small = phone.new_page()
+        small.goto("/accounts/login/?next=/tickets/%3Fbadges%3Dnext")
+        small.fill("#id_username", agent.username)
+        small.fill("#id_password", PASSWORD)
+        small.get_by_role("button", name="Sign in").click()
+        small.wait_for_url(re.compile(r"badges=next"))
+        # The page does not scroll sideways (the table may, inside its card).
+        width = small.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, width
+        cell = small.locator(f'tr[data-ticket="{tickets[2].pk}"] .next-breach')
+        cell.click()
+        phone_card = cell.locator(".next-breach-clocks")
+        phone_card.wait_for(state="visible")
+        box = phone_card.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        small.screenshot(path=str(artifacts / "queue-next-breach-phone.png"))
+    finally:
+        phone.close()

@@ -327,7 +327,13 @@ def _queries_for(client: Client, url: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "url", ["/tickets/?stage=any&per_page=50", "/tickets/rows/?stage=any&per_page=50"]
+    "url",
+    [
+        "/tickets/?stage=any&per_page=50",
+        "/tickets/rows/?stage=any&per_page=50",
+        "/tickets/?stage=any&per_page=50&badges=next",
+        "/tickets/rows/?stage=any&per_page=50&badges=next",
+    ],
 )
 def test_the_queue_runs_the_same_queries_for_3_or_30_tickets(
     agent_client: Client, stockholm, freeze, agent, lee, billing, url, django_assert_num_queries
@@ -412,6 +418,112 @@ def test_badges_have_text_labels_and_due_moments(agent_client: Client, mixed):
     assert "</i> Active</span>" in active and "in 50 min" in active
     closed = rows[mixed["closed"].pk]  # answered at 12:00, due 10:00
     assert "</i> Late</span>" in closed and "2 h late" in closed
+
+
+# --- The Next breach view -----------------------------------------------------------------------
+
+
+def queue_cells(response: Any) -> dict[int, str]:
+    """Each row's HTML by ticket id."""
+    html = response.content.decode()
+    return dict(zip(queue_ids(response), html.split('<tr data-ticket="')[1:], strict=True))
+
+
+def test_three_badges_stay_the_default(agent_client: Client, mixed):
+    response = agent_client.get("/tickets/")
+    html = response.content.decode()
+    assert 'data-clock="next"' not in html and "Next breach</th>" not in html
+    for kind in ("first_response", "next_response", "close"):
+        assert html.count(f'<td class="sla-cell" data-clock="{kind}">') == 3
+    assert '<a href="?badges=next" class="btn btn-outline-secondary"' in html
+
+
+@pytest.fixture
+def breach_tickets(sla_settings, freeze, agent) -> dict[str, Ticket]:
+    """At NOW (12:00Z), with first reply 60 min, next reply 120 min and close 90 min (due soon 15
+    min before each): a fresh ticket (first reply due first), an answered one the customer wrote
+    to again (close due before its next reply), one waiting on the customer (all paused) and a
+    closed one (nothing runs)."""
+    sla_settings(document(close=(90, 15)))
+    freeze(NOW)
+    fresh = open_ticket("2026-03-03T11:30:00Z", subject="Fresh")  # first 12:30, close 13:00
+    answered = open_ticket("2026-03-03T10:45:00Z", subject="Answered")  # close due 12:15
+    ticket_message_add(
+        ticket_id=answered.pk, body="On it", author_kind="agent", author=agent, now=at(NOW) - HOUR
+    )
+    ticket_message_add(  # next reply due 13:10
+        ticket_id=answered.pk, body="Still?", author_kind="customer", now=at("2026-03-03T11:10:00Z")
+    )
+    waiting = open_ticket("2026-03-03T11:40:00Z", subject="Waiting")  # first 12:40, close 13:10
+    ticket_update(
+        ticket_id=waiting.pk,
+        now=at("2026-03-03T11:50:00Z"),  # paused with 50 min left of the first reply
+        stage=Stage.objects.get(pipeline__slug="support", slug="waiting-on-customer"),
+    )
+    closed = open_ticket("2026-03-03T11:00:00Z", subject="Closed")
+    ticket_update(
+        ticket_id=closed.pk,
+        now=at("2026-03-03T11:20:00Z"),
+        stage=Stage.objects.get(pipeline__slug="support", slug="closed"),
+    )
+    return {"fresh": fresh, "answered": answered, "waiting": waiting, "closed": closed}
+
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def test_the_next_breach_view_shows_each_tickets_running_clock_due_first(
+    agent_client: Client, breach_tickets
+):
+    default = agent_client.get("/tickets/", {"stage": "any"})
+    response = agent_client.get("/tickets/", {"stage": "any", "badges": "next"})
+    # The sort stays the nearest due moment: the same rows in the same order.
+    assert queue_ids(response) == queue_ids(default)
+    html = response.content.decode()
+    assert "Next breach</th>" in html and '<th scope="col">First reply</th>' not in html
+    cells = queue_cells(response)
+    answered = cells[breach_tickets["answered"].pk]
+    assert 'data-next-kind="close"' in answered
+    badge = answered.split('<div class="next-breach-clocks')[0]
+    assert "</i> Due soon</span>" in badge and ">Close</span>" in badge and "in 15 min" in badge
+    fresh = cells[breach_tickets["fresh"].pk].split('<div class="next-breach-clocks')[0]
+    assert 'data-next-kind="first_response"' in cells[breach_tickets["fresh"].pk]
+    assert "</i> Active</span>" in fresh and ">First reply</span>" in fresh and "in 30 min" in fresh
+    waiting = cells[breach_tickets["waiting"].pk].split('<div class="next-breach-clocks')[0]
+    assert "</i> Paused</span>" in waiting and ">First reply</span>" in waiting
+    assert "50 min left" in waiting
+    closed = cells[breach_tickets["closed"].pk]
+    assert "data-next-kind" not in closed and "No clock running" in closed
+    # The three clocks are in the row's card (shown on hover or focus), described to readers.
+    for ticket_id, cell in cells.items():
+        card = cell.split('<div class="next-breach-clocks')[1]
+        assert f'aria-describedby="clocks-of-{ticket_id}"' in cell
+        assert [kind for kind in re.findall(r'data-clock="(\w+)"', card)] == [
+            "first_response",
+            "next_response",
+            "close",
+        ]
+    answered_card = cells[breach_tickets["answered"].pk].split('<div class="next-breach-clocks')[1]
+    assert "</i> On time</span>" in answered_card  # the first reply, answered in time
+    assert "in 1 h 10 min" in answered_card  # the next reply, due 13:10
+
+
+def test_the_next_breach_view_is_kept_by_filters_saved_views_paging_and_the_poll(
+    agent_client: Client, mixed
+):
+    html = agent_client.get("/tickets/", {"badges": "next", "owner": "me"}).content.decode()
+    assert '<input type="hidden" name="badges" value="next">' in html  # the filter form
+    assert 'href="/tickets/?sla_status=overdue&amp;badges=next"' in html  # a saved view
+    assert 'href="/tickets/?badges=next" class="btn btn-sm btn-link px-1">Clear</a>' in html
+    assert 'hx-get="/tickets/rows/?badges=next&amp;owner=me"' in html
+    assert '<a href="?owner=me" class="btn btn-outline-secondary"' in html  # back to three
+    fragment = agent_client.get("/tickets/rows/", {"badges": "next", "owner": "me"})
+    assert queue_ids(fragment) == [mixed["overdue"].pk]
+    assert 'data-next-kind="first_response"' in fragment.content.decode()
+    assert 'data-clock="next"' not in agent_client.get("/tickets/rows/").content.decode()
+    # An unknown value is the default, never an error.
+    odd = agent_client.get("/tickets/", {"badges": "purple"})
+    assert odd.status_code == 200 and 'data-clock="next"' not in odd.content.decode()
 
 
 # --- The ticket page ---------------------------------------------------------------------------
