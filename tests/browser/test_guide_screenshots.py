@@ -68,6 +68,16 @@ def test_the_guides_screenshots(page: Any, live_server: Any) -> None:
     assert page.locator("#queue-rows .sla-badge").count() > 10
     shoot(page, "queue.png")
 
+    # The Next breach view: one badge a ticket, the three clocks when pointed at.
+    page.get_by_role("link", name="Next breach").click()
+    page.wait_for_url(re.compile(r"badges=next"))
+    first = page.locator("#queue-rows tr[data-ticket] .next-breach").first
+    first.hover()
+    first.locator(".next-breach-clocks").wait_for(state="visible")
+    shoot(page, "queue-next-breach.png")
+    page.get_by_role("link", name="Three clocks").click()
+    page.wait_for_url(re.compile(r"/tickets/$"))
+
     # A ticket with a conversation and a timeline: the one with the most SLA events.
     busy = (
         Ticket.objects.filter(closed_at__isnull=True)
