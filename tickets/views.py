@@ -221,6 +221,18 @@ def _saved_views(form: QueueFilterForm) -> list[SavedView]:
     return result
 
 
+def _badges_urls(request: HttpRequest) -> dict[str, str]:
+    """The queue as it is (filters, page size; from its first page) with three badges a row,
+    and with the Next breach view."""
+    params = request.GET.copy()
+    for name in ("badges", "page"):
+        params.pop(name, None)
+    three = params.urlencode()
+    params["badges"] = BADGES_NEXT
+    base = reverse("tickets:queue")
+    return {"three": f"{base}?{three}" if three else base, "next": f"{base}?{params.urlencode()}"}
+
+
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -239,6 +251,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "per_page": form.value_of("per_page"),
         "is_filtered": form.current() != QUEUE_DEFAULTS,
         "next_breach": form.shows_next_breach,
+        "badges_urls": _badges_urls(request),
         "refresh_seconds": REFRESH_SECONDS,
         "now": now,
     }

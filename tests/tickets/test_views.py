@@ -435,7 +435,7 @@ def test_three_badges_stay_the_default(agent_client: Client, mixed):
     assert 'data-clock="next"' not in html and "Next breach</th>" not in html
     for kind in ("first_response", "next_response", "close"):
         assert html.count(f'<td class="sla-cell" data-clock="{kind}">') == 3
-    assert '<a href="?badges=next" class="btn btn-outline-secondary"' in html
+    assert '<a href="/tickets/?badges=next" class="btn btn-outline-secondary"' in html
 
 
 @pytest.fixture
@@ -516,7 +516,9 @@ def test_the_next_breach_view_is_kept_by_filters_saved_views_paging_and_the_poll
     assert 'href="/tickets/?sla_status=overdue&amp;badges=next"' in html  # a saved view
     assert 'href="/tickets/?badges=next" class="btn btn-sm btn-link px-1">Clear</a>' in html
     assert 'hx-get="/tickets/rows/?badges=next&amp;owner=me"' in html
-    assert '<a href="?owner=me" class="btn btn-outline-secondary"' in html  # back to three
+    assert '<a href="/tickets/?owner=me" class="btn btn-outline-secondary"' in html  # back to three
+    alone = agent_client.get("/tickets/", {"badges": "next", "page": "2"}).content.decode()
+    assert '<a href="/tickets/" class="btn btn-outline-secondary"' in alone
     fragment = agent_client.get("/tickets/rows/", {"badges": "next", "owner": "me"})
     assert queue_ids(fragment) == [mixed["overdue"].pk]
     assert 'data-next-kind="first_response"' in fragment.content.decode()
