@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tickets",
     "tickets.outbound",
     "tickets.inbound",
+    "tickets.webhooks",
     "slaproject.health",
 ]
 
@@ -279,6 +280,15 @@ if IMAP_URL:
         "task": "inbound.tasks.imap_poll_task",
         "schedule": IMAP_POLL_SECONDS,
     }
+
+# --- Webhooks (SPEC §7) ---------------------------------------------------------------------
+# Seconds each step of a delivery may take (connect, TLS, send, each read); a receiver that hangs
+# fails that attempt, which is retried with backoff for 24 hours.
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
+# true: endpoints may be private, loopback or link-local addresses and plain http:// (tests, a
+# receiver on the same machine). Off in production: an admin could otherwise reach internal
+# services through the help desk.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 # --- Cache (rate-limit counters) -----------------------------------------------------------
 # With REDIS_URL every web process and machine shares one cache (atomic increments), as the rate

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("tickets.outbound.urls")),
     path("", include("tickets.urls")),
     path("", include("tickets.inbound.urls")),
+    path("", include("tickets.webhooks.urls")),
 ]

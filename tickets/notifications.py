@@ -5,7 +5,8 @@ each pending event into one outgoing email per recipient (``outbound``: rendered
 recipient's time zone and language, sent by its own Celery task after the commit) and stamps
 ``notified_at`` in the same locked batch; nothing is sent inside the transaction, so a slow or
 failing mail server never holds the sweep or another email. Agents can switch these emails off
-(``AgentProfile.email_notifications``).
+(``AgentProfile.email_notifications``). Webhook endpoints subscribed to ``sla.due_soon`` /
+``sla.overdue`` are told of each event in the same batch (``tickets.webhooks``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db import transaction
 
 from tickets.models import SlaEvent, Ticket
 from tickets.outbound.services import outbound_sla_alerts_queue
+from tickets.webhooks.services import webhooks_sla_events_emit
 
 User = get_user_model()
 NOTIFY_BATCH = 200  # events per transaction
@@ -76,6 +78,9 @@ def sla_notifications_send(*, now: datetime.datetime, batch_size: int = NOTIFY_B
                 alerts=[(e, recipients[e.ticket.pk]) for e in live if recipients[e.ticket.pk]],
                 now=now,
             )
+            # Webhooks are told of every transition (its clock may have completed since: the
+            # transition still happened), in the same batch, so once.
+            webhooks_sla_events_emit(events=events, now=now)
             SlaEvent.objects.filter(pk__in=[e.pk for e in events]).update(notified_at=now)
         if len(events) < batch_size:
             return queued

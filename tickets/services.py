@@ -30,13 +30,15 @@ from tickets.clock_store import (
     ticket_state,
 )
 from tickets.history import history_record, history_values
-from tickets.models import Message, SlaClock, Ticket, TicketChange
+from tickets.models import Message, SlaClock, SlaEvent, Ticket, TicketChange
 from tickets.outbound.services import (
     outbound_acknowledgement_queue,
     outbound_assigned_queue,
     outbound_customer_replied_queue,
     outbound_reply_queue,
 )
+from tickets.webhooks.models import EventType
+from tickets.webhooks.services import webhooks_emit
 
 User = get_user_model()
 
@@ -181,6 +183,12 @@ def ticket_create(
             outbound_acknowledgement_queue(ticket=ticket, message=message, now=now)
         if owner is not None:
             outbound_assigned_queue(ticket=ticket, assigned_by=None, now=now)
+        webhooks_emit(
+            event_type=EventType.TICKET_CREATED,
+            cause=f"ticket.created:{ticket.pk}",
+            ticket_id=ticket.pk,
+            now=now,
+        )
     return ticket
 
 
@@ -251,7 +259,29 @@ def ticket_message_add(
             outbound_reply_queue(message=message, now=now)
         elif author_kind == Message.Author.CUSTOMER:
             outbound_customer_replied_queue(ticket=ticket, message=message, now=now)
+        webhooks_emit(
+            event_type=EventType.MESSAGE_CREATED,
+            cause=f"message.created:{message.pk}",
+            ticket_id=ticket.pk,
+            message=message,
+            now=now,
+        )
+        _webhooks_completed_late(ticket.pk, plan, now=now)
     return message
+
+
+def _webhooks_completed_late(ticket_id: int, plan: planner.Plan, *, now: datetime.datetime) -> None:
+    """Tell webhooks of the clocks this change completed late (a reply, a close after the due
+    moment). Settings changes never come here: they complete no clock and tell nobody."""
+    for event in plan.events:
+        if event.kind == SlaEvent.Kind.COMPLETED_LATE and event.clock.id is not None:
+            webhooks_emit(
+                event_type=EventType.SLA_COMPLETED_LATE,
+                cause=f"sla.completed_late:{event.clock.id}:{event.clock.cycle}",
+                ticket_id=ticket_id,
+                clock_id=event.clock.id,
+                now=now,
+            )
 
 
 class TicketChanges(TypedDict, total=False):
@@ -348,6 +378,7 @@ def ticket_update(
         history_record(
             ticket=ticket, before=recorded, was_closed=was_closed, now=now, actor=actor, via=via
         )
+        _webhooks_completed_late(ticket.pk, plan, now=now)
     return ticket
 
 

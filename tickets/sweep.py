@@ -211,25 +211,30 @@ def sla_sweep(*, now: datetime.datetime, batch_size: int = SWEEP_BATCH) -> Sweep
 
 
 def sla_sweep_and_notify(*, now: datetime.datetime) -> dict[str, Any]:
-    """The periodic job: sweep, queue due SLA emails, re-queue emails whose task was lost or
-    whose retry is due, re-queue stalled recomputes, purge old idempotency keys.
+    """The periodic job: sweep, queue due SLA emails (and webhooks), re-queue emails and webhook
+    deliveries whose task was lost or whose retry is due, re-queue stalled recomputes, purge old
+    idempotency keys.
 
     Each step runs on its own: one that raises is logged with its name and ``now`` and listed
     under ``"failed"``, and the steps after it run all the same (a poisoned email must not stop
     the stalled-recompute step). Returns what each step did: ``examined`` and ``transitions``
-    (the sweep), ``emails``, ``emails_requeued``, ``recomputes_requeued``,
+    (the sweep), ``emails``, ``emails_requeued``, ``webhooks_requeued``, ``recomputes_requeued``,
     ``idempotency_keys_purged``, and ``failed``, the names of the steps that raised.
     """
     from tickets.idempotency import idempotency_keys_purge
     from tickets.notifications import sla_notifications_send
     from tickets.outbound.services import outbound_emails_requeue
     from tickets.recompute import sla_recomputes_requeue_stalled
+    from tickets.webhooks.services import webhooks_requeue
 
     failed: list[str] = []
     swept = _step("sweep", lambda: sla_sweep(now=now), now=now, failed=failed)
     emails = _step("notifications", lambda: sla_notifications_send(now=now), now=now, failed=failed)
     emails_requeued = _step(
         "email_retries", lambda: outbound_emails_requeue(now=now), now=now, failed=failed
+    )
+    webhooks_requeued = _step(
+        "webhook_retries", lambda: webhooks_requeue(now=now), now=now, failed=failed
     )
     requeued = _step(
         "stalled_recomputes",
@@ -245,6 +250,7 @@ def sla_sweep_and_notify(*, now: datetime.datetime) -> dict[str, Any]:
         "transitions": dict(swept.transitions) if swept is not None else {},
         "emails": emails or 0,
         "emails_requeued": emails_requeued or 0,
+        "webhooks_requeued": webhooks_requeued or 0,
         "recomputes_requeued": requeued or 0,
         "idempotency_keys_purged": purged or 0,
         "failed": failed,

@@ -81,6 +81,7 @@ class OutboundEmail(models.Model):
         ASSIGNED = "assigned", _("Agent notice: ticket assigned")
         SLA_ALERT = "sla_alert", _("SLA alert")
         TEST = "test", _("Test")
+        WEBHOOK_DISABLED = "webhook_disabled", _("Webhook switched off")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -557,6 +557,51 @@ def outbound_test_queue(*, to: str, requested_by: Any, now: datetime.datetime) -
     return _queue([email])[0]
 
 
+def outbound_webhook_disabled_queue(
+    *,
+    user: Any,
+    url: str,
+    reason: str,
+    failing_since: datetime.datetime,
+    settings_url: str,
+    now: datetime.datetime,
+) -> OutboundEmail | None:
+    """Tell the owner of a webhook endpoint that it was switched off after failing since
+    ``failing_since`` (in their time zone and language); ``settings_url``: the page to switch it on
+    again. None when they cannot be emailed."""
+    if user is None or not user.is_active or not user.email:
+        return None
+    identity = email_identity()
+    zone, language = agent_zone_and_language(user)
+    with translation.override(language):
+        subject = _("Webhook switched off: %(url)s") % {"url": url[:150]}
+    rendered = compose.render(
+        "webhook_disabled",
+        {
+            "recipient": user,
+            "url": url,
+            "reason": reason,
+            "failing_since": failing_since,
+            "settings_url": settings_url,
+            "help_desk_name": identity.name,
+        },
+        subject=subject,
+        language=language,
+        zone=zone,
+    )
+    email = _row(
+        OutboundEmail.Kind.WEBHOOK_DISABLED,
+        rendered,
+        identity=identity,
+        to=[user.email],
+        now=now,
+        language=language,
+        headers=AUTO_GENERATED,
+        recipient_user=user,
+    )
+    return _queue([email])[0]
+
+
 # --- Delivery -------------------------------------------------------------------------------------
 
 
