@@ -112,6 +112,44 @@ def _rejected(world: World) -> Any:
     return RejectedEmail.objects.get()
 
 
+def _webhook(world: World) -> Any:
+    """A webhook endpoint with one delivery, made on first use."""
+    from django.utils import timezone
+
+    from tickets.webhooks.models import WebhookDelivery
+
+    found = getattr(world, "webhook", None)
+    if found is None:
+        found = _new_webhook()
+        WebhookDelivery.objects.create(
+            endpoint=found,
+            event_id="evt_x",
+            event_type="ticket.created",
+            body="{}",
+            created_at=timezone.now(),
+        )
+        world.webhook = found
+    return found
+
+
+def _new_webhook() -> Any:
+    from django.utils import timezone
+
+    from tickets.webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/in",
+        events=["sla.overdue"],
+        secret="whsec_x",
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def _webhook_delivery(world: World) -> Any:
+    return _webhook(world).deliveries.first().pk
+
+
 def _attachment_url(world: World) -> str:
     mail = _mail(world)
     attachment = mail.message.attachments.first()
@@ -163,6 +201,40 @@ ROUTES: dict[str, Route] = {
         by_role("login", "403", "403", "403", "302>/settings/email/"),
         method="post",
         data=lambda world: {"to": "check@example.com"},
+    ),
+    # --- webhooks (super admins) ---
+    "webhooks:settings": Route(fixed("/settings/webhooks/"), SUPER_ADMIN_PAGE),
+    "webhooks:endpoint": Route(
+        lambda world: f"/settings/webhooks/{_webhook(world).pk}/", SUPER_ADMIN_PAGE
+    ),
+    "webhooks:test": Route(
+        lambda world: f"/settings/webhooks/{_webhook(world).pk}/test/",
+        by_role("login", "403", "403", "403", "302>/settings/webhooks/"),
+        method="post",
+    ),
+    "webhooks:switch": Route(
+        lambda world: f"/settings/webhooks/{_webhook(world).pk}/switch/",
+        by_role("login", "403", "403", "403", "302>/settings/webhooks/"),
+        method="post",
+        data=lambda world: {"active": "true"},
+    ),
+    "webhooks:delete": Route(
+        lambda world: f"/settings/webhooks/{_new_webhook().pk}/delete/",
+        by_role("login", "403", "403", "403", "302>/settings/webhooks/"),
+        method="post",
+    ),
+    "webhooks:api_list": Route(fixed("/api/webhooks/"), SUPER_ADMIN_API, json=True),
+    "webhooks:api_detail": Route(
+        lambda world: f"/api/webhooks/{_webhook(world).pk}/", SUPER_ADMIN_API, json=True
+    ),
+    "webhooks:api_deliveries": Route(
+        lambda world: f"/api/webhooks/{_webhook(world).pk}/deliveries/", SUPER_ADMIN_API, json=True
+    ),
+    "webhooks:api_test": Route(
+        lambda world: f"/api/webhooks/{_webhook(world).pk}/test/",
+        by_role("401j", "403j", "403j", "403j", "202"),
+        method="post",
+        json=True,
     ),
     "settings_app:api_recompute": Route(
         lambda world: f"/api/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_API, json=True
@@ -302,6 +374,28 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], Any], dict[str, Expect]]] = {
     "outbound_outboundemail": (
         lambda w: OutboundEmail.objects.filter(ticket=w.ticket).values_list("pk", flat=True)[0],
         {"add": ADMIN_NOBODY, "delete": ADMIN_NOBODY},
+    ),
+    # Webhooks: super admins only, whatever permissions staff hold; endpoints are added on the
+    # settings page or the API (the secret is shown once), deliveries by the events.
+    "webhooks_webhookendpoint": (
+        lambda w: _webhook(w).pk,
+        {
+            "changelist": ADMIN_SUPER_ONLY,
+            "add": ADMIN_NOBODY,
+            "change": ADMIN_SUPER_ONLY,
+            "delete": ADMIN_SUPER_ONLY,
+            "history": ADMIN_SUPER_ONLY,
+        },
+    ),
+    "webhooks_webhookdelivery": (
+        _webhook_delivery,
+        {
+            "changelist": ADMIN_SUPER_ONLY,
+            "add": ADMIN_NOBODY,
+            "change": ADMIN_SUPER_ONLY,
+            "delete": ADMIN_SUPER_ONLY,
+            "history": ADMIN_SUPER_ONLY,
+        },
     ),
     # The ticket history: read-only for whoever may view it.
     "tickets_ticketchange": (
