@@ -24,7 +24,7 @@ from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from slaproject.api import ApiError, api_endpoint, json_body
 from slaproject.single_line import single_line
 from tickets.idempotency import IDEMPOTENCY_WINDOW
-from tickets.models import IdempotencyKey, Message, Ticket, TicketChange
+from tickets.models import MAX_BODY, MAX_SUBJECT, IdempotencyKey, Message, Ticket, TicketChange
 from tickets.outbound.selectors import message_deliveries
 from tickets.selectors import (
     SLA_STATUS_FILTERS,
@@ -48,8 +48,6 @@ from tickets.services import (
 User = get_user_model()
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
-MAX_SUBJECT = 200
-MAX_BODY = 50_000
 
 
 def _object(data: Any) -> Mapping[str, Any]:

@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from settings_app.models import Priority, Source, Stage, Team
 from settings_app.time_zones import allowed_zones
 from slaproject.text_fields import SingleLineField
-from tickets.api import MAX_BODY, MAX_SUBJECT
-from tickets.models import AgentProfile, Ticket
+from tickets.models import MAX_BODY, MAX_SUBJECT, AgentProfile, Ticket
 from tickets.selectors import TicketFilters
 
 User = get_user_model()

@@ -24,10 +24,13 @@ from slaproject.text_fields import SingleLineCharField
 
 # Characters of an API key kept in clear, to tell tokens apart in lists and audit logs.
 KEY_PREFIX_LENGTH = 8
+# The longest subject and message body a ticket keeps; the forms, the API and email in use them.
+MAX_SUBJECT = 200
+MAX_BODY = 50_000
 
 
 class Ticket(models.Model):
-    subject = SingleLineCharField(max_length=200)
+    subject = SingleLineCharField(max_length=MAX_SUBJECT)
     requester_email = models.EmailField(max_length=254)
     # The requester's name as their email gave it ("Ana Ferreira"); blank when unknown.
     requester_name = SingleLineCharField(max_length=200, blank=True)
@@ -124,7 +127,7 @@ class Message(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField(max_length=50_000)
+    body = models.TextField(max_length=MAX_BODY)
     is_internal = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     # The RFC 5322 Message-ID header of the email this message is, angle brackets included:

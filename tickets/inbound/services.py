@@ -31,7 +31,7 @@ from tickets.inbound import parsing
 from tickets.inbound.mailbox import PollResult, imap_settings_from_url, mailbox_poll
 from tickets.inbound.models import Attachment, InboundEmail, RejectedEmail, Via
 from tickets.inbound.parsing import ParsedEmail, UnreadableEmail
-from tickets.models import Message, Ticket
+from tickets.models import MAX_BODY, MAX_SUBJECT, Message, Ticket
 from tickets.outbound.models import OutboundEmail
 from tickets.outbound.selectors import email_identity, outbound_ticket_for_message_ids
 from tickets.outbound.services import outbound_mark_bounced
@@ -39,8 +39,6 @@ from tickets.services import ticket_create, ticket_message_add
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY = 50_000  # Message.body's limit
-MAX_SUBJECT = 200  # Ticket.subject's limit
 MAX_CC = 20  # people kept in copy on one ticket
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
