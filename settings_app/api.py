@@ -17,7 +17,7 @@ from settings_app.services import (
     SettingsVersionConflict,
     sla_settings_save,
 )
-from slaproject.api import SUPER_ADMIN, ApiError, api_endpoint, json_body
+from slaproject.api import SUPER_ADMIN, ApiError, api_endpoint, json_body, request_api_token
 from slaproject.health.selectors import recompute_waiting_since
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def sla_settings_endpoint(request: HttpRequest) -> JsonResponse:
         return JsonResponse(sla_settings_document())
     document = json_body(request)
     try:
-        token = getattr(request, "api_token", None)
+        token = request_api_token(request)
         result = sla_settings_save(
             document=document,
             actor=request.user,

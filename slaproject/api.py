@@ -4,16 +4,21 @@ Every endpoint is a plain function view wrapped in ``api_endpoint``. Credentials
 token (``Authorization: Token <key>``) or the session; session writes must carry the CSRF token,
 token writes need not. Errors are ``{"errors": {"<field path>": ["message", …]}}`` with a 4xx
 status.
+
+The tokens are stored by the tickets app (their admin and command live there): this module
+declares the lookup it needs (``ApiTokenLookup``) and ``tickets.apps`` registers it when Django
+starts (``api_token_lookup_register``), so the project's plumbing never imports an app.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
@@ -39,6 +44,41 @@ def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
     return JsonResponse({"errors": errors}, status=status)
 
 
+class ApiCredential(Protocol):
+    """A valid, active API token, as the plumbing uses it: its id (rate limits), its user, and
+    how an audit log names it."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def audit_label(self) -> str: ...
+
+
+class ApiTokenLookup(Protocol):
+    """The active token of an active user whose key is ``key``, else None; it notes the use."""
+
+    def __call__(self, key: str, *, now: datetime.datetime) -> ApiCredential | None: ...
+
+
+_token_lookup: ApiTokenLookup | None = None
+
+
+def api_token_lookup_register(lookup: ApiTokenLookup) -> None:
+    """Set how a key is turned into its token (``tickets.apps`` does, when Django starts)."""
+    global _token_lookup
+    _token_lookup = lookup
+
+
+def _api_token_for_key(key: str, *, now: datetime.datetime) -> ApiCredential | None:
+    if _token_lookup is None:
+        raise ImproperlyConfigured("No API token lookup is registered (is tickets installed?).")
+    return _token_lookup(key, now=now)
+
+
 def is_agent(user: Any) -> bool:
     return bool(user.is_active and (user.is_staff or user.is_superuser))
 
@@ -47,30 +87,31 @@ def is_super_admin(user: Any) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
-def _token_user(request: HttpRequest) -> tuple[Any, bool]:
-    """(user, had_token_header). A present but invalid token gives (None, True). A valid one is
-    also left on ``request.api_token`` (the audit log names the token a change was made with)."""
+# The request attribute that holds the token a request was authenticated with, as
+# ``request.user`` holds its user (the rate limits and the audit log read it).
+API_TOKEN_ATTRIBUTE = "api_token"
+
+
+def request_api_token(request: HttpRequest) -> ApiCredential | None:
+    """The API token ``request`` was authenticated with; None for a session or no credentials."""
+    token: ApiCredential | None = getattr(request, API_TOKEN_ATTRIBUTE, None)
+    return token
+
+
+def _token_user(request: HttpRequest) -> tuple[Any, ApiCredential | None, bool]:
+    """(user, token, had_token_header). A present but invalid token gives (None, None, True).
+    A valid one is also left on ``request.api_token`` (``request_api_token``)."""
     header = request.headers.get("Authorization", "")
     if not header:
-        return None, False
+        return None, None, False
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "token" or not key.strip():
-        return None, True
-    from tickets.models import ApiToken, api_key_hash  # the token model lives with the ticket API
-
-    # Only hashes are stored: the key is looked up by its SHA-256 (one indexed equality).
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=api_key_hash(key.strip()), is_active=True, user__is_active=True)
-        .first()
-    )
+        return None, None, True
+    token = _api_token_for_key(key.strip(), now=timezone.now())
     if token is None:
-        return None, True
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    request.api_token = token
-    return token.user, True
+        return None, None, True
+    setattr(request, API_TOKEN_ATTRIBUTE, token)
+    return token.user, token, True
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
@@ -152,8 +193,8 @@ def api_endpoint(
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
-            user, had_token = _token_user(request)
-            if user is None:
+            user, token, had_token = _token_user(request)
+            if token is None:
                 if had_token:
                     return error_response(401, {"": ["Invalid or revoked API token."]})
                 if not request.user.is_authenticated:
@@ -166,9 +207,7 @@ def api_endpoint(
             else:
                 request.user = user
                 # Token callers (channels, scripts) get a generous limit per token.
-                refusal = rate_limit_response(
-                    request, scope="api_token", key=f"token:{request.api_token.pk}"
-                )
+                refusal = rate_limit_response(request, scope="api_token", key=f"token:{token.pk}")
                 if refusal is not None:
                     return refusal
             allowed = is_super_admin(user) if permission == SUPER_ADMIN else is_agent(user)

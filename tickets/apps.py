@@ -1,4 +1,8 @@
-"""App config for tickets and their SLA clocks."""
+"""App config for tickets and their SLA clocks.
+
+When Django starts, the tickets app registers what the layers below it declare and need of
+tickets: the API token lookup (``slaproject.api``).
+"""
 
 from django.apps import AppConfig
 
@@ -6,3 +10,9 @@ from django.apps import AppConfig
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = "Tickets"
+
+    def ready(self) -> None:
+        from slaproject.api import api_token_lookup_register
+        from tickets.api_tokens import api_token_for_key
+
+        api_token_lookup_register(api_token_for_key)
