@@ -17,13 +17,14 @@ from settings_app.services import (
     SettingsVersionConflict,
     sla_settings_save,
 )
+from settings_app.ticket_side import Recompute, ticket_side
 from slaproject.api import SUPER_ADMIN, ApiError, api_endpoint, json_body, request_api_token
 from slaproject.health.selectors import recompute_waiting_since
 
 logger = logging.getLogger(__name__)
 
 
-def recompute_json(recompute: object) -> dict:
+def recompute_json(recompute: Recompute) -> dict:
     """A recompute's progress; ``waiting_for_worker_since`` (ISO 8601, UTC, or null) says since
     when it has made no progress while no background worker was seen for a minute."""
     waiting = recompute_waiting_since(recompute, now=timezone.now())
@@ -67,9 +68,7 @@ def sla_settings_endpoint(request: HttpRequest) -> JsonResponse:
 @api_endpoint(methods=("GET",), permission=SUPER_ADMIN)
 def sla_recompute_endpoint(request: HttpRequest, pk: int) -> JsonResponse:
     """Progress of a recompute of open tickets: ``{"id", "tickets", "done", "state"}``."""
-    from tickets.models import SlaRecompute  # tickets depend on settings, not the reverse
-
-    recompute = SlaRecompute.objects.filter(pk=pk).first()
+    recompute = ticket_side().recompute_get(pk)
     if recompute is None:
         raise ApiError(404, {"": [f"No recompute with id {pk}."]})
     return JsonResponse(recompute_json(recompute))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +54,7 @@ from settings_app.selectors import (
     sla_settings_document,
     sla_settings_get,
 )
+from settings_app.ticket_side import Recompute, ticket_side
 
 # What the page and the API say when the database fails mid-save (the transaction rolled back).
 SAVE_FAILED_MESSAGE = (
@@ -103,7 +104,7 @@ class _NoChange(Exception):
 class SaveResult:
     document: dict
     change: SlaSettingsChange | None  # None: nothing changed, nothing was written
-    recompute: Any | None  # tickets.models.SlaRecompute when one was queued
+    recompute: Recompute | None  # when "new and open tickets" queued one
 
     @property
     def changed(self) -> bool:
@@ -407,7 +408,8 @@ def sla_settings_save(
     """
     if apply_to is not None and isinstance(document, dict):
         document = {**document, "apply_to": apply_to}
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    # The project's user model is Django's own (``AUTH_USER_MODEL`` is not set).
+    user = actor if isinstance(actor, User) and actor.is_authenticated else None
     # Validation reads the reference data inside the same savepoint, so that a database error
     # there, too, leaves a caller's own transaction (the Django admin's) usable.
     with transaction.atomic():
@@ -446,9 +448,9 @@ def sla_settings_save(
         )
         recompute = None
         if parsed.apply_to == "new_and_open":
-            from tickets.recompute import sla_recompute_start  # tickets depend on settings
-
-            recompute = sla_recompute_start(settings_version=row.version, requested_by=user)
+            recompute = ticket_side().recompute_start(
+                settings_version=row.version, requested_by=user
+            )
         transaction.on_commit(sla_config_cache_clear)
     return SaveResult(document=after, change=change, recompute=recompute)
 
@@ -500,17 +502,13 @@ def _pause_uses(stages: Iterable[Stage]) -> list[str]:
 def team_uses(team: Team) -> list[str]:
     """What stops ``team`` from being deleted: its goal rows, its schedule and its open
     tickets."""
-    from tickets.models import Ticket  # tickets depend on settings
-
     row = sla_settings_get()
     uses = _goal_uses(SlaGoal.objects.filter(team=team).select_related("team"), row)
     if TeamScheduleMember.objects.filter(team=team).exists():
         uses.append(_("SLA settings: the team's own working hours"))
-    open_tickets = Ticket.objects.filter(team=team, closed_at__isnull=True)
-    total = open_tickets.count()
-    if total:
-        ids = list(open_tickets.order_by("id").values_list("id", flat=True)[:TICKETS_NAMED])
-        uses.append(_tickets_phrase(ids, total, what="open"))
+    using = ticket_side().tickets_using(team, open_only=True, first=TICKETS_NAMED)
+    if using.total:
+        uses.append(_tickets_phrase(using.ids, using.total, what="open"))
     return uses
 
 
@@ -522,32 +520,25 @@ def stage_pause_uses(stage: Stage) -> list[str]:
 
 def stage_uses(stage: Stage) -> list[str]:
     """What stops ``stage`` from being deleted: pausing in it, and tickets in it."""
-    from tickets.models import Ticket
-
     uses = stage_pause_uses(stage)
-    in_stage = Ticket.objects.filter(stage=stage)
-    total = in_stage.count()
-    if total:
-        ids = list(in_stage.order_by("id").values_list("id", flat=True)[:TICKETS_NAMED])
-        uses.append(_tickets_phrase(ids, total, what="open" if not stage.is_closed else "closed"))
+    using = ticket_side().tickets_using(stage, open_only=False, first=TICKETS_NAMED)
+    if using.total:
+        what = "open" if not stage.is_closed else "closed"
+        uses.append(_tickets_phrase(using.ids, using.total, what=what))
     return uses
 
 
 def pipeline_uses(pipeline: Pipeline) -> list[str]:
     """What stops ``pipeline`` from being deleted: its goal rows, pausing in its stages, and
     its tickets (open or closed: a ticket always belongs to a pipeline)."""
-    from tickets.models import Ticket
-
     row = sla_settings_get()
     uses = _goal_uses(SlaGoal.objects.filter(pipeline=pipeline).select_related("pipeline"), row)
     uses += _pause_uses(
         row.pause_stages.filter(pipeline=pipeline).select_related("pipeline").order_by("position")
     )
-    in_pipeline = Ticket.objects.filter(pipeline=pipeline)
-    total = in_pipeline.count()
-    if total:
-        ids = list(in_pipeline.order_by("id").values_list("id", flat=True)[:TICKETS_NAMED])
-        uses.append(_tickets_phrase(ids, total, what="open or closed"))
+    using = ticket_side().tickets_using(pipeline, open_only=False, first=TICKETS_NAMED)
+    if using.total:
+        uses.append(_tickets_phrase(using.ids, using.total, what="open or closed"))
     return uses
 
 

@@ -36,15 +36,14 @@ from settings_app.services import (
     sla_settings_check,
     sla_settings_save,
 )
+from settings_app.ticket_side import Recompute, ticket_side
 from slaproject.api import is_super_admin
 from slaproject.health.selectors import recompute_waiting_since
-from tickets.models import SlaRecompute, Ticket
 
 logger = logging.getLogger(__name__)
 AUDIT_PAGE_SIZE = 25
 # Priorities from most to least pressing, the order a help desk reads them in.
 PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.MEDIUM, Priority.LOW)
-ACTIVE_RECOMPUTE_STATES = (SlaRecompute.State.QUEUED, SlaRecompute.State.RUNNING)
 # Changes listed in the apply dialog before "and N more".
 APPLY_DIALOG_CHANGES = 8
 NO_CHANGES_MESSAGE = gettext_lazy(
@@ -84,20 +83,20 @@ def page_reference() -> PageReference:
 
 def open_ticket_count() -> int:
     """Tickets a "new and open tickets" save would recompute."""
-    return Ticket.objects.filter(closed_at__isnull=True).count()
+    return ticket_side().open_tickets_count()
 
 
-def recompute_to_show(request: HttpRequest) -> SlaRecompute | None:
+def recompute_to_show(request: HttpRequest) -> Recompute | None:
     """The recompute named in ``?recompute=`` (after a save), else the newest still running."""
     wanted = request.GET.get("recompute", "")
     if wanted.isdigit() and len(wanted) < 19:
-        found = SlaRecompute.objects.filter(pk=int(wanted)).first()
+        found = ticket_side().recompute_get(int(wanted))
         if found is not None:
             return found
-    return SlaRecompute.objects.filter(state__in=ACTIVE_RECOMPUTE_STATES).order_by("-id").first()
+    return ticket_side().recompute_latest_unfinished()
 
 
-def recompute_context(request: HttpRequest, recompute: SlaRecompute | None) -> dict[str, Any]:
+def recompute_context(request: HttpRequest, recompute: Recompute | None) -> dict[str, Any]:
     """The progress card's context: the recompute, and since when it waits for a worker."""
     if recompute is None:
         return {"recompute": None}
@@ -239,7 +238,7 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
             elif check.outcome == "changed":
                 dialog = apply_dialog_context(check)
             elif check.outcome == "unchanged":
-                notice = NO_CHANGES_MESSAGE
+                notice = str(NO_CHANGES_MESSAGE)
             elif check.outcome == "failed":
                 status = 503
         elif page.is_valid():
@@ -314,7 +313,7 @@ def hours_summary_fragment(request: HttpRequest) -> HttpResponse:
 def recompute_progress_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar of one recompute; it polls itself every 2 s until the work is done."""
     _require_super_admin(request)
-    recompute = SlaRecompute.objects.filter(pk=pk).first()
+    recompute = ticket_side().recompute_get(pk)
     if recompute is None:
         raise Http404("No such recompute.")
     return render(

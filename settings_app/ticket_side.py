@@ -1,0 +1,88 @@
+"""What the SLA settings need of the tickets they apply to, declared here and provided by the
+tickets app, so that settings_app never imports tickets (docs/DECISIONS.md, "Layers").
+
+Tickets depend on settings, not the reverse: yet saving settings "for new and open tickets"
+starts a recompute of the open tickets, the settings page shows its progress and how many
+tickets are open, and a team, pipeline or stage that tickets use is not deleted. This module
+names those needs (``TicketSide``); ``tickets.ticket_side`` meets them, and ``tickets.apps``
+registers it when Django starts (``ticket_side_register``). Services and views reach it through
+``ticket_side()``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, NamedTuple, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+
+from settings_app.models import Pipeline, Stage, Team
+
+
+class Recompute(Protocol):
+    """A recompute of the open tickets' running clocks after a save "for new and open tickets"
+    (``tickets.models.SlaRecompute``), as the settings page and API show its progress."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def state(self) -> str: ...  # "queued", "running", "done" or "superseded"
+
+    @property
+    def tickets(self) -> int: ...  # open tickets to recompute
+
+    @property
+    def done(self) -> int: ...
+
+    @property
+    def updated_at(self) -> datetime.datetime: ...  # its last progress
+
+
+class TicketsUsing(NamedTuple):
+    """The tickets that use a team, pipeline or stage: the first ids, and how many in all."""
+
+    ids: list[int]
+    total: int
+
+
+class TicketSide(Protocol):
+    def open_tickets_count(self) -> int:
+        """How many tickets are open (what a "new and open tickets" save recomputes)."""
+        ...
+
+    def recompute_start(self, *, settings_version: int, requested_by: Any) -> Recompute:
+        """Record a recompute of the open tickets for ``settings_version`` inside the caller's
+        transaction, queued when it commits; it supersedes those still running."""
+        ...
+
+    def recompute_get(self, pk: int) -> Recompute | None:
+        """The recompute ``pk``, if there is one."""
+        ...
+
+    def recompute_latest_unfinished(self) -> Recompute | None:
+        """The newest recompute still queued or running."""
+        ...
+
+    def tickets_using(
+        self, record: Team | Pipeline | Stage, *, open_only: bool, first: int
+    ) -> TicketsUsing:
+        """The tickets of a team, pipeline or stage (``open_only``: the open ones), lowest ids
+        first, at most ``first`` ids."""
+        ...
+
+
+_ticket_side: TicketSide | None = None
+
+
+def ticket_side_register(side: TicketSide) -> None:
+    """Provide the settings' needs of tickets (``tickets.apps`` does, when Django starts)."""
+    global _ticket_side
+    _ticket_side = side
+
+
+def ticket_side() -> TicketSide:
+    """The registered ``TicketSide``."""
+    if _ticket_side is None:
+        raise ImproperlyConfigured("No ticket side is registered (is the tickets app installed?).")
+    return _ticket_side
