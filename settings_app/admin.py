@@ -12,6 +12,7 @@ form with an error message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from settings_app.document import GOAL_FIELDS, WEEKDAY_NAMES, WEEKDAYS, minutes_to_clock
 from settings_app.forms import ZoneSelect, clock_normalise, timezone_choices
+from settings_app.forms.errors import ErrorRouting
 from settings_app.labels import GOAL_FIELD_TITLES, SCOPE_KEYS, SCOPE_LABELS
 from settings_app.models import (
     Holiday,
@@ -55,7 +57,7 @@ from slaproject import sign_in_admin
 logger = logging.getLogger(__name__)
 
 
-class SuperAdminOnlyMixin:
+class SuperAdminOnlyMixin(admin.ModelAdmin):
     """SLA settings and their audit log are for super admins only (SPEC section 1), whatever
     model permissions a support staff member holds."""
 
@@ -72,7 +74,7 @@ class SuperAdminOnlyMixin:
 # --- Reference data ---------------------------------------------------------------------------
 
 
-class InUseDeleteMixin:
+class InUseDeleteMixin(admin.ModelAdmin):
     """Teams, pipelines and stages that goals, pause stages or tickets use are not deleted: the
     confirmation page names the uses instead (``reference_uses``), for one object or a
     selection, and the delete itself goes through ``reference_delete``."""
@@ -112,7 +114,7 @@ class TeamAdmin(InUseDeleteMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_total=Count("members", distinct=True))
 
     @admin.display(description="Members", ordering="member_total")
-    def member_count(self, obj: Team) -> int:
+    def member_count(self, obj: Any) -> int:  # a Team with member_total (get_queryset)
         return obj.member_total
 
 
@@ -151,7 +153,7 @@ class PipelineAdmin(InUseDeleteMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(stage_total=Count("stages", distinct=True))
 
     @admin.display(description="Stages", ordering="stage_total")
-    def stage_count(self, obj: Pipeline) -> int:
+    def stage_count(self, obj: Any) -> int:  # a Pipeline with stage_total (get_queryset)
         return obj.stage_total
 
 
@@ -171,6 +173,13 @@ class _ParseOnlyMixin:
 
 
 class SlaSettingsAdminForm(_ParseOnlyMixin, forms.ModelForm):
+    """The settings' general fields; its inline formsets hold the rows. A valid form holds the
+    whole document (``sla_document``); once saved, the fields the save changed
+    (``changed_fields``, empty when nothing was saved)."""
+
+    sla_document: dict[str, Any]
+    changed_fields: list[str]
+
     base_version = forms.IntegerField(
         widget=forms.HiddenInput,
         error_messages={"required": "This form is out of date: reload it."},
@@ -187,8 +196,12 @@ class SlaSettingsAdminForm(_ParseOnlyMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = timezone_choices()
+        zone_field = self.fields["timezone"]
+        assert isinstance(zone_field, forms.ChoiceField)
+        zone_field.choices = timezone_choices()
         self.fields["base_version"].initial = self.instance.version
+        self.sla_document = {}
+        self.changed_fields = []
 
     def clean(self) -> dict[str, Any]:
         """Validate the whole document (this form and its inlines) before anything is saved.
@@ -196,7 +209,7 @@ class SlaSettingsAdminForm(_ParseOnlyMixin, forms.ModelForm):
         The inline formsets register themselves on the instance (``SettingsInlineFormSet``);
         the admin builds them before it validates this form.
         """
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         base = cleaned.get("base_version")
         if base is not None and base != self.instance.version:
             raise forms.ValidationError(
@@ -340,11 +353,25 @@ class SlaGoalInline(admin.StackedInline):
         return super().get_queryset(request).select_related("team", "pipeline")
 
 
-class _AdminDocument:
-    """The settings document built from the admin forms, and where each of its rows came from."""
+class _AdminDocument(ErrorRouting):
+    """The settings document built from the admin forms, and where each of its rows came from,
+    so that the service's errors go back onto them as on the settings page (``ErrorRouting``)."""
+
+    general_fields = {
+        **{name: name for name in ("applies", "timezone", "goals_enabled", "scope", "property")},
+        "pause_statuses": "pause_stages",
+    }
+    notes_hidden_scopes = False  # the admin lists the rows of every scope
+
+    def goal_field_name(self, name: str) -> str:
+        return name  # the admin's goal rows are in minutes, one field per goal
 
     def __init__(self, form: SlaSettingsAdminForm, formsets: dict[type, Any]) -> None:
-        self.form = form
+        self.general = form
+        self.other_errors = []
+        self.working_hours_errors = []
+        self.holiday_errors = []
+        self.goal_errors = []
         data = form.cleaned_data
         self.period_forms: dict[str, list[forms.ModelForm]] = {day: [] for day in WEEKDAYS}
         working_hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
@@ -366,6 +393,9 @@ class _AdminDocument:
             scope = goal_form.cleaned_data.get("scope")
             path = "goals" if scope == chosen else f"goals_by_scope.{scope}"
             self.goal_forms.setdefault(path, []).append(goal_form)
+        self._period_forms = self.period_forms
+        self._holiday_forms = self.holiday_forms
+        self._goal_forms = self.goal_forms
         self.document = {
             "version": data.get("base_version"),
             "applies": data.get("applies"),
@@ -391,50 +421,21 @@ class _AdminDocument:
             },
         }
 
-    def apply_errors(self, errors: dict[str, list[str]]) -> None:
-        """Put each error on the admin field or inline row its path names."""
-        for path, messages_ in errors.items():
-            for message in messages_:
-                self._apply_error(path, message)
-        self.form.add_error(None, "Nothing was saved — fix the marked fields.")
-
-    def _apply_error(self, path: str, message: str) -> None:
-        parts = path.split(".")
-        head, rest = parts[0], parts[1:]
-        main_fields = {"applies", "timezone", "goals_enabled", "scope", "property"}
-        if head in main_fields and not rest:
-            self.form.add_error(head, message)
-        elif head == "pause_statuses":
-            self.form.add_error("pause_stages", message)
-        elif head == "working_hours" and len(rest) >= 2 and rest[0] in WEEKDAYS:
-            rows = self.period_forms[rest[0]]
-            if rest[1].isdigit() and int(rest[1]) < len(rows):
-                rows[int(rest[1])].add_error(None, message)
-            else:
-                self.form.add_error(None, f"Working hours: {message}")
-        elif head == "holidays" and rest and rest[0].isdigit():
-            index = int(rest[0])
-            if index < len(self.holiday_forms):
-                field = rest[1] if len(rest) > 1 and rest[1] in ("date", "name") else None
-                self.holiday_forms[index].add_error(field, message)
-            else:
-                self.form.add_error(None, f"Holidays: {message}")
-        elif head in ("goals", "goals_by_scope") and self._goal_form(parts) is not None:
-            form, name = self._goal_form(parts)
-            form.add_error(name if name in ("value", "enabled", *GOAL_FIELDS) else None, message)
-        else:
-            label = f"{path}: " if path else ""
-            self.form.add_error(None, f"{label}{message}")
-
-    def _goal_form(self, parts: list[str]) -> tuple[forms.ModelForm, str] | None:
-        """The inline form a goal error path names, and the field ("" for the row)."""
-        path, rest = (
-            ("goals", parts[1:]) if parts[0] == "goals" else (".".join(parts[:2]), parts[2:])
+    def apply_errors(self, errors: Mapping[str, Iterable[str]]) -> None:
+        """Put each error on the admin field or inline row its path names (the page's routing),
+        and what names no row above the form."""
+        super().apply_errors(errors)
+        sections = (
+            ("Working hours", self.working_hours_errors),
+            ("Holidays", self.holiday_errors),
+            ("Goals", self.goal_errors),
         )
-        goal_forms = self.goal_forms.get(path, [])
-        if not (rest and rest[0].isdigit() and int(rest[0]) < len(goal_forms)):
-            return None
-        return goal_forms[int(rest[0])], rest[1] if len(rest) > 1 else ""
+        for title, section_errors in sections:
+            for message in section_errors:
+                self.general.add_error(None, f"{title}: {message}")
+        for message in self.other_errors:
+            self.general.add_error(None, message)
+        self.general.add_error(None, "Nothing was saved — fix the marked fields.")
 
 
 def _goal_item(form: forms.ModelForm) -> dict[str, Any]:
@@ -477,17 +478,20 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
 
     def formfield_for_manytomany(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> forms.Field | None:
+    ) -> forms.ModelMultipleChoiceField | None:
         if db_field.name == "pause_stages":
             kwargs["queryset"] = Stage.objects.filter(is_closed=False).select_related("pipeline")
             kwargs["help_text"] = "Open stages in which every running clock of a ticket stops."
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    # The change is saved by the service in save_related, never by the forms.
+    # The change is saved by the service in save_related, never by the forms. What it did is
+    # told by the instance (its version is the saved one) and the form (the changed fields).
     def save_model(self, request: HttpRequest, obj: SlaSettings, form: Any, change: bool) -> None:
         pass
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: SlaSettingsAdminForm, formsets: Any, change: bool
+    ) -> None:
         try:
             result = sla_settings_save(
                 document=form.sla_document,
@@ -503,50 +507,44 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
             self.message_user(
                 request, f"Nothing was saved. {detail or exc}".strip(), level=messages.ERROR
             )
-            request._sla_admin_refused = True
             return
         except DatabaseError:
             # The service's transaction (a savepoint inside the admin's own) was rolled back
             # whole, and the admin's transaction is still usable: tell the user, keep nothing.
             logger.exception("SLA settings save from the admin failed in the database")
             self.message_user(request, SAVE_FAILED_MESSAGE, level=messages.ERROR)
-            request._sla_admin_refused = True
             return
         if result.change is None:
-            request._sla_admin_unchanged = True
+            self.message_user(
+                request, _("No changes: the settings are as they were, so nothing was saved.")
+            )
             return
-        request._sla_admin_version = result.document["version"]
-        request._sla_admin_changed = [change["field"] for change in result.change.changes]
+        form.instance.version = result.document["version"]
+        form.changed_fields = [str(change["field"]) for change in result.change.changes]
 
     def construct_change_message(
         self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
     ) -> list[dict[str, Any]]:
-        # The inline formsets were not saved, so Django's own message cannot be built.
-        return [{"changed": {"fields": getattr(request, "_sla_admin_changed", [])}}]
+        # The inline formsets were not saved, so Django's own message cannot be built; nothing
+        # saved (refused, unchanged): no message.
+        if not form.changed_fields:
+            return []
+        return [{"changed": {"fields": form.changed_fields}}]
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        if getattr(request, "_sla_admin_refused", False):
-            return None
-        if getattr(request, "_sla_admin_unchanged", False):
+        if not message:  # nothing was saved: nothing to log
             return None
         return super().log_change(request, obj, message)
 
     def response_change(self, request: HttpRequest, obj: SlaSettings) -> HttpResponse:
-        if getattr(request, "_sla_admin_refused", False):
+        if str(obj.version) == request.POST.get("base_version"):
+            # Nothing was saved (refused, or no change): save_related said why; back to the form.
             return HttpResponseRedirect(request.path)
-        if getattr(request, "_sla_admin_unchanged", False):
-            self.message_user(
-                request, _("No changes: the settings are as they were, so nothing was saved.")
-            )
-            return HttpResponseRedirect(request.path)
-        version = getattr(request, "_sla_admin_version", None)
-        if version is not None:
-            obj.version = version
-            self.message_user(
-                request,
-                f"Saved as version {version}; the change applies to new tickets.",
-                level=messages.SUCCESS,
-            )
+        self.message_user(
+            request,
+            f"Saved as version {obj.version}; the change applies to new tickets.",
+            level=messages.SUCCESS,
+        )
         return super().response_change(request, obj)
 
 

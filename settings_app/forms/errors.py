@@ -15,19 +15,42 @@ from settings_app.labels import SCOPE_LABELS
 class ErrorRouting:
     """What a set of settings forms needs to show the service's errors: the general form, the
     forms behind each document path (filled when the document was built) and the lists of
-    errors that belong to a whole section. ``SlaSettingsForms`` is one."""
+    errors that belong to a whole section. ``SlaSettingsForms`` (the page) is one, and so is the
+    admin's change form (``settings_app.admin``), which names a few fields its own way."""
 
-    general: forms.Form
+    # The general form's field for each top-level document field it shows.
+    general_fields: Mapping[str, str] = {
+        name: name
+        for name in (
+            "applies",
+            "timezone",
+            "goals_enabled",
+            "scope",
+            "property",
+            "apply_to",
+            "pause_statuses",
+        )
+    }
+    # Whether a goal error in a scope that is not shown needs a note saying where to look.
+    notes_hidden_scopes = True
+
+    general: forms.BaseForm
     other_errors: list[str]
     working_hours_errors: list[str]
     holiday_errors: list[str]
     goal_errors: list[str]
-    _period_forms: Mapping[str, Sequence[forms.Form]]
-    _holiday_forms: Sequence[forms.Form]
-    _goal_forms: Mapping[str, Sequence[forms.Form]]
+    _period_forms: Mapping[str, Sequence[forms.BaseForm]]
+    _holiday_forms: Sequence[forms.BaseForm]
+    _goal_forms: Mapping[str, Sequence[forms.BaseForm]]
+
+    def goal_field_name(self, name: str) -> str:
+        """The goal row form's field for a goal field of the document (``close_minutes``)."""
+        return f"{name}_number"
 
     def _note_hidden_errors(self, scope: str) -> None:
         """Errors in the rows of a scope that is not shown (kept goals of another scope)."""
+        if not self.notes_hidden_scopes:
+            return
         label = str(SCOPE_LABELS[scope])
         message = (
             f"the goals kept for “{label}” need fixing: choose “{label}” under Apply goals "
@@ -49,13 +72,10 @@ class ErrorRouting:
     def _apply_error(self, path: str, message: str) -> None:
         parts = path.split(".")
         head = parts[0]
-        general_fields = ("applies", "timezone", "goals_enabled", "scope", "property", "apply_to")
-        if head in general_fields and len(parts) == 1:
-            self.general.add_error(head, message)
+        if head in self.general_fields and (len(parts) == 1 or head == "pause_statuses"):
+            self.general.add_error(self.general_fields[head], message)
         elif head == "version":
             self.general.add_error(None, message)
-        elif head == "pause_statuses":
-            self.general.add_error("pause_statuses", message)
         elif head == "working_hours":
             self._apply_period_error(parts[1:], message)
         elif head == "holidays":
@@ -99,7 +119,7 @@ class ErrorRouting:
         form = goal_forms[int(rest[0])]
         name = rest[1] if len(rest) > 1 else ""
         if name in GOAL_FIELDS:
-            form.add_error(f"{name}_number", message)
+            form.add_error(self.goal_field_name(name), message)
         elif name == "enabled":
             form.add_error("enabled", message)
         else:
