@@ -307,16 +307,16 @@ class SlaGoal(models.Model):
     def key(self) -> str:
         """The value's key in the settings document: a priority, source, team or pipeline slug
         ("" for all tickets and for the no-value row)."""
-        if self.team_id is not None:
+        if self.team is not None:  # a null key reads as None without a query
             return self.team.slug
-        if self.pipeline_id is not None:
+        if self.pipeline is not None:
             return self.pipeline.slug
         return self.value
 
     def _names(self) -> dict[str, str]:
-        if self.team_id is not None:
+        if self.team is not None:
             return {self.team.slug: self.team.name}
-        if self.pipeline_id is not None:
+        if self.pipeline is not None:
             return {self.pipeline.slug: self.pipeline.name}
         return {}
 

@@ -287,8 +287,8 @@ def _chosen_goal_sets(
             value = str(goal.pipeline_id)
         else:
             value = goal.value
-        names = {goal.key: goal.team.name} if goal.team_id is not None else {}
-        if goal.pipeline_id is not None:
+        names = {goal.key: goal.team.name} if goal.team is not None else {}
+        if goal.pipeline is not None:
             names = {goal.key: goal.pipeline.name}
         minutes = {name: getattr(goal, name) for name in GOAL_FIELDS}
         goal_sets[value] = GoalSet(

@@ -15,7 +15,7 @@ from slaproject.single_line import single_line
 class SingleLineField(forms.CharField):
     """A form field whose value is cleaned to one line of visible text (``single_line``)."""
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
         return single_line(text) if text else text
 

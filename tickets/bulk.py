@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -32,7 +33,7 @@ def _pg() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _columns(rows: list[tuple]) -> list[list[Any]]:
+def _columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 

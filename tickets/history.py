@@ -20,7 +20,7 @@ def history_values(ticket: Ticket) -> Values:
     """The ticket's recorded fields as (key, label): username, priority key, team slug, source
     key, pipeline slug and stage slug, with the names people see ("" when empty). Needs
     ``owner``, ``team``, ``pipeline`` and ``stage`` loaded."""
-    owner = ticket.owner.get_username() if ticket.owner_id else ""
+    owner = ticket.owner.get_username() if ticket.owner is not None else ""
     return {
         TicketChange.Field.OWNER: (owner, owner),
         TicketChange.Field.PRIORITY: (
@@ -28,7 +28,7 @@ def history_values(ticket: Ticket) -> Values:
             str(ticket.get_priority_display()) if ticket.priority else "",
         ),
         TicketChange.Field.TEAM: (
-            (ticket.team.slug, ticket.team.name) if ticket.team_id else ("", "")
+            (ticket.team.slug, ticket.team.name) if ticket.team is not None else ("", "")
         ),
         TicketChange.Field.SOURCE: (ticket.source, str(ticket.get_source_display())),
         TicketChange.Field.PIPELINE: (ticket.pipeline.slug, ticket.pipeline.name),

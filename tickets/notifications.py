@@ -32,7 +32,7 @@ def _recipients(tickets: list[Ticket]) -> dict[int, list]:
     team_ids = {t.team_id for t in tickets if t.owner_id is None and t.team_id}
     members: dict[int, dict[int, object]] = {}
     if team_ids:
-        through = User.teams.through  # type: ignore[attr-defined]
+        through = User.teams.through
         rows = through.objects.filter(
             team_id__in=team_ids, user__is_active=True, user__is_staff=True
         ).select_related("user")
@@ -47,7 +47,7 @@ def _recipients(tickets: list[Ticket]) -> dict[int, list]:
             active = owner.is_active and owner.email and owner.pk not in opted_out
             result[ticket.pk] = [owner] if active else []
         else:
-            team = members.get(ticket.team_id, {})
+            team = members.get(ticket.team_id, {}) if ticket.team_id is not None else {}
             result[ticket.pk] = sorted(team.values(), key=lambda user: user.email)
     return result
 

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 # no worker heartbeat this recent, is shown as waiting for a background worker.
 WORKER_GONE_AFTER = datetime.timedelta(minutes=1)
 # How long the broker check may take before it counts as down.
-BROKER_TIMEOUT_SECONDS = 2.0
+BROKER_TIMEOUT_SECONDS = 2
 
 
 @dataclass(frozen=True)
