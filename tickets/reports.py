@@ -80,7 +80,7 @@ BREAKDOWNS: dict[str, Breakdown] = {
             ("ticket__source",),
             "No source",
             dict(Source.choices),
-            Source.values,
+            tuple(Source.values),
         ),
         Breakdown(
             "pipeline",
@@ -305,7 +305,7 @@ def _bucket_index(field: str, starts: list[datetime.datetime]) -> Expression:
 
 def _bucketing(
     field: str, period: ReportPeriod, keys: list[datetime.date]
-) -> tuple[Expression, Callable[[object], datetime.date]]:
+) -> tuple[Expression, Callable[[Any], datetime.date]]:
     """The expression of a moment's trend bucket and how to read its value back as the key."""
     if _truncates_natively():
         trunc = TruncDate if period.bucket == DAY else TruncWeek
@@ -314,7 +314,7 @@ def _bucketing(
         datetime.datetime.combine(max(key, period.first_day), datetime.time(0), tzinfo=period.zone)
         for key in keys
     ]
-    return _bucket_index(field, starts), lambda value: keys[value]  # type: ignore[index]
+    return _bucket_index(field, starts), lambda value: keys[value]
 
 
 def _local_day(value: object, zone: zoneinfo.ZoneInfo) -> datetime.date:

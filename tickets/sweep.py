@@ -168,7 +168,9 @@ def _sweep_batch_python(
             Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], id__gt=after[1])
         )
     rows = list(queryset.order_by("next_check_at", "id").only(*SWEEP_FIELDS)[:batch_size])
-    cursor = (rows[-1].next_check_at, rows[-1].pk) if rows else None
+    # The rows were read by ``next_check_at <= now``: the last one has a moment.
+    last_at = rows[-1].next_check_at if rows else None
+    cursor = (last_at, rows[-1].pk) if last_at is not None else None
     changed: list[tuple[int, str, datetime.datetime | None]] = []
     events: list[EventRow] = []
     for clock in rows:
