@@ -12,11 +12,13 @@ the sender's ``Date``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import parseaddr
 
@@ -190,7 +192,15 @@ def _rough_headers(raw: bytes) -> tuple[str, str]:
         values = [str(message.get(name, "")) for name in ("From", "Subject")]
     except Exception:
         return "", ""
-    return parsing.clean_text(values[0]), parsing.clean_text(values[1])
+    return _decoded(values[0]), _decoded(values[1])
+
+
+def _decoded(value: str) -> str:
+    """A header's encoded words (``=?utf-8?q?J=C3=B6rg?=``) read as text, on one line, when
+    they can be; else the value as it stands."""
+    with contextlib.suppress(Exception):  # a broken encoded word or unknown charset: as sent
+        value = str(make_header(decode_header(value)))
+    return " ".join(parsing.clean_text(value).split())
 
 
 # --- Taking a readable message -----------------------------------------------------------------

@@ -182,6 +182,17 @@ def test_each_corpus_message_taken_twice_is_taken_once(name: str, thread: Thread
     assert InboundEmail.objects.count() + RejectedEmail.objects.count() == 2  # thread's + this
 
 
+@override_settings(INBOUND_EMAIL_MAX_BYTES=1024)
+def test_a_kept_message_shows_its_encoded_sender_and_subject_as_text_in_the_admin(db, admin_client):
+    raw = corpus("encoded_word_subject") + b"x" * 2048
+    assert ingest(raw).outcome == "too_large"
+    kept = RejectedEmail.objects.get()
+    assert kept.from_header == "Jörg Müller <joerg@example.de>"
+    assert kept.subject_header == "Drucker brennt 🔥 ärgerlich"
+    listing = admin_client.get("/admin/inbound/rejectedemail/").content.decode()
+    assert "Drucker brennt 🔥 ärgerlich" in listing and "=?UTF-8?" not in listing
+
+
 @override_settings(INBOUND_EMAIL_MAX_BYTES=64 * 1024)
 def test_an_oversized_message_generated_here_is_refused_and_kept_up_to_the_limit(thread):
     big = corpus("attachments").replace(
