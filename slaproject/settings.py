@@ -91,6 +91,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The hot fragments rendered once per row (slaproject/jinja2.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "slaproject.jinja2.environment", "autoescape": True},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

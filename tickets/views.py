@@ -27,9 +27,11 @@ from django.core.paginator import Page
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -50,6 +52,7 @@ from tickets.display import (
     event_label,
     event_note,
     event_tone,
+    moment_texts,
     most_urgent_clock,
 )
 from tickets.forms import (
@@ -206,6 +209,21 @@ def _queue_page(
     return page, rows
 
 
+def _queue_rows_html(rows: list[QueueRow], *, now: datetime.datetime, next_breach: bool) -> str:
+    """The queue's table rows (a Jinja2 fragment, ``templates/jinja2/tickets/queue_rows.html``):
+    the page includes them, the poll answers them."""
+    template = engines["jinja2"].get_template("tickets/queue_rows.html")
+    context = {
+        "rows": rows,
+        "next_breach": next_breach,
+        "moment": moment_texts(now),
+        "detail_url": reverse("tickets:detail", args=[0]).replace("/0/", "/{}/"),
+        "priorities": dict(Ticket._meta.get_field("priority").flatchoices),
+        "sources": dict(Ticket._meta.get_field("source").flatchoices),
+    }
+    return mark_safe(template.render(context))  # noqa: S308 (autoescaped)
+
+
 def _saved_views(form: QueueFilterForm) -> list[SavedView]:
     current = form.current()
     per_page = form.value_of("per_page")
@@ -245,7 +263,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page_obj": page,
-        "rows": rows,
+        "rows_html": _queue_rows_html(rows, now=now, next_breach=form.shows_next_breach),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "saved_views": _saved_views(form),
         "per_page": form.value_of("per_page"),
@@ -276,15 +294,8 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     config = sla_config_get()
     form = _queue_form(request)
-    page, rows = _queue_page(request, form, config=config, now=now)
-    context = {
-        "rows": rows,
-        "page_obj": page,
-        "form": form,
-        "next_breach": form.shows_next_breach,
-        "now": now,
-    }
-    return _render(request, "tickets/_queue_rows.html", context)
+    _page, rows = _queue_page(request, form, config=config, now=now)
+    return HttpResponse(_queue_rows_html(rows, now=now, next_breach=form.shows_next_breach))
 
 
 # --- A ticket ----------------------------------------------------------------------------------
@@ -529,11 +540,14 @@ def _ticket_page(
         or TicketPropertiesForm(ticket=ticket, stages=_all_stages(), version=version),
         reply_sent=request.session.pop(REPLY_SENT_KEY, None) == ticket.pk,
     )
-    context["conversation_hash"] = _conversation_hash(
-        render_to_string("tickets/_conversation.html", context, request)
-    )
-    context["history_hash"] = _conversation_hash(
-        render_to_string("tickets/_history.html", context, request)
+    # Each region is rendered once: the page shows it and its fingerprint goes to the poll.
+    conversation = render_to_string("tickets/_conversation.html", context, request)
+    history = render_to_string("tickets/_history.html", context, request)
+    context.update(
+        conversation_html=conversation,
+        conversation_hash=_conversation_hash(conversation),
+        history_html=history,
+        history_hash=_conversation_hash(history),
     )
     return _render(request, "tickets/detail.html", context, status=status)
 

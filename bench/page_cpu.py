@@ -1,0 +1,211 @@
+"""Server CPU time per request of the agents' pages and polls, measured in the serving process.
+
+    DATABASE_URL=postgres://…/NAME .venv/bin/python bench/page_cpu.py [--requests 200]
+    .venv/bin/python bench/page_cpu.py --compare OLD_TREE [--rounds 6] [--requests 60]
+
+On a database filled by ``bench/generate.py`` (``--db NAME`` as the other benchmarks, or
+``DATABASE_URL``), Django's test client (in-process: middleware, view, ORM, template; no HTTP
+server) requests each page as the signed-in demo agent. The figure is the CPU time of this
+process's thread during the request (``time.thread_time``), so neither PostgreSQL's backend nor
+anything else sharing the cores is counted; wall time is printed beside it, and the queries of one
+request. The ticket page uses one ticket made here through the services (a conversation of six
+messages, property changes, a reply that completes its first-response clock), created once.
+
+``--compare OLD_TREE`` runs this same file from ``OLD_TREE`` (another checkout, e.g. made with
+``git archive <commit> | tar -x -C OLD_TREE``) and from this tree in turns, ``--rounds`` times
+each, on the same database, and prints the median of each side's rounds: old and new alternated
+in one sitting, so both see the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import ROOT, django_setup
+
+BENCH_SUBJECT = "Bench: the ticket page"
+# (label, path; "{ticket}" is the bench ticket's id).
+PAGES = (
+    ("queue page (default view)", "/tickets/"),
+    ("queue page, overdue", "/tickets/?sla_status=overdue"),
+    ("queue poll (rows)", "/tickets/rows/"),
+    ("ticket page", "/tickets/{ticket}/"),
+    ("ticket poll", "/tickets/{ticket}/live/"),
+    ("report page (7 days)", "/reports/sla/"),
+)
+
+
+def bench_ticket() -> int:
+    """The ticket the ticket page is measured on (made once, through the services)."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from settings_app.models import Team
+    from tickets.models import Message, Ticket, TicketChange
+    from tickets.services import (
+        ticket_create,
+        ticket_message_add,
+        ticket_reply_and_move,
+        ticket_update_checked,
+    )
+
+    found = Ticket.objects.filter(subject=BENCH_SUBJECT).values_list("pk", flat=True).first()
+    if found:
+        return found
+    agent = get_user_model().objects.get(username="agent")
+    start = timezone.now() - datetime.timedelta(hours=5)
+    ticket = ticket_create(
+        subject=BENCH_SUBJECT,
+        body="The printer is on fire.\n\nIt has been since this morning.",
+        requester_email="ana@example.com",
+        priority="high",
+        now=start,
+    )
+    moment = start
+    for number in range(1, 6):
+        moment += datetime.timedelta(minutes=31)
+        if number % 2:
+            ticket_reply_and_move(
+                ticket_id=ticket.pk,
+                body=f"Agent reply {number}: we are looking at it.",
+                author=agent,
+                now=moment,
+                is_internal=number == 3,
+            )
+        else:
+            ticket_message_add(
+                ticket_id=ticket.pk,
+                body=f"Customer answer {number}.",
+                author_kind=Message.Author.CUSTOMER,
+                now=moment,
+            )
+    team = Team.objects.order_by("pk").first()
+    ticket_update_checked(
+        ticket_id=ticket.pk,
+        now=moment + datetime.timedelta(minutes=3),
+        changes={"priority": "urgent", "team": team, "owner": agent},
+        since_version=None,
+        actor=agent,
+        via=TicketChange.Via.PAGE,
+    )
+    assert Message.objects.filter(ticket=ticket).count() == 6
+    return ticket.pk
+
+
+def measure(requests: int, only: str = "") -> dict[str, dict[str, float]]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    agent = get_user_model().objects.get(username="agent")
+    ticket = bench_ticket()
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(agent)
+    results = {}
+    for label, template in PAGES:
+        if only and not label.startswith(only):
+            continue
+        path = template.format(ticket=ticket)
+        for _ in range(5):  # warm caches, the settings snapshot, the template loader
+            response = client.get(path)
+            assert response.status_code in (200, 204), (path, response.status_code)
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context, queries=queries):  # type: ignore[no-untyped-def]
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            client.get(path)
+        cpu, wall = [], []
+        for _ in range(requests):
+            started_cpu, started = time.thread_time(), time.perf_counter()
+            response = client.get(path)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+        results[label] = {
+            "cpu": statistics.median(cpu),
+            "wall": statistics.median(wall),
+            "queries": len(queries),
+            "status": response.status_code,
+            "bytes": len(response.content),
+        }
+    return results
+
+
+def compare(old_tree: Path, rounds: int, requests: int, db: str) -> None:
+    runs: dict[str, list[dict]] = {"old": [], "new": []}
+    for round_number in range(rounds):
+        for side, tree in (("old", old_tree), ("new", ROOT)):
+            output = subprocess.run(
+                [
+                    sys.executable,
+                    str(Path(tree) / "bench" / "page_cpu.py"),
+                    "--json",
+                    "--db",
+                    db,
+                    "--requests",
+                    str(requests),
+                ],
+                cwd=Path(tree) / "bench",
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            runs[side].append(json.loads(output.strip().splitlines()[-1]))
+            print(f"  round {round_number + 1} {side} done", file=sys.stderr, flush=True)
+    print(
+        "| request | old CPU ms | new CPU ms | new / old | old wall ms | new wall ms "
+        "| queries old → new |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for label, _path in PAGES:
+
+        def median(side: str, key: str, label: str = label) -> float:
+            return statistics.median(run[label][key] for run in runs[side])
+
+        old_cpu, new_cpu = median("old", "cpu"), median("new", "cpu")
+        print(
+            f"| {label} | {old_cpu:.2f} | {new_cpu:.2f} | {new_cpu / old_cpu:.0%} | "
+            f"{median('old', 'wall'):.2f} | {median('new', 'wall'):.2f} | "
+            f"{runs['old'][0][label]['queries']} → {runs['new'][0][label]['queries']} |"
+        )
+    print(f"\n(medians of {rounds} alternated rounds of {requests} requests each)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="bench")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--compare", type=Path, help="another checkout to alternate with")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--only", default="", help="the requests whose label starts so")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.compare:
+        compare(args.compare, args.rounds, args.requests, args.db)
+        return
+    django_setup(args.db)
+    results = measure(args.requests, args.only)
+    if args.json:
+        print(json.dumps(results))
+        return
+    print("| request | CPU ms (median) | wall ms (median) | queries | status | bytes |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, figures in results.items():
+        print(
+            f"| {label} | {figures['cpu']:.2f} | {figures['wall']:.2f} | {figures['queries']} "
+            f"| {figures['status']} | {figures['bytes']:,} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
