@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils import dateformat, dates, timezone, translation
@@ -232,6 +232,35 @@ def most_urgent_clock(clocks: list[ClockView]) -> ClockView | None:
     if paused:
         return min(paused, key=lambda item: item[0])[1]
     return None
+
+
+def display_changes_at(
+    clocks: Iterable[tuple[datetime.datetime | None, datetime.datetime | None]],
+    *,
+    now: datetime.datetime,
+) -> datetime.datetime:
+    """The earliest moment after ``now`` at which a page showing these clocks (``(due_at,
+    due_soon_at)`` of each running, unpaused clock) at ``now`` could read differently by time
+    alone: the next minute of the clock on the wall (local moments, the year), a live status
+    that turns (due soon, overdue), or a relative time that ticks.
+
+    "in 2 h 10 min", "overdue by 3 d 4 h" and "3 h left" (counted time) change when the time to
+    or past the due moment crosses a whole minute (or hour), i.e. at the due moment's own second
+    of each minute; counted time runs no faster than the wall clock and working hours start on
+    whole minutes, so the next such second is the earliest a counted time can tick too. Paused
+    and completed clocks say the same at any time.
+    """
+    minute = datetime.timedelta(minutes=1)
+    earliest = now.replace(second=0, microsecond=0) + minute
+    for due_at, due_soon_at in clocks:
+        if due_at is None:
+            continue
+        tick = now + (due_at - now) % minute
+        earliest = min(earliest, tick)
+        for turn in (due_soon_at, due_at):
+            if turn is not None and turn > now:
+                earliest = min(earliest, turn)
+    return earliest
 
 
 def clock_idle_note(

@@ -31,7 +31,7 @@ from django.db.models import (
     Subquery,
 )
 
-from settings_app.models import Stage, Team
+from settings_app.models import SlaSettings, Stage, Team
 from settings_app.time_zones import load_zone
 from tickets import sla
 from tickets.models import AgentProfile, Message, SlaClock, SlaEvent, Ticket, TicketChange
@@ -247,6 +247,53 @@ class TicketPaginator(Paginator):
         ids = self.object_list.values("pk")[bottom:top]
         rows = list(_with_details(Ticket.objects.filter(pk__in=ids)).order_by(*TICKET_ORDER))
         return self._get_page(rows, number, self)
+
+
+def _settings_stamp() -> dict[str, Subquery]:
+    """The settings' version and stamp (touched by every settings, team and pipeline save), as
+    annotations: what a page shows also depends on them (goal names, working hours)."""
+    row = SlaSettings.objects.filter(pk=1)
+    return {
+        "settings_version_": Subquery(row.values("version")[:1]),
+        "settings_stamp_": Subquery(row.values("updated_at")[:1]),
+    }
+
+
+# Columns of the clocks a page shows, for the fingerprints below (every one: cheap, and nothing
+# a template may read later is left out).
+_CLOCK_COLUMNS = tuple(
+    f"clocks__{field.attname}"
+    for field in SlaClock._meta.concrete_fields
+    if field.attname != "ticket_id"
+)
+_TICKET_COLUMNS = tuple(field.attname for field in Ticket._meta.concrete_fields)
+PageRow = dict[str, Any]
+
+
+def tickets_page_fingerprint(
+    tickets: QuerySet[Ticket], *, number: int, per_page: int
+) -> list[PageRow]:
+    """What page ``number`` of ``tickets`` (``tickets_list``) shows, as plain values, in one
+    query: every column of each ticket on it and of its clocks (one row per clock), the names of
+    its team, pipeline, stage and owner, and the settings' stamp. Two equal fingerprints mean
+    equal rows at the same moment (the queue's poll answers 204 then)."""
+    bottom = (number - 1) * per_page
+    ids = tickets.values("pk")[bottom : bottom + per_page]
+    return list(
+        Ticket.objects.filter(pk__in=ids)
+        .annotate(**_settings_stamp())
+        .values(
+            *_TICKET_COLUMNS,
+            "team__name",
+            "pipeline__name",
+            "stage__name",
+            "owner__username",
+            *_CLOCK_COLUMNS,
+            "settings_version_",
+            "settings_stamp_",
+        )
+        .order_by("pk", "clocks__id")
+    )
 
 
 def ticket_get(*, ticket_id: int) -> Ticket | None:

@@ -30,7 +30,7 @@ from django.shortcuts import redirect, render
 from django.template import engines
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -48,6 +48,7 @@ from tickets.display import (
     changes_text,
     clock_idle_note,
     clock_view,
+    display_changes_at,
     event_icon,
     event_label,
     event_note,
@@ -82,6 +83,7 @@ from tickets.selectors import (
     ticket_version,
     tickets_count,
     tickets_list,
+    tickets_page_fingerprint,
 )
 from tickets.services import (
     TicketInputError,
@@ -176,16 +178,36 @@ def _queue_form(request: HttpRequest) -> QueueFilterForm:
     )
 
 
+def _rows_form(request: HttpRequest) -> QueueFilterForm:
+    """The filters of the rows' poll. Values whose meaning does not depend on the tables (no
+    team, a stage of "open", "closed" or "any", an owner of "me" or "none": the default view and
+    the saved views) are read without the three queries that list the teams, stages and agents;
+    others are checked against those lists, as the page does."""
+    params = request.GET
+    if (
+        params.get("team", "") == ""
+        and params.get("owner", "") in ("", "me", "none")
+        and params.get("stage", "open") in ("", "open", "closed", "any")
+    ):
+        return QueueFilterForm(params.dict(), teams=(), agents=(), stages=())
+    return _queue_form(request)
+
+
 def _queue_page(
     request: HttpRequest,
     form: QueueFilterForm,
     *,
     config: SlaConfig,
     now: datetime.datetime,
-) -> tuple[Page, list[QueueRow]]:
-    """The requested page of tickets, with each clock's display, in a fixed number of queries."""
+) -> tuple[Page, list[QueueRow], str]:
+    """The requested page of tickets, with each clock's display, in a fixed number of queries,
+    and the state its poll sends back (``QUEUE_STATE_HEADER``; empty: none to send)."""
     filters = form.filters()
     tickets = tickets_list(filters=filters, viewer=request.user, now=now)
+    # The fingerprint is read before the rows: a change in between makes the next poll differ
+    # (and render), never the reverse.
+    number = _requested_page(request)
+    fingerprint = _queue_fingerprint(request, tickets, number=number, form=form)
     count = tickets_count(tickets=tickets, filters=filters, now=now)
     paginator = TicketPaginator(tickets, form.value_of("per_page"), count=count)
     page = paginator.get_page(request.GET.get("page"))
@@ -206,7 +228,76 @@ def _queue_page(
                 next_clock=most_urgent_clock(clocks),
             )
         )
-    return page, rows
+    state = ""
+    if page.number == number:  # (another page is shown for a number out of range: no state)
+        changes_at = display_changes_at(
+            (
+                (row["clocks__due_at"], row["clocks__due_soon_at"])
+                for row in fingerprint.rows
+                if row["clocks__id"] is not None
+                and row["clocks__completed_at"] is None
+                and row["clocks__paused_at"] is None
+            ),
+            now=now,
+        )
+        state = f"{int(changes_at.timestamp() * 1000)}-{fingerprint.digest}"
+    return page, rows, state
+
+
+# The queue's poll sends back the state its rows were rendered in (static/js/queue.js), and gets
+# the new one in this header.
+QUEUE_STATE_HEADER = "X-Queue-State"
+
+
+@dataclass(frozen=True)
+class QueueFingerprint:
+    rows: list[dict[str, Any]]
+    digest: str
+
+
+def _requested_page(request: HttpRequest) -> int:
+    """The page number asked for, as ``Paginator.get_page`` reads it when it is in range; 0 for
+    one it would replace by the last page (below 1, or absurdly large)."""
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+    return number if 1 <= number <= 10**7 else 0
+
+
+def _queue_fingerprint(
+    request: HttpRequest, tickets: Any, *, number: int, form: QueueFilterForm
+) -> QueueFingerprint:
+    """What the rows of page ``number`` show apart from the time, in one query
+    (``tickets_page_fingerprint``), with who looks at them in which zone and language."""
+    per_page = form.value_of("per_page")
+    rows = tickets_page_fingerprint(tickets, number=number, per_page=per_page) if number else []
+    key = repr(
+        (
+            rows,
+            form.shows_next_breach,
+            request.user.pk,
+            timezone.get_current_timezone_name(),
+            translation.get_language(),
+        )
+    )
+    return QueueFingerprint(rows=rows, digest=hashlib.sha256(key.encode()).hexdigest()[:32])
+
+
+def _queue_unchanged(request: HttpRequest, form: QueueFilterForm, *, now: datetime.datetime) -> str:
+    """The poll's state when its rows would read exactly as the page it sent it from ("" when
+    they might not): it is still before the earliest moment at which time alone changes them,
+    and the same rows, tickets, clocks, names and settings are there."""
+    sent = request.GET.get("state", "")
+    changes_ms, _dash, digest = sent.partition("-")
+    if not changes_ms.isdigit() or len(changes_ms) > 15 or not digest:
+        return ""
+    number = _requested_page(request)
+    if now.timestamp() * 1000 >= int(changes_ms) or not number:
+        return ""
+    tickets = tickets_list(filters=form.filters(), viewer=request.user, now=now)
+    fingerprint = _queue_fingerprint(request, tickets, number=number, form=form)
+    return sent if fingerprint.digest == digest else ""
 
 
 def _queue_rows_html(rows: list[QueueRow], *, now: datetime.datetime, next_breach: bool) -> str:
@@ -259,8 +350,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     config = sla_config_get()
     form = _queue_form(request)
-    page, rows = _queue_page(request, form, config=config, now=now)
+    page, rows, state = _queue_page(request, form, config=config, now=now)
     context = {
+        "rows_state": state,
         "form": form,
         "page_obj": page,
         "rows_html": _queue_rows_html(rows, now=now, next_breach=form.shows_next_breach),
@@ -280,6 +372,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 def queue_rows(request: HttpRequest) -> HttpResponse:
     """The queue's table rows alone, for the htmx refresh of the badges (same parameters).
 
+    With the ``state`` the page (or the last poll) sent, the poll answers 204 No Content, at the
+    cost of one query, when the rows would read exactly the same (``_queue_unchanged``).
+
     When the session has ended, an htmx poll gets ``HX-Redirect`` to the sign-in page (so the
     sign-in form is never swapped into the table); a plain request is redirected as usual.
     """
@@ -292,10 +387,13 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     _require_agent(request)
     now = timezone.now()
-    config = sla_config_get()
-    form = _queue_form(request)
-    _page, rows = _queue_page(request, form, config=config, now=now)
-    return HttpResponse(_queue_rows_html(rows, now=now, next_breach=form.shows_next_breach))
+    form = _rows_form(request)
+    unchanged = _queue_unchanged(request, form, now=now)
+    if unchanged:  # nothing to swap: htmx leaves the rows as they are
+        return HttpResponse(status=204, headers={QUEUE_STATE_HEADER: unchanged})
+    _page, rows, state = _queue_page(request, form, config=sla_config_get(), now=now)
+    rows_html = _queue_rows_html(rows, now=now, next_breach=form.shows_next_breach)
+    return HttpResponse(rows_html, headers={QUEUE_STATE_HEADER: state})
 
 
 # --- A ticket ----------------------------------------------------------------------------------

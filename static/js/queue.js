@@ -17,3 +17,25 @@
     }
   });
 })();
+
+// The rows' poll sends the state they were rendered in; the server answers 204 (nothing to
+// swap) when they would read the same, else new rows with their new state (X-Queue-State).
+(function () {
+  "use strict";
+  function isRows(element) {
+    return element instanceof HTMLElement && element.id === "queue-rows";
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var rows = event.detail.elt;
+    if (isRows(rows) && rows.dataset.state) {
+      event.detail.parameters.state = rows.dataset.state;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var rows = event.detail.elt;
+    if (!isRows(rows) || !event.detail.successful) {
+      return;
+    }
+    rows.dataset.state = event.detail.xhr.getResponseHeader("X-Queue-State") || "";
+  });
+})();

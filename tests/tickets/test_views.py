@@ -395,6 +395,185 @@ def test_the_fragment_shows_the_badges_as_of_now(agent_client: Client, mixed, fr
     assert "</i> Due soon</span>" not in html and "</i> Overdue</span>" in html
 
 
+# --- The rows' poll: 204 when nothing changed ----------------------------------------------
+
+
+def rows_state(response: Any) -> str:
+    """The state the page's rows were rendered in (sent back by the poll)."""
+    found = re.search(
+        r'<tbody id="queue-rows"[^>]* data-state="([^"]*)"', response.content.decode()
+    )
+    assert found is not None
+    return found.group(1)
+
+
+def poll(client: Client, state: str, **params: str) -> Any:
+    return client.get("/tickets/rows/", {**params, "state": state}, headers={"HX-Request": "true"})
+
+
+def test_a_poll_with_nothing_changed_answers_204_at_the_cost_of_one_query(
+    agent_client: Client, mixed, freeze, django_assert_num_queries
+):
+    # The clocks are due on whole minutes: at 12:00:05 nothing changes by time before 12:01.
+    freeze("2026-03-03T12:00:05Z")
+    state = rows_state(agent_client.get("/tickets/"))
+    assert state
+    freeze("2026-03-03T12:00:50Z")
+    # Sign-in (session, user), the viewer's zone (profile, schedule's zone), and the rows' one.
+    with django_assert_num_queries(5):
+        answer = poll(agent_client, state)
+    assert answer.status_code == 204 and answer.content == b""
+    assert answer["X-Queue-State"] == state
+    # A saved view's poll too; its rows render with the state of the next poll.
+    page = agent_client.get("/tickets/", {"owner": "me"})
+    assert poll(agent_client, rows_state(page), owner="me").status_code == 204
+    rendered = agent_client.get("/tickets/rows/", {"owner": "me"})
+    assert rendered.status_code == 200 and queue_ids(rendered) == [mixed["overdue"].pk]
+    assert poll(agent_client, rendered["X-Queue-State"], owner="me").status_code == 204
+
+
+def _change_priority(mixed, agent, lee, billing) -> None:
+    ticket_update(ticket_id=mixed["active"].pk, now=timezone_now(), priority="urgent")
+
+
+def _customer_message(mixed, agent, lee, billing) -> None:  # starts nothing, adds a message
+    ticket_message_add(
+        ticket_id=mixed["due_soon"].pk, body="Any news?", author_kind="customer", now=timezone_now()
+    )
+
+
+def _reply(mixed, agent, lee, billing) -> None:  # completes the first-response clock
+    ticket_message_add(
+        ticket_id=mixed["due_soon"].pk,
+        body="On it.",
+        author_kind="agent",
+        author=agent,
+        now=timezone_now(),
+    )
+
+
+def _new_ticket(mixed, agent, lee, billing) -> None:
+    open_ticket("2026-03-03T12:00:10Z", subject="Brand new")
+
+
+def _close(mixed, agent, lee, billing) -> None:
+    ticket_update(
+        ticket_id=mixed["active"].pk,
+        now=timezone_now(),
+        stage=Stage.objects.get(pipeline__slug="support", slug="closed"),
+    )
+
+
+def _rename_team(mixed, agent, lee, billing) -> None:
+    billing.name = "Billing EU"
+    billing.save()
+
+
+def _rename_owner(mixed, agent, lee, billing) -> None:
+    lee.username = "lee.k"
+    lee.save()
+
+
+def _viewer_zone(mixed, agent, lee, billing) -> None:
+    AgentProfile.objects.update_or_create(user=agent, defaults={"timezone": "Asia/Tokyo"})
+
+
+def _settings(mixed, agent, lee, billing) -> None:
+    from settings_app.models import SlaSettings
+
+    SlaSettings.objects.filter(pk=1).update(updated_at=timezone_now())
+
+
+def _move_clock(mixed, agent, lee, billing) -> None:  # a clock written with no ticket change
+    SlaClock.objects.filter(ticket=mixed["active"], kind="first_response").update(
+        due_at=at("2026-03-03T13:50:00Z")
+    )
+
+
+def timezone_now() -> datetime.datetime:
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _change_priority,
+        _customer_message,
+        _reply,
+        _new_ticket,
+        _close,
+        _rename_team,
+        _rename_owner,
+        _viewer_zone,
+        _settings,
+        _move_clock,
+    ],
+)
+def test_a_poll_renders_the_rows_when_anything_on_them_changed(
+    agent_client: Client, mixed, freeze, agent, lee, billing, change
+):
+    freeze("2026-03-03T12:00:05Z")
+    page = agent_client.get("/tickets/")
+    state = rows_state(page)
+    before = re.search(r'<tbody id="queue-rows"[^>]*>(.*?)</tbody>', page.content.decode(), re.S)
+    assert before is not None
+    freeze("2026-03-03T12:00:20Z")
+    change(mixed, agent, lee, billing)
+    answer = poll(agent_client, state)
+    assert answer.status_code == 200
+    assert answer.content.decode() != before.group(1)
+    assert answer["X-Queue-State"] not in ("", state)
+
+
+def test_a_poll_renders_the_rows_when_time_alone_changes_them(agent_client: Client, mixed, freeze):
+    freeze("2026-03-03T12:00:05Z")
+    state = rows_state(agent_client.get("/tickets/"))
+    freeze("2026-03-03T12:01:00Z")  # the next minute: every relative time ticks
+    assert poll(agent_client, state).status_code == 200
+
+
+def test_a_poll_renders_when_a_clock_ticks_or_turns_within_the_minute(
+    agent_client: Client, stockholm, freeze
+):
+    freeze("2026-03-03T11:10:30Z")
+    # First reply due 12:10:30 (due soon from 11:55:30): due on the 30th second of a minute.
+    ticket = open_ticket("2026-03-03T11:10:30Z", subject="Half past")
+    freeze("2026-03-03T11:40:10Z")
+    page = agent_client.get("/tickets/")
+    assert "in 30 min" in page.content.decode()
+    freeze("2026-03-03T11:40:29Z")  # nothing has changed yet
+    assert poll(agent_client, rows_state(page)).status_code == 204
+    freeze("2026-03-03T11:40:31Z")  # "in 29 min" since 11:40:30, within the same minute
+    answer = poll(agent_client, rows_state(page))
+    assert answer.status_code == 200 and "in 29 min" in answer.content.decode()
+    freeze("2026-03-03T11:55:10Z")
+    page = agent_client.get("/tickets/")
+    freeze("2026-03-03T11:55:31Z")  # due soon since 11:55:30
+    answer = poll(agent_client, rows_state(page))
+    assert answer.status_code == 200 and queue_ids(answer) == [ticket.pk]
+    assert "</i> Due soon</span>" in answer.content.decode()
+
+
+@pytest.mark.parametrize("state", ["", "abc", "-", "12-", "99999999999999999999-x", "1-x"])
+def test_a_poll_with_no_state_or_a_bad_one_renders(agent_client: Client, mixed, state: str):
+    answer = poll(agent_client, state)
+    assert answer.status_code == 200 and len(queue_ids(answer)) == 3
+
+
+@pytest.mark.parametrize("number", ["0", "-3", "99", "12345678901234567890"])
+def test_a_page_out_of_range_has_no_state_and_its_poll_renders(
+    agent_client: Client, mixed, freeze, number: str
+):
+    freeze("2026-03-03T12:00:05Z")
+    page = agent_client.get("/tickets/", {"page": number})
+    assert page.status_code == 200
+    state = rows_state(page)
+    assert state == ""
+    assert poll(agent_client, state, page=number).status_code == 200
+
+
 def test_requester_addresses_wrap_at_dots_and_the_at_sign_and_stay_escaped() -> None:
     assert email_wrap("ana.l@acme.com") == "ana.<wbr>l<wbr>@acme.<wbr>com"
     assert email_wrap('"<b>"@x.se') == "&quot;&lt;b&gt;&quot;<wbr>@x.<wbr>se"
