@@ -325,6 +325,11 @@ def sla_default_zone() -> zoneinfo.ZoneInfo:
     """The default schedule's time zone, in one small query (no settings snapshot is built):
     the zone pages are shown in for a viewer without a preference of their own."""
     name = SlaSettings.objects.filter(pk=1).values_list("timezone", flat=True).first()
+    return default_zone_named(name)
+
+
+def default_zone_named(name: str | None) -> zoneinfo.ZoneInfo:
+    """The zone of the default schedule stored as ``name`` (UTC when none or unknown)."""
     try:
         return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -7,16 +7,15 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from settings_app.selectors import sla_default_zone
 from slaproject.api import is_agent
-from tickets.selectors import viewer_zone
+from tickets.selectors import agent_zone
 
 
 class ViewerTimeZoneMiddleware:
     """Every page an agent sees, the Django admin's too, in the viewer's time zone: their
-    preference, else the SLA schedule's (``tickets.selectors.viewer_zone``). It is the active
-    zone for the request: templates show moments in it (``viewer_zone`` in their context comes
-    from ``slaproject.context_processors``) and views that format a moment take it from
+    preference, else the SLA schedule's (``tickets.selectors.agent_zone``, one query). It is the
+    active zone for the request: templates show moments in it (``viewer_zone`` in their context
+    comes from ``slaproject.context_processors``) and views that format a moment take it from
     ``timezone.get_current_timezone()``, so no view asks another for it.
 
     Others (signed-out visitors, customers, API clients with a token, who are not known yet
@@ -30,6 +29,6 @@ class ViewerTimeZoneMiddleware:
         user = getattr(request, "user", None)
         if user is None or not is_agent(user):
             return self.get_response(request)
-        zone = viewer_zone(user, default=sla_default_zone)
+        zone = agent_zone(user)  # one query
         with timezone.override(zone):
             return self.get_response(request)

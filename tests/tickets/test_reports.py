@@ -735,9 +735,10 @@ def test_the_report_runs_the_same_queries_for_3_or_30_tickets(
     # The CSV has no navigation bar, so not its "may use the admin" check.
     with django_assert_num_queries(len(few) - 1):
         agent_client.get(CSV_URL, params)
-    # session, user, profile, settings stamp, teams, the report's two aggregates, and whether
-    # the viewer has any permission (the navigation's Admin link)
-    assert len(few) == 8
+    # session, user, the viewer's zone (their profile's or the schedule's, one query), teams,
+    # the report's two aggregates, and whether the viewer has any permission (the navigation's
+    # Admin link)
+    assert len(few) == 7
 
 
 def test_the_report_selector_is_two_aggregate_queries(
