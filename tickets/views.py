@@ -232,11 +232,10 @@ def _queue_page(
     if page.number == number:  # (another page is shown for a number out of range: no state)
         changes_at = display_changes_at(
             (
-                (row["clocks__due_at"], row["clocks__due_soon_at"])
-                for row in fingerprint.rows
-                if row["clocks__id"] is not None
-                and row["clocks__completed_at"] is None
-                and row["clocks__paused_at"] is None
+                (view.clock.due_at, view.clock.due_soon_at)
+                for row in rows
+                for view in row.clocks
+                if view.clock is not None and view.is_running and not view.is_paused
             ),
             now=now,
         )
@@ -251,7 +250,7 @@ QUEUE_STATE_HEADER = "X-Queue-State"
 
 @dataclass(frozen=True)
 class QueueFingerprint:
-    rows: list[dict[str, Any]]
+    rows: list[str]
     digest: str
 
 
