@@ -329,3 +329,50 @@ def test_the_next_breach_view_shows_one_badge_a_row_and_the_three_on_hover(
         small.screenshot(path=str(artifacts / "queue-next-breach-phone.png"))
     finally:
         phone.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_rows_poll_sends_its_state_and_keeps_the_rows_on_204(
+    browser: Any, page: Any, live_server: Any, agent: Any, monkeypatch: Any
+) -> None:
+    from tickets import views
+
+    monkeypatch.setattr(views, "REFRESH_SECONDS", 1)
+    # No goals: no clock runs, so nothing changes by time alone within the minute.
+    ticket = open_ticket("Printer on fire", minutes_ago=5, requester="ana@acme.com")
+    polls: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda response: (
+            polls.append((response.url, response.status))
+            if "/tickets/rows/" in response.url
+            else None
+        ),
+    )
+    page.goto("/accounts/login/?next=/tickets/")
+    page.fill("#id_username", agent.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/tickets/$"))
+    rows = page.locator("#queue-rows")
+    state = rows.get_attribute("data-state")
+    assert state
+    # Polls every second within the minute: 204, the rows kept (a minute's turn renders them).
+    for _ in range(40):
+        if any(status == 204 for _url, status in polls):
+            break
+        page.wait_for_timeout(250)
+    answered = [(url, status) for url, status in polls if status == 204]
+    assert answered, polls
+    assert all("state=" in url for url, _status in answered)
+    assert rows.locator("tr[data-ticket]").count() == 1
+    # A change on the ticket: the next poll renders it, and the rows carry the new state.
+    ticket_update(ticket_id=ticket.pk, now=timezone.now(), priority="low")
+    badge = rows.locator("tr[data-ticket] td").nth(2)
+    for _ in range(40):
+        if "Low" in badge.inner_text():
+            break
+        page.wait_for_timeout(250)
+    assert "Low" in badge.inner_text()
+    assert rows.get_attribute("data-state") not in ("", state)
