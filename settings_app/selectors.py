@@ -203,7 +203,7 @@ class SlaConfig:
             found.setdefault(id(schedule), schedule)
         return list(found.values())
 
-    def goal_set_for(self, values: dict[str, str]) -> GoalSet | None:
+    def goal_set_for(self, values: Mapping[str, Any]) -> GoalSet | None:
         """The goal row for a ticket's property keys, or None when no SLA applies.
 
         ``values`` maps property name to the ticket's key ("" when empty), as

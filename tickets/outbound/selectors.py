@@ -92,7 +92,11 @@ def message_deliveries(message_ids: Iterable[int]) -> dict[int, Delivery]:
         )
         .order_by("ticket_message_id", "id")
     )
-    return {email.ticket_message_id: _delivery(email) for email in emails}
+    return {
+        email.ticket_message_id: _delivery(email)
+        for email in emails
+        if email.ticket_message_id is not None  # the query asked for messages' emails only
+    }
 
 
 def ticket_acknowledgement_delivery(ticket_id: int) -> Delivery | None:
@@ -113,7 +117,7 @@ def outbound_ticket_for_message_ids(message_ids: Iterable[str]) -> int | None:
         return None
     return (
         OutboundEmail.objects.filter(message_id__in=ids, kind__in=CUSTOMER_KINDS)
-        .exclude(ticket_id=None)
+        .exclude(ticket__isnull=True)
         .order_by("-id")
         .values_list("ticket_id", flat=True)
         .first()

@@ -705,14 +705,14 @@ def outbound_email_deliver(*, email_id: int, now: datetime.datetime) -> str | No
                     "n": email.attempts,
                     "reason": reason,
                 }
-            changes = {"state": OutboundEmail.State.FAILED, "failed_at": now}
+            state, changes = OutboundEmail.State.FAILED, {"failed_at": now}
         else:
             retry_at = now + RETRY_DELAYS[email.attempts - 1]
-            changes = {"state": OutboundEmail.State.QUEUED, "next_attempt_at": retry_at}
+            state, changes = OutboundEmail.State.QUEUED, {"next_attempt_at": retry_at}
         OutboundEmail.objects.filter(
             pk=email.pk, state=OutboundEmail.State.SENDING, claimed_at=now
-        ).update(detail=reason[:2000], **changes)
-        return changes["state"]
+        ).update(detail=reason[:2000], state=state, **changes)
+        return state
     OutboundEmail.objects.filter(
         pk=email.pk, state=OutboundEmail.State.SENDING, claimed_at=now
     ).update(state=OutboundEmail.State.SENT, sent_at=now, detail="")
