@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from typing import TypedDict
 
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
@@ -24,7 +25,17 @@ from slaproject.health.selectors import recompute_waiting_since
 logger = logging.getLogger(__name__)
 
 
-def recompute_json(recompute: Recompute) -> dict:
+class RecomputeJson(TypedDict):
+    """A recompute's progress as the API shows it (SPEC section 7)."""
+
+    id: int
+    tickets: int
+    done: int
+    state: str
+    waiting_for_worker_since: str | None
+
+
+def recompute_json(recompute: Recompute) -> RecomputeJson:
     """A recompute's progress; ``waiting_for_worker_since`` (ISO 8601, UTC, or null) says since
     when it has made no progress while no background worker was seen for a minute."""
     waiting = recompute_waiting_since(recompute, now=timezone.now())
