@@ -312,3 +312,34 @@ def test_a_checked_address_is_the_one_connected_to(dns, receiver, super_admin) -
     assert list(deliver_pending().values()) == ["delivered"]
     [request] = receiver.received
     assert request.headers["Host"] == f"receiver.test:{receiver.port}"
+
+
+def test_the_periodic_job_queues_lost_and_due_deliveries_again(
+    receiver, endpoint, freeze, monkeypatch
+) -> None:
+    from tickets.sweep import sla_sweep_and_notify
+
+    endpoint(events=["ticket.created"])
+    now = freeze(OPENED)
+    queued: list[tuple] = []
+    monkeypatch.setattr(services, "task_queue", lambda *args: queued.append(args))
+    TicketFactory(now=now)  # its task was queued on commit (here: never committed, so lost)
+    delivery = WebhookDelivery.objects.get()
+    assert sla_sweep_and_notify(now=now)["webhooks_requeued"] == 0  # just queued
+    two_minutes = now + datetime.timedelta(minutes=2)
+    assert sla_sweep_and_notify(now=two_minutes)["webhooks_requeued"] == 1
+    assert queued == [(services.SEND_TASK, delivery.pk)]
+    assert sla_sweep_and_notify(now=two_minutes)["webhooks_requeued"] == 0  # once per loss
+
+    receiver.answer((500, "no"))
+    assert list(deliver_pending(two_minutes).values()) == ["pending"]  # retry at +1 min
+    retry_at = two_minutes + datetime.timedelta(minutes=1)
+    assert services.webhooks_requeue(now=retry_at - datetime.timedelta(seconds=1)) == 0
+    assert services.webhooks_requeue(now=retry_at) == 1  # the retry is due
+
+    # A worker that died mid-send: after ten minutes the delivery is pending again.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(state="sending", claimed_at=retry_at)
+    assert services.webhooks_requeue(now=retry_at + datetime.timedelta(minutes=9)) == 0
+    assert services.webhooks_requeue(now=retry_at + datetime.timedelta(minutes=10)) == 1
+    delivery.refresh_from_db()
+    assert delivery.state == "pending"
