@@ -3,13 +3,15 @@
 
     .venv/bin/python bench/webhooks.py [--db bench] [--due 10000] [--repeat 5]
 
-Each round makes ``--due`` random active clocks due soon (their due-soon moment a minute ago, as
-``bench/sweep.py`` does), then runs the sweep (``sla_sweep``) and the notification step
-(``sla_notifications_send``, where SLA emails and webhook deliveries are queued), timing each.
-Rounds alternate between no endpoint and one active endpoint subscribed to ``sla.due_soon`` and
-``sla.overdue`` (its deliveries are queued to an in-memory broker, never sent), so that drift of
-the machine falls on both alike. The deliveries, emails and events a round wrote are deleted
-after it.
+Each round makes ``--due`` random running clocks due soon (their due-soon moment a minute
+ago, as ``bench/sweep.py`` does; clocks already due soon are made active again), then runs the
+sweep (``sla_sweep``), then the webhook part of the notification step: the pending events in
+its batches of ``NOTIFY_BATCH``, each locked, emitted (``webhooks_sla_events_emit``) and marked
+notified in its own transaction, as ``sla_notifications_send`` does around its emails. The
+emails are left out: they cost the same with or without an endpoint, and rendering 10k of them
+would swamp the figure. Rounds alternate between no endpoint and one active endpoint subscribed
+to ``sla.due_soon`` and ``sla.overdue`` (its tasks go to an in-memory broker, nothing is sent),
+so that drift of the machine falls on both alike. A round's deliveries are deleted after it.
 """
 
 from __future__ import annotations
@@ -29,21 +31,34 @@ def main() -> None:
     args = parser.parse_args()
     django_setup(args.db)
 
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from slaproject.celery import app
     from tickets.models import SlaEvent, Ticket
-    from tickets.notifications import sla_notifications_send
-    from tickets.outbound.models import OutboundEmail
+    from tickets.notifications import NOTIFY_BATCH
     from tickets.sweep import sla_sweep
     from tickets.webhooks.models import WebhookDelivery, WebhookEndpoint
+    from tickets.webhooks.services import webhooks_sla_events_emit
+
+    def webhook_step() -> None:
+        """The notification step's batches without their emails."""
+        while True:
+            with transaction.atomic():
+                events = list(
+                    SlaEvent.objects.select_for_update(skip_locked=True)
+                    .filter(should_notify=True, notified_at__isnull=True)
+                    .order_by("id")[:NOTIFY_BATCH]
+                )
+                webhooks_sla_events_emit(events=events, now=now)
+                SlaEvent.objects.filter(pk__in=[e.pk for e in events]).update(notified_at=now)
+            if len(events) < NOTIFY_BATCH:
+                return
 
     app.conf.update(broker_url="memory://", broker_transport_options={})
     now = timezone.now()
     sla_sweep(now=now)  # what became due since the data was generated
-    sla_notifications_send(now=now)
-    OutboundEmail.objects.filter(created_at=now).delete()
+    SlaEvent.objects.filter(should_notify=True, notified_at__isnull=True).update(notified_at=now)
     WebhookEndpoint.objects.all().delete()
     endpoint = WebhookEndpoint.objects.create(
         url="https://hooks.example.com/in",
@@ -55,40 +70,40 @@ def main() -> None:
     )
     print(f"{Ticket.objects.filter(closed_at__isnull=True).count():,} open tickets")
 
-    def make_due(count: int) -> None:
+    def make_due(count: int, round_number: int) -> None:
+        """``count`` random running clocks made active with their due-soon moment just passed
+        (a moment of this round's own, so that the transition is a new one)."""
+        moment = now - datetime.timedelta(seconds=60 + round_number)
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE tickets_slaclock SET due_soon_at = %s, next_check_at = %s "
-                "WHERE id IN (SELECT id FROM tickets_slaclock WHERE status = 'active' "
-                "AND completed_at IS NULL AND paused_at IS NULL AND due_soon_at IS NOT NULL "
-                "AND due_at > %s ORDER BY random() LIMIT %s)",
-                [now - datetime.timedelta(minutes=1)] * 2
-                + [now + datetime.timedelta(hours=1), count],
+                "UPDATE tickets_slaclock SET status = 'active', due_soon_at = %s, "
+                "next_check_at = %s "
+                "WHERE id IN (SELECT id FROM tickets_slaclock WHERE status IN ('active', "
+                "'due_soon') AND completed_at IS NULL AND paused_at IS NULL "
+                "AND due_soon_at IS NOT NULL AND due_at > %s ORDER BY random() LIMIT %s)",
+                [moment, moment, now + datetime.timedelta(hours=1), count],
             )
 
     results: dict[bool, dict[str, list[float]]] = {
         on: {"sweep": [], "notify": []} for on in (False, True)
     }
-    for _round in range(args.repeat):
+    for round_number in range(args.repeat):
         for on in (False, True):
             WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=on)
-            make_due(args.due)
-            first_event = SlaEvent.objects.order_by("-id").values_list("id", flat=True).first()
+            make_due(args.due, round_number * 2 + on)
             started = time.perf_counter()
             swept = sla_sweep(now=now)
             results[on]["sweep"].append(time.perf_counter() - started)
             started = time.perf_counter()
-            sla_notifications_send(now=now)
+            webhook_step()
             results[on]["notify"].append(time.perf_counter() - started)
             deliveries = WebhookDelivery.objects.count()
             assert swept.changed == args.due, swept.changed
             assert deliveries == (args.due if on else 0), deliveries
             WebhookDelivery.objects.all().delete()
-            OutboundEmail.objects.filter(created_at=now).delete()
-            SlaEvent.objects.filter(id__gt=first_event or 0).update(notified_at=now)
 
     print(f"\n{args.due:,} transitions per run, alternated rounds\n")
-    print("| endpoint | `sla_sweep` | notification step (emails + webhooks) |")
+    print("| endpoint | `sla_sweep` | notification batches, webhook part |")
     print("|---|---|---|")
     for on in (False, True):
         label = "one active, subscribed" if on else "none"

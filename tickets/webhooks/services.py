@@ -46,6 +46,10 @@ from tickets.webhooks.models import (
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "webhooks.tasks.webhook_deliver_task"
+# Queues the send tasks of many deliveries from a worker: an event told to many endpoints, or
+# the notification step's batch of transitions, costs the change (and the periodic job) one
+# message to the broker, not one per delivery (bench/webhooks.py).
+FAN_OUT_TASK = "webhooks.tasks.webhooks_fan_out_task"
 # Retries: 1, 2, 4, 8 … minutes after each failure, at most 3 hours apart, the last one 24 hours
 # after the event (16 attempts in all); then the delivery is marked failed.
 FIRST_RETRY = datetime.timedelta(minutes=1)
@@ -187,6 +191,26 @@ def webhook_endpoint_delete(*, endpoint_id: int) -> bool:
 # --- Emission -------------------------------------------------------------------------------------
 
 
+def _enqueue_many(delivery_ids: Sequence[int]) -> None:
+    """One fan-out task that queues a send task per delivery (one alone is queued directly).
+    A broker that is down is logged; the sweep queues them later."""
+    if len(delivery_ids) == 1:
+        _enqueue(delivery_ids)
+        return
+    try:
+        task_queue(FAN_OUT_TASK, list(delivery_ids))
+    except Exception:
+        logger.exception(
+            "Could not queue %s webhook deliveries; the sweep will queue them", len(delivery_ids)
+        )
+
+
+def webhooks_fan_out(*, delivery_ids: Sequence[int]) -> int:
+    """Queue the send task of each delivery (the fan-out task's service). Returns how many."""
+    _enqueue(delivery_ids)
+    return len(delivery_ids)
+
+
 def _enqueue(delivery_ids: Sequence[int]) -> None:
     """One task per delivery. A broker that is down is logged; the sweep queues them later."""
     for delivery_id in delivery_ids:
@@ -237,9 +261,12 @@ def _insert(rows: list[WebhookDelivery]) -> list[int]:
             endpoint_id__in={row.endpoint_id for row in rows},
             state=WebhookDelivery.State.PENDING,
             attempts=0,
-        ).values_list("id", flat=True)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
     )
-    transaction.on_commit(lambda: _enqueue(ids))
+    if ids:
+        transaction.on_commit(lambda: _enqueue_many(ids))
     return ids
 
 
@@ -586,5 +613,5 @@ def webhooks_requeue(*, now: datetime.datetime, batch_size: int = REQUEUE_BATCH)
     ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:batch_size])
     if ids:
         WebhookDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
-        _enqueue(ids)
+        _enqueue_many(ids)
     return len(ids)

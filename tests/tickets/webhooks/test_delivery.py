@@ -343,3 +343,22 @@ def test_the_periodic_job_queues_lost_and_due_deliveries_again(
     assert services.webhooks_requeue(now=retry_at + datetime.timedelta(minutes=10)) == 1
     delivery.refresh_from_db()
     assert delivery.state == "pending"
+
+
+def test_an_event_for_many_endpoints_costs_the_change_one_message_to_the_broker(
+    receiver, endpoint, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    first, second = endpoint(events=["ticket.created"]), endpoint(events=["ticket.created"])
+    queued: list[tuple] = []
+    monkeypatch.setattr(services, "task_queue", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        TicketFactory()
+    ids = sorted(WebhookDelivery.objects.values_list("id", flat=True))
+    assert len(ids) == 2 and queued == [(services.FAN_OUT_TASK, ids)]
+    # The fan-out task (on a worker) queues each delivery's own send task.
+    queued.clear()
+    assert services.webhooks_fan_out(delivery_ids=ids) == 2
+    assert queued == [(services.SEND_TASK, ids[0]), (services.SEND_TASK, ids[1])]
+    assert set(deliver_pending().values()) == {"delivered"}
+    assert sorted(r.path for r in receiver.received) == ["/hooks", "/hooks"]
+    assert {first.pk, second.pk} == set(WebhookDelivery.objects.values_list("endpoint", flat=True))
