@@ -37,9 +37,12 @@ from settings_app.models import (
     SlaSettingsChange,
     Stage,
     Team,
+    TeamSchedule,
+    TeamScheduleHoliday,
+    TeamSchedulePeriod,
     WorkingPeriod,
 )
-from settings_app.selectors import chosen_scope_key
+from settings_app.selectors import chosen_scope_key, sla_settings_document, team_schedule_item
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
     ReferenceInUse,
@@ -53,6 +56,7 @@ from settings_app.services import (
     stage_pause_uses,
 )
 from slaproject import sign_in_admin
+from slaproject.api import is_super_admin
 
 logger = logging.getLogger(__name__)
 
@@ -546,6 +550,222 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
             level=messages.SUCCESS,
         )
         return super().response_change(request, obj)
+
+
+# --- Team schedules (SPEC §2.1): edited here, saved through the same service -------------------
+
+
+class TeamScheduleAdminForm(_ParseOnlyMixin, forms.ModelForm):
+    """A team schedule: its teams, zone, and (inlines) periods and holidays. ``clean`` puts it
+    into the whole settings document and validates that, as a save would."""
+
+    base_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This form is out of date: reload it."},
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.order_by("name"),
+        help_text="The teams whose tickets count in this schedule (a team is in one at most).",
+    )
+    timezone = forms.ChoiceField(
+        choices=(),
+        widget=ZoneSelect,
+        error_messages={"invalid_choice": "%(value)s is not a known time zone."},
+    )
+
+    class Meta:
+        model = TeamSchedule
+        fields = ("timezone",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone_field = self.fields["timezone"]
+        assert isinstance(zone_field, forms.ChoiceField)
+        zone_field.choices = timezone_choices()
+        settings_row = SlaSettings.objects.filter(pk=1).first()
+        self.fields["base_version"].initial = settings_row.version if settings_row else 1
+        if self.instance.pk:
+            self.fields["teams"].initial = [m.team_id for m in self.instance.members.all()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        formsets = getattr(self.instance, "_admin_inline_formsets", {})
+        if self.errors or not all(formset.is_valid() for formset in formsets.values()):
+            return cleaned
+        working_hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
+        self.period_forms: dict[str, list[forms.ModelForm]] = {day: [] for day in WEEKDAYS}
+        for period_form in _kept(formsets.get(TeamSchedulePeriod)):
+            period = period_form.cleaned_data
+            day = WEEKDAYS[period["weekday"]]
+            working_hours[day].append(
+                [clock_normalise(period["start"]), clock_normalise(period["end"])]
+            )
+            self.period_forms[day].append(period_form)
+        self.holiday_forms = _kept(formsets.get(TeamScheduleHoliday))
+        schedule = {
+            "teams": [team.slug for team in cleaned.get("teams") or []],
+            "timezone": cleaned.get("timezone"),
+            "working_hours": working_hours,
+            "holidays": [
+                {
+                    "date": f.cleaned_data["date"].isoformat(),
+                    "name": f.cleaned_data.get("name") or "",
+                    "recurring": bool(f.cleaned_data.get("recurring")),
+                }
+                for f in self.holiday_forms
+            ],
+        }
+        try:
+            with transaction.atomic():
+                document = sla_settings_document()
+                mine = team_schedule_item(self.instance) if self.instance.pk else None
+                schedules = [s for s in document["team_schedules"] if s != mine]
+                self.schedule_index = len(schedules)
+                document["team_schedules"] = [*schedules, schedule]
+                document["version"] = cleaned.get("base_version")
+                _parsed, errors = sla_settings_validate(document)
+        except DatabaseError:
+            logger.exception("Team schedule validation in the admin failed in the database")
+            raise forms.ValidationError(SAVE_FAILED_MESSAGE) from None
+        if errors:
+            self._apply_errors(errors)
+        self.sla_document = document
+        return cleaned
+
+    def _apply_errors(self, errors: dict[str, list[str]]) -> None:
+        prefix = f"team_schedules.{self.schedule_index}."
+        for path, messages_ in errors.items():
+            for message in messages_:
+                parts = path[len(prefix) :].split(".") if path.startswith(prefix) else []
+                if parts and parts[0] in ("teams", "timezone"):
+                    self.add_error(parts[0], message)
+                elif len(parts) >= 3 and parts[0] == "working_hours" and parts[2].isdigit():
+                    rows = self.period_forms.get(parts[1], [])
+                    if int(parts[2]) < len(rows):
+                        rows[int(parts[2])].add_error(None, message)
+                    else:
+                        self.add_error(None, f"Working hours: {message}")
+                elif len(parts) >= 2 and parts[0] == "holidays" and parts[1].isdigit():
+                    index = int(parts[1])
+                    if index < len(self.holiday_forms):
+                        self.holiday_forms[index].add_error(None, message)
+                    else:
+                        self.add_error(None, f"Holidays: {message}")
+                else:
+                    self.add_error(None, f"{path}: {message}" if path else message)
+        self.add_error(None, "Nothing was saved — fix the marked fields.")
+
+
+class TeamSchedulePeriodAdminForm(WorkingPeriodAdminForm):
+    class Meta:
+        model = TeamSchedulePeriod
+        fields = ("weekday",)
+
+
+class TeamScheduleHolidayAdminForm(_ParseOnlyMixin, forms.ModelForm):
+    class Meta:
+        model = TeamScheduleHoliday
+        fields = ("date", "name", "recurring")
+
+
+class TeamSchedulePeriodInline(admin.TabularInline):
+    model = TeamSchedulePeriod
+    form = TeamSchedulePeriodAdminForm
+    formset = SettingsInlineFormSet
+    fields = ("weekday", "start", "end")
+    extra = 0
+    ordering = ("weekday", "start_minute")
+
+
+class TeamScheduleHolidayInline(admin.TabularInline):
+    model = TeamScheduleHoliday
+    form = TeamScheduleHolidayAdminForm
+    formset = SettingsInlineFormSet
+    fields = ("date", "name", "recurring")
+    extra = 0
+
+
+@admin.register(TeamSchedule)
+class TeamScheduleAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
+    """Team schedules, saved as the whole settings document through ``sla_settings_save`` (via
+    "admin", for new tickets only), like the SLA settings change form."""
+
+    form = TeamScheduleAdminForm
+    list_display = ("__str__", "timezone")
+    fields = ("base_version", "teams", "timezone")
+    inlines = (TeamSchedulePeriodInline, TeamScheduleHolidayInline)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_super_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_super_admin(request.user)
+
+    def save_model(self, request: HttpRequest, obj: TeamSchedule, form: Any, change: bool) -> None:
+        pass
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        self._save(request, form.sla_document)
+
+    def _save(self, request: HttpRequest, document: dict[str, Any]) -> None:
+        try:
+            result = sla_settings_save(
+                document=document,
+                actor=request.user,
+                via=SlaSettingsChange.Via.ADMIN,
+                apply_to="new",
+            )
+        except (SettingsValidationError, SettingsVersionConflict) as exc:
+            detail = "; ".join(
+                f"{path}: {' '.join(msgs)}" for path, msgs in getattr(exc, "errors", {}).items()
+            )
+            self.message_user(
+                request, f"Nothing was saved. {detail or exc}".strip(), level=messages.ERROR
+            )
+            return
+        except DatabaseError:
+            logger.exception("Team schedule save from the admin failed in the database")
+            self.message_user(request, SAVE_FAILED_MESSAGE, level=messages.ERROR)
+            return
+        if result.change is not None:
+            self.message_user(
+                request,
+                f"Saved as version {result.document['version']}; the change applies to new "
+                "tickets.",
+                level=messages.SUCCESS,
+            )
+
+    def delete_model(self, request: HttpRequest, obj: TeamSchedule) -> None:
+        document = sla_settings_document()
+        mine = team_schedule_item(obj)
+        document["team_schedules"] = [s for s in document["team_schedules"] if s != mine]
+        self._save(request, document)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None  # the settings audit log records the change
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        return None
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> list[dict[str, Any]]:
+        return []
+
+    def response_add(
+        self, request: HttpRequest, obj: TeamSchedule, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        return HttpResponseRedirect("../")
+
+    def response_change(self, request: HttpRequest, obj: TeamSchedule) -> HttpResponse:
+        return HttpResponseRedirect("../../")
 
 
 # --- Audit log (read-only) ---------------------------------------------------------------------

@@ -10,6 +10,8 @@ urlpatterns = [
     path("settings/", views.settings_home, name="home"),
     path("settings/sla/", views.sla_settings_page, name="sla"),
     path("settings/sla/audit/", views.sla_audit_page, name="audit"),
+    path("settings/sla/team-hours/<slug:slug>/", views.team_hours_page, name="team_hours"),
+    path("settings/sla/default-hours/", views.default_hours_page, name="default_hours"),
     path("settings/sla/check/", views.sla_settings_check_fragment, name="check"),
     path("settings/sla/hours-summary/", views.hours_summary_fragment, name="hours_summary"),
     path(

@@ -671,12 +671,14 @@ def plan(
     """Apply ``events`` (in order, all at ``now``) to ``state`` by the rules of SPEC section 3.
 
     ``schedule`` is the default schedule and ``schedules`` the team schedules by team key (the
-    ``"team"`` property's value): a ticket's clocks count in its team's schedule, else the
-    default one, and a team change that changes its schedule recomputes its running clocks from
-    their original start. ``state`` is not changed. Transitions that a clock passes are recorded
-    at their own moments; those caused by ``SettingsApplied`` notify nobody (nor do a completed
-    clock's).
+    ``"team"`` property's value; left out, those of ``settings`` when it has them): a ticket's
+    clocks count in its team's schedule, else the default one, and a team change that changes
+    its schedule recomputes its running clocks from their original start. ``state`` is not
+    changed. Transitions that a clock passes are recorded at their own moments; those caused by
+    ``SettingsApplied`` notify nobody (nor do a completed clock's).
     """
+    if schedules is None:  # the snapshot's own (``SlaConfig.team_schedules``), when it has them
+        schedules = getattr(settings, "team_schedules", None)
     planning = _Planning(state, settings=settings, schedule=schedule, schedules=schedules, now=now)
     for event in events:
         planning.apply(event)

@@ -150,6 +150,17 @@ def _webhook_delivery(world: World) -> Any:
     return _webhook(world).deliveries.first().pk
 
 
+def _team_schedule(world: World) -> int:
+    """A team schedule (of no team, so the world's team stays deletable)."""
+    from settings_app.models import TeamSchedule
+    from settings_app.selectors import sla_settings_get
+
+    schedule, _ = TeamSchedule.objects.get_or_create(
+        sla_settings=sla_settings_get(), defaults={"timezone": "America/New_York"}
+    )
+    return schedule.pk
+
+
 def _attachment_url(world: World) -> str:
     mail = _mail(world)
     attachment = mail.message.attachments.first()
@@ -191,6 +202,10 @@ ROUTES: dict[str, Route] = {
     "settings_app:audit": Route(fixed("/settings/sla/audit/"), SUPER_ADMIN_PAGE),
     "settings_app:hours_summary": Route(fixed("/settings/sla/hours-summary/"), SUPER_ADMIN_PAGE),
     "settings_app:check": Route(fixed("/settings/sla/check/"), SUPER_ADMIN_PAGE, method="post"),
+    "settings_app:team_hours": Route(
+        lambda world: f"/settings/sla/team-hours/{world.team.slug}/", SUPER_ADMIN_PAGE
+    ),
+    "settings_app:default_hours": Route(fixed("/settings/sla/default-hours/"), SUPER_ADMIN_PAGE),
     "settings_app:recompute_progress": Route(
         lambda world: f"/settings/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_PAGE
     ),
@@ -344,6 +359,17 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], Any], dict[str, Expect]]] = {
             "add": ADMIN_NOBODY,
             "change": ADMIN_SUPER_ONLY,
             "delete": ADMIN_NOBODY,
+            "history": ADMIN_SUPER_ONLY,
+        },
+    ),
+    # Team schedules: super admins only, as the settings they belong to.
+    "settings_app_teamschedule": (
+        lambda w: _team_schedule(w),
+        {
+            "changelist": ADMIN_SUPER_ONLY,
+            "add": ADMIN_SUPER_ONLY,
+            "change": ADMIN_SUPER_ONLY,
+            "delete": ADMIN_SUPER_ONLY,
             "history": ADMIN_SUPER_ONLY,
         },
     ),

@@ -67,3 +67,31 @@ def test_a_goal_change_alone_keeps_counted_time(agent_client: Client, time_machi
     )
     time_machine.move_to(SEEN, tick=False)
     assert "9 h left in counted time" in ticket_page(agent_client, ticket.pk)
+
+
+def test_time_left_counts_in_the_tickets_team_schedule(agent_client: Client, time_machine) -> None:
+    """SPEC 2.1: a team's ticket shows its time left in its team's hours, not the default's."""
+    from settings_app.models import Team
+
+    team = Team.objects.create(slug="support-us", name="Support US")
+    new_york = {
+        "teams": ["support-us"],
+        "timezone": "America/New_York",
+        "working_hours": {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+        "holidays": [],
+    }
+    sla_settings_save(
+        document=sla_document(WORKING_HOURS_DOCUMENT, goals=GOALS, team_schedules=[new_york]),
+        actor=None,
+        via="api",
+    )
+    ticket = TicketFactory(now=CREATED, team=team)  # Mon 03:00 in New York
+    # New York: from Mon 09:00 EST (14:00Z), 16 working hours: Tue 17:00 EST.
+    assert SlaClock.objects.get(ticket=ticket, kind="first_response").due_at == utc(
+        "2026-12-08T22:00:00Z"
+    )
+    time_machine.move_to(SEEN, tick=False)  # Mon 10:00 EST: 1 h counted, 15 h left
+    page = ticket_page(agent_client, ticket.pk)
+    assert "15 h left in counted time" in page
+    plain = TicketFactory(now=CREATED)
+    assert "9 h left in counted time" in ticket_page(agent_client, plain.pk)

@@ -23,6 +23,7 @@ from tests.factories import goal_row, sla_document
 from tests.tickets.scenarios.helpers import clock, running
 from tickets.models import SlaEvent
 from tickets.recompute import sla_recompute_run
+from tickets.sla import iso as sla_iso
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +220,27 @@ def test_a_changed_team_schedule_applied_to_open_tickets_moves_only_its_teams(
     assert clock(us, "first_response")["due_at"] == "2026-12-01T14:00:00Z"
     assert clock(us, "close")["due_at"] == "2026-12-02T18:00:00Z"
     assert clock(api.ticket(se_id), "close") == se_before
+
+
+def test_the_planner_counts_in_the_snapshots_team_schedules_when_none_are_passed(
+    teams, api, freeze
+) -> None:
+    """Callers that pass only the default schedule (the dry run, say) still count a team's
+    ticket in its team's schedule: the planner takes them from the settings snapshot."""
+    from settings_app.selectors import sla_config_get
+    from tickets import planner
+    from tickets.clock_store import ticket_state
+    from tickets.models import SlaClock, Ticket
+
+    now = freeze("2026-12-01T08:00:00Z")
+    ticket_id = api.create(team="support-us")["id"]
+    ticket = Ticket.objects.select_related("team", "pipeline", "stage").get(pk=ticket_id)
+    clocks = list(SlaClock.objects.filter(ticket_id=ticket_id))
+    config = sla_config_get()
+    state = ticket_state(ticket, clocks, config=config)
+    result = planner.plan(
+        state, [planner.SettingsApplied()], settings=config, schedule=config.schedule, now=now
+    )
+    first = next(c for c in result.ticket.clocks if c.kind == "first_response")
+    assert sla_iso(first.due_at) == "2026-12-01T16:00:00Z"  # New York, as stored
+    assert result.events == []  # nothing moved
