@@ -15,6 +15,7 @@ from settings_app.document import WEEKDAYS, clock_to_minutes
 from settings_app.labels import (
     APPLIES_LABELS,
     APPLY_TO_LABELS,
+    CLOCK_LABELS,
     FIXED_VALUE_LABELS,
     PROPERTY_LABELS,
     SCOPE_CHOICE_LABELS,
@@ -208,3 +209,19 @@ def percent_of(done: int, total: int) -> int:
     if not total:
         return 100
     return max(0, min(100, int(done * 100 // total)))
+
+
+def dry_run_display(preview: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The apply dialog's "What that would do now", from the dry run's JSON
+    (``POST /api/sla/settings/preview/``'s shape): one row per goal whose clocks run before or
+    after (``label`` "First reply" and the counts), and the tickets that turn Overdue or Due
+    soon at once. None when the dry run has no counts (nothing changes)."""
+    clocks = preview.get("clocks")
+    if clocks is None:
+        return None
+    rows = []
+    for kind, effect in clocks.items():
+        seen = sum(effect[name] for name in ("earlier", "later", "unchanged", "started", "removed"))
+        if seen:
+            rows.append({"kind": kind, "label": str(CLOCK_LABELS.get(kind, kind)), **effect})
+    return {"rows": rows, **preview["tickets"]}

@@ -221,7 +221,7 @@ class SlaConfig:
             return None
         return goal_set
 
-    def goal_out_of_reach(self, values: dict[str, str], kind: str) -> bool:
+    def goal_out_of_reach(self, values: Mapping[str, Any], kind: str) -> bool:
         """Whether the goal of ``kind`` that would apply to a ticket with these property keys is
         stored but out of reach (so it applies as no goal): the ticket page says so."""
         if not self.goals_enabled:
@@ -344,6 +344,18 @@ def sla_config_get(*, today: datetime.date | None = None) -> SlaConfig:
         return cached
     row = sla_settings_get()
     now = datetime.datetime.now(datetime.UTC)
+    config = sla_config_of(row, now=now, today=today)
+    with _cache_lock:
+        _cache["config"] = config
+    return config
+
+
+def sla_config_of(
+    row: SlaSettings, *, now: datetime.datetime, today: datetime.date | None = None
+) -> SlaConfig:
+    """The ``SlaConfig`` of ``row`` as stored, without the cache: in the caller's transaction,
+    so that a check builds, in its savepoint, the one a save would give (for its dry run).
+    ``today`` anchors the expansion of recurring holidays (default: ``now``'s date)."""
     today = today or now.date()
     periods: dict[int, list[tuple[str, str]]] = {}
     for period in row.periods.all():
@@ -357,10 +369,7 @@ def sla_config_get(*, today: datetime.date | None = None) -> SlaConfig:
         holidays=_expand_holidays(row, today=today),
         always_open=always_open,
     )
-    config = sla_config_build(row, schedule=schedule, now=now, today=today)
-    with _cache_lock:
-        _cache["config"] = config
-    return config
+    return sla_config_build(row, schedule=schedule, now=now, today=today)
 
 
 def sla_config_build(

@@ -48,9 +48,11 @@ from settings_app.models import (
     WorkingPeriod,
 )
 from settings_app.selectors import (
+    SlaConfig,
     chosen_scope_key,
     reference_keys,
     sla_config_cache_clear,
+    sla_config_of,
     sla_settings_document,
     sla_settings_get,
 )
@@ -357,17 +359,22 @@ class CheckResult:
     changes: list[dict[str, Any]]
     before: dict
     after: dict
+    # The settings snapshot the SLA engine would compute with after the save (a dry run of
+    # "new and open tickets" uses it); None when nothing would change.
+    config: SlaConfig | None = None
 
 
-def sla_settings_check(*, document: Any) -> CheckResult:
+def sla_settings_check(*, document: Any, now: datetime.datetime | None = None) -> CheckResult:
     """Validate ``document`` and compare it with the saved settings, writing nothing.
 
     Raises ``SettingsValidationError`` or ``SettingsVersionConflict`` exactly as
     ``sla_settings_save`` would. The comparison writes the document in a savepoint and rolls it
-    back, so it sees what a save would store (kept rows, records by slug) and nothing else.
+    back, so it sees what a save would store (kept rows, records by slug) and nothing else; the
+    settings snapshot of what it would store (``config``) is built there too.
     """
+    now = now or timezone.now()
     with transaction.atomic():
-        parsed, errors = sla_settings_validate(document)
+        parsed, errors = sla_settings_validate(document, now=now)
         if parsed is None:
             raise SettingsValidationError(errors)
         row = sla_settings_get(for_update=True)
@@ -376,15 +383,18 @@ def sla_settings_check(*, document: Any) -> CheckResult:
         before = sla_settings_document(settings_row=row)
         after: dict = {}
         changes: list[dict[str, Any]] = []
+        config = None
         try:
             with transaction.atomic():
                 _write(row, parsed)
                 after = sla_settings_document(settings_row=row)
                 changes = settings_diff(before, after)
+                if changes:
+                    config = sla_config_of(row, now=now)
                 raise _Rollback
         except _Rollback:
             row.refresh_from_db()
-    return CheckResult(parsed=parsed, changes=changes, before=before, after=after)
+    return CheckResult(parsed=parsed, changes=changes, before=before, after=after, config=config)
 
 
 def sla_settings_save(

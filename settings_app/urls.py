@@ -20,5 +20,10 @@ urlpatterns = [
         name="recompute_progress",
     ),
     path("api/sla/settings/", api.sla_settings_endpoint, name="api_settings"),
+    path(
+        "api/sla/settings/preview/",
+        api.sla_settings_preview_endpoint,
+        name="api_settings_preview",
+    ),
     path("api/sla/recomputes/<int:pk>/", api.sla_recompute_endpoint, name="api_recompute"),
 ]

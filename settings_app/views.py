@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from settings_app.display import audit_rows_of, day_length_note, hours_summary
+from settings_app.display import audit_rows_of, day_length_note, dry_run_display, hours_summary
+from settings_app.dry_run import settings_dry_run
 from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
 from settings_app.forms.team_hours import TeamHoursForms
 from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
@@ -176,7 +177,17 @@ def apply_dialog_context(check: Check) -> dict[str, Any]:
         "change_rows": rows[:APPLY_DIALOG_CHANGES],
         "more_changes": max(0, len(rows) - APPLY_DIALOG_CHANGES),
         "open_tickets": check.open_tickets,
+        "preview": _dry_run(check),
     }
+
+
+def _dry_run(check: Check) -> dict[str, Any] | None:
+    """What "new and open tickets" would do now, for the dialog (None: nothing to say)."""
+    config = check.result.config if check.result is not None else None
+    if config is None or not check.open_tickets:
+        return None
+    preview = settings_dry_run(config=config, now=timezone.now())
+    return dry_run_display(preview.as_json()) if preview is not None else None
 
 
 def _save(request: HttpRequest, page: SlaSettingsForms) -> HttpResponse | None:

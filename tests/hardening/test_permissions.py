@@ -210,6 +210,13 @@ ROUTES: dict[str, Route] = {
         lambda world: f"/settings/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_PAGE
     ),
     "settings_app:api_settings": Route(fixed("/api/sla/settings/"), SUPER_ADMIN_API, json=True),
+    "settings_app:api_settings_preview": Route(
+        fixed("/api/sla/settings/preview/"),
+        SUPER_ADMIN_API,
+        method="post",
+        data=lambda world: {"applies": "always", "timezone": "UTC"},
+        json=True,
+    ),
     "outbound:settings": Route(fixed("/settings/email/"), SUPER_ADMIN_PAGE),
     "outbound:test": Route(
         fixed("/settings/email/test/"),

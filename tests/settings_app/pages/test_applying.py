@@ -80,3 +80,50 @@ def test_a_running_recompute_is_shown_to_whoever_opens_the_page(admin_client_, d
     SlaRecompute.objects.create(settings_version=2, tickets=1284, done=796, state="running")
     progress = text_of(page_html(admin_client_), "recompute-progress")
     assert "Recomputing 1,284 open tickets… 61 %" in progress
+
+
+def test_the_apply_dialog_shows_the_dry_run_and_writes_nothing(admin_client_: Client, db) -> None:
+    """SPEC §2.5: per goal, how many running clocks would be due earlier or later and turn
+    Overdue or Due soon at once, for the open tickets, before anything is saved."""
+    import datetime
+
+    import time_machine
+
+    from settings_app.services import sla_settings_save
+    from tests.factories import goal_row, sla_document
+    from tickets.models import SlaClock
+
+    now = datetime.datetime(2026, 12, 3, 13, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(now, tick=False):
+        sla_settings_save(
+            document=sla_document(goals=[goal_row(first_response=(60, 15), close=(1440, None))]),
+            actor=None,
+            via="command",
+        )
+        for minutes_ago in (50, 40, 10, 1):
+            ticket_create(
+                subject="Hi",
+                body="Hi",
+                requester_email="c@example.com",
+                now=now - datetime.timedelta(minutes=minutes_ago),
+            )
+        saved = sla_settings_document()
+        clocks = sorted(SlaClock.objects.values_list("id", "due_at", "status"))
+        data = form_data(page_html(admin_client_))
+        data["goal-all-first_response_minutes_number"] = ["45"]
+        data["goal-all-first_response_minutes_unit"] = ["minutes"]
+        data["goal-all-first_response_due_soon_minutes_number"] = ["10"]
+        data["goal-all-first_response_due_soon_minutes_unit"] = ["minutes"]
+
+        checked = admin_client_.post("/settings/sla/check/", data)
+
+    html = checked.content.decode()
+    dialog = text_of(html, "dry-run")
+    assert "What that would do now:" in dialog
+    assert "First reply 0 due later · 4 due earlier · 1 overdue now · 1 due soon now" in dialog
+    assert "Close 0 due later · 0 due earlier · 0 overdue now" in dialog
+    assert "Next reply" not in dialog  # no goal, no clock: nothing to say
+    assert "1 ticket turns Overdue at once, 1 turn Due soon" in dialog
+    assert sla_settings_document() == saved
+    assert sorted(SlaClock.objects.values_list("id", "due_at", "status")) == clocks
+    assert not SlaRecompute.objects.exists()

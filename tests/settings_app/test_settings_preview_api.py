@@ -1,0 +1,114 @@
+"""``POST /api/sla/settings/preview/``: the dry run of a settings document over the API (issue 15).
+
+It validates as a PUT does, says what a save would change, and counts what "new and open
+tickets" would do to the open tickets' running clocks, without writing anything. (That the counts
+equal a real recompute's: tests/tickets/test_settings_preview.py.)
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+
+from settings_app.models import SlaSettingsChange
+from settings_app.selectors import sla_settings_document
+from settings_app.services import sla_settings_save
+from tests.factories import TicketFactory, goal_row, sla_document
+from tickets.models import ApiToken, SlaClock, SlaEvent, SlaRecompute
+
+NOW = datetime.datetime(2026, 12, 3, 13, 0, tzinfo=datetime.UTC)
+URL = "/api/sla/settings/preview/"
+
+
+@pytest.fixture
+def api(super_admin) -> Client:
+    token = ApiToken.objects.create(user=super_admin, key=ApiToken.generate_key())
+    return Client(headers={"Authorization": f"Token {token.key}"})
+
+
+def _post(client: Client, document: Any) -> Any:
+    return client.post(URL, json.dumps(document), content_type="application/json")
+
+
+def _stored() -> tuple:
+    return (
+        sla_settings_document(),
+        sorted(SlaClock.objects.values_list("id", "due_at", "due_soon_at", "status")),
+        SlaEvent.objects.count(),
+        SlaSettingsChange.objects.count(),
+        SlaRecompute.objects.count(),
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_shorter_goal_is_counted_and_nothing_is_written(api: Client) -> None:
+    sla_settings_save(
+        document=sla_document(goals=[goal_row(first_response=(60, 15), close=(1440, None))]),
+        actor=None,
+        via="command",
+    )
+    for minutes_ago in (50, 40, 10, 1):
+        TicketFactory(now=NOW - datetime.timedelta(minutes=minutes_ago))
+    stored = _stored()
+    document = sla_document(goals=[goal_row(first_response=(45, 10), close=(1440, None))])
+
+    response = _post(api, document)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["version"] == stored[0]["version"]
+    assert body["open_tickets"] == 4
+    assert body["computed_at"] == "2026-12-03T13:00:00Z"
+    fields = {change["field"]: change for change in body["changes"]}
+    assert fields["goals[all].first_response_minutes"]["after"] == 45
+    # 50 min in: overdue now; 40 min in: due soon now (35 min is the new due-soon moment).
+    assert body["clocks"]["first_response"] == {
+        "earlier": 4,
+        "later": 0,
+        "unchanged": 0,
+        "started": 0,
+        "removed": 0,
+        "overdue_now": 1,
+        "due_soon_now": 1,
+    }
+    assert body["clocks"]["close"]["unchanged"] == 4
+    assert body["clocks"]["next_response"] == dict.fromkeys(body["clocks"]["close"], 0)
+    assert body["tickets"] == {"changed": 4, "overdue_now": 1, "due_soon_now": 1}
+    assert _stored() == stored
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_document_that_changes_nothing_has_no_dry_run(api: Client) -> None:
+    TicketFactory(now=NOW)
+    document = api.get("/api/sla/settings/").json()
+
+    body = _post(api, document).json()
+
+    assert body["changes"] == []
+    assert body["clocks"] is None and body["tickets"] is None
+    assert body["open_tickets"] == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_bad_documents_are_refused_as_a_put_refuses_them(api: Client) -> None:
+    stored = _stored()
+    bad = sla_document(goals=[goal_row(first_response=(30, 45))])
+
+    response = _post(api, bad)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["goals.0.first_response_due_soon_minutes"]
+    old = _post(api, sla_document(version=stored[0]["version"] - 1 or 99))
+    assert old.status_code == 409 and "version" in old.json()["errors"]
+    assert _post(api, [1, 2]).status_code == 400
+    assert _stored() == stored
+
+
+def test_agents_may_not_preview(agent_client: Client) -> None:
+    response = agent_client.post(URL, "{}", content_type="application/json")
+    assert response.status_code == 403
