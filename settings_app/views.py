@@ -168,16 +168,18 @@ def _check(page: SlaSettingsForms) -> Check:
     return Check("changed", changes=result.changes, open_tickets=open_ticket_count(), result=result)
 
 
-def apply_dialog_context(check: Check) -> dict[str, Any]:
+def apply_dialog_context(check: Check, *, dry_run: bool = True) -> dict[str, Any]:
     """The apply dialog's content, rendered only after the change was validated: what changes,
-    and where it may apply (the open tickets it would recompute)."""
+    where it may apply (the open tickets it would recompute) and what that would do to them
+    (the dry run; with ``dry_run=False`` a placeholder the page's script fills in)."""
     rows = audit_rows_of(check.changes, stage_names=stage_names())
     return {
         "check": check,
         "change_rows": rows[:APPLY_DIALOG_CHANGES],
         "more_changes": max(0, len(rows) - APPLY_DIALOG_CHANGES),
         "open_tickets": check.open_tickets,
-        "preview": _dry_run(check),
+        "preview": _dry_run(check) if dry_run else None,
+        "dry_run_pending": not dry_run and bool(check.open_tickets),
     }
 
 
@@ -289,15 +291,20 @@ def sla_settings_check_fragment(request: HttpRequest) -> HttpResponse:
 
     Always 200 with ``data-outcome`` on its root: "changed" (the dialog body), "unchanged",
     "invalid", "conflict" or "failed" (the page's script then submits the page to show why).
+    The dialog opens at once; its dry run (which reads every open ticket) comes from a second
+    request with ``part=dry_run``, which answers the dry run's block alone (``#dry-run``).
     """
     _require_super_admin(request)
     page = SlaSettingsForms(
         document=sla_settings_document(), reference=page_reference(), data=request.POST
     )
     check = _check(page)
+    if request.POST.get("part") == "dry_run":
+        preview = _dry_run(check) if check.outcome == "changed" else None
+        return render(request, "settings_app/_dry_run.html", {"preview": preview})
     context: dict[str, Any] = {"check": check}
     if check.outcome == "changed":
-        context |= apply_dialog_context(check)
+        context |= apply_dialog_context(check, dry_run=False)
     return render(request, "settings_app/_apply_dialog_body.html", context)
 
 

@@ -401,6 +401,28 @@
     applyBody.replaceChildren(fragment);
     updateDirty();
     bootstrap.Modal.getOrCreateInstance(applyModal).show();
+    const pending = applyBody.querySelector("#dry-run[data-pending]");
+    if (pending) loadDryRun(body, pending);
+  }
+
+  async function loadDryRun(body, pending) {
+    // The dry run reads every open ticket: the dialog opens first, its numbers follow.
+    body.set("part", "dry_run");
+    try {
+      const response = await fetch(form.dataset.checkUrl, {
+        method: "POST",
+        body,
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const holder = document.createElement("div");
+      holder.innerHTML = await response.text();
+      const block = holder.querySelector("#dry-run");
+      if (block && pending.isConnected) pending.replaceWith(block);
+    } catch (error) {
+      if (pending.isConnected) pending.textContent = TEXT.textDryRunFailed;
+    }
   }
 
   form.addEventListener("submit", (event) => {

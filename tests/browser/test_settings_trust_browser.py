@@ -260,6 +260,57 @@ def test_4_the_apply_dialog_comes_only_after_the_check(page, live_server, super_
     assert SlaRecompute.objects.get().tickets == 3
 
 
+def test_4_the_apply_dialog_shows_the_dry_run_before_anything_is_saved(
+    page, live_server, super_admin, artifacts: Path
+) -> None:
+    """What no peer shows: per goal, what "new and open tickets" would do now (SPEC §2.5)."""
+    from tickets.models import SlaClock
+
+    saved = demo(open_tickets=0)
+    for number in range(3):  # under the demo's goals: Urgent's first reply in 15 min
+        ticket_create(
+            subject=f"Open {number}",
+            body="Hi",
+            requester_email="c@example.com",
+            priority="urgent",
+            now=timezone.now(),
+        )
+    due_before = dict(
+        SlaClock.objects.filter(kind="first_response").values_list("ticket_id", "due_at")
+    )
+    sign_in(page)
+    panel = open_panel(page, URGENT)
+    field(page, f"{URGENT}-first_response_minutes_number").fill("10")
+    field(page, f"{URGENT}-first_response_due_soon_minutes_number").fill("2")
+    close_panel(panel, "done")
+    page.locator("#save-button").click()
+    page.locator("#apply-modal.show:not(.showing)").wait_for()
+
+    dry_run = page.locator("#dry-run").inner_text()
+    assert "What that would do now:" in dry_run
+    assert "First reply 0 due later · 3 due earlier · 0 overdue now" in dry_run
+    assert "Close 0 due later · 0 due earlier · 0 overdue now" in dry_run
+    assert "Next reply" not in dry_run  # no clock of that kind runs, nor would one
+    assert "No ticket turns Overdue or Due soon at once." in dry_run
+    assert sla_settings_document() == saved and not SlaRecompute.objects.exists()
+    page.screenshot(path=str(artifacts / "trust_4_dry_run_1280.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(artifacts / "trust_4_dry_run_390.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Applied to the open tickets, the recompute does what the dry run said.
+    dialog = page.locator("#apply-modal")
+    dialog.get_by_label("To new tickets and the 3 open tickets").check()
+    dialog.get_by_role("button", name="Save").click()
+    page.wait_for_selector(".alert-success")
+    sla_recompute_run(recompute_id=SlaRecompute.objects.get().pk, now=timezone.now())
+    due_after = dict(
+        SlaClock.objects.filter(kind="first_response").values_list("ticket_id", "due_at")
+    )
+    assert len(due_after) == 3
+    assert all(due_after[ticket] < due_before[ticket] for ticket in due_before)
+
+
 # --- 5 -------------------------------------------------------------------------------------
 
 

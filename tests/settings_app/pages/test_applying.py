@@ -116,8 +116,17 @@ def test_the_apply_dialog_shows_the_dry_run_and_writes_nothing(admin_client_: Cl
         data["goal-all-first_response_due_soon_minutes_unit"] = ["minutes"]
 
         checked = admin_client_.post("/settings/sla/check/", data)
+        # The dialog's body comes first, with a placeholder; the dry run is asked for next.
+        assert 'id="dry-run" data-pending="1"' in checked.content.decode()
+        assert "What that would do now" not in checked.content.decode()
+        dry_run = admin_client_.post("/settings/sla/check/", {**data, "part": ["dry_run"]})
+        # Without the page's script, the page's own check shows the dry run at once.
+        whole_page = admin_client_.post(SLA_URL, {**data, "intent": ["check"]})
 
-    html = checked.content.decode()
+    assert text_of(whole_page.content.decode(), "dry-run") == text_of(
+        dry_run.content.decode(), "dry-run"
+    )
+    html = dry_run.content.decode()
     dialog = text_of(html, "dry-run")
     assert "What that would do now:" in dialog
     assert "First reply 0 due later · 4 due earlier · 1 overdue now · 1 due soon now" in dialog
