@@ -118,7 +118,14 @@ def _preview_in_python(
     applied = [planner.SettingsApplied()]
     for state in states.values():
         result.open_tickets += 1
-        planned = planner.plan(state, applied, settings=config, schedule=config.schedule, now=now)
+        planned = planner.plan(
+            state,
+            applied,
+            settings=config,
+            schedule=config.schedule,
+            schedules=config.team_schedules,
+            now=now,
+        )
         before = {clock.id: clock for clock in state.clocks if clock.completed_at is None}
         seen: set[int | None] = set()
         changed = overdue = due_soon = False
