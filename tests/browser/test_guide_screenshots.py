@@ -116,6 +116,7 @@ def test_the_guides_screenshots(page: Any, live_server: Any) -> None:
         "Priority Urgent: time to close 4 hours → 5 hours"
         in page.locator("#apply-modal").inner_text()
     )
+    page.locator("#dry-run:not([data-pending])").wait_for()  # it follows the dialog
     assert "What that would do now:" in page.locator("#dry-run").inner_text()
     shoot(page, "settings-apply.png")
     page.locator("#apply-modal").get_by_role("button", name="Cancel", exact=True).last.click()

@@ -285,6 +285,7 @@ def test_4_the_apply_dialog_shows_the_dry_run_before_anything_is_saved(
     close_panel(panel, "done")
     page.locator("#save-button").click()
     page.locator("#apply-modal.show:not(.showing)").wait_for()
+    page.locator("#dry-run:not([data-pending])").wait_for()  # it follows the dialog
 
     dry_run = page.locator("#dry-run").inner_text()
     assert "What that would do now:" in dry_run
