@@ -109,12 +109,10 @@ def sla_settings_preview_endpoint(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         logger.exception("SLA settings preview failed in the database")
         raise ApiError(503, {"": [SAVE_FAILED_MESSAGE]}) from None
-    from tickets.models import Ticket  # tickets depend on settings, not the reverse
-
     body: dict = {
         "version": check.before["version"],
         "changes": check.changes,
-        "open_tickets": Ticket.objects.filter(closed_at__isnull=True).count(),
+        "open_tickets": ticket_side().open_tickets_count(),
         "computed_at": now.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z"),
         "clocks": None,
         "tickets": None,
