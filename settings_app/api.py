@@ -1,19 +1,28 @@
-"""JSON API of the SLA settings (super admins): ``GET``/``PUT /api/sla/settings/``, and
-``POST /api/sla/settings/preview/``, the dry run of a document (nothing is saved)."""
+"""JSON API of the SLA settings: ``GET``/``PUT /api/sla/settings/`` and a recompute's progress
+(super admins), and the reference lists a channel sets itself up with: teams, pipelines with
+their stages, agents (any agent). A django-ninja router, mounted by ``slaproject.api_site``."""
 
 from __future__ import annotations
 
 import datetime
 import logging
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router
 
+from settings_app import schemas
 from settings_app.dry_run import settings_dry_run
 from settings_app.models import SlaSettingsChange
-from settings_app.selectors import sla_settings_document
+from settings_app.selectors import (
+    agents_for_api,
+    pipelines_for_api,
+    sla_settings_document,
+    teams_for_api,
+)
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
     SettingsValidationError,
@@ -22,10 +31,23 @@ from settings_app.services import (
     sla_settings_save,
 )
 from settings_app.ticket_side import Recompute, ticket_side
-from slaproject.api import SUPER_ADMIN, ApiError, api_endpoint, json_body, request_api_token
+from slaproject.api import (
+    PAGE_PARAMETERS,
+    ApiError,
+    agent_auth,
+    answer,
+    error_responses,
+    json_body,
+    json_request_body,
+    page_of,
+    paged,
+    request_api_token,
+    super_admin_auth,
+)
 from slaproject.health.selectors import recompute_waiting_since
 
 logger = logging.getLogger(__name__)
+router = Router(auth=agent_auth, tags=["settings"])
 
 
 class RecomputeJson(TypedDict):
@@ -53,10 +75,34 @@ def recompute_json(recompute: Recompute) -> RecomputeJson:
     }
 
 
-@api_endpoint(methods=("GET", "PUT"), permission=SUPER_ADMIN)
-def sla_settings_endpoint(request: HttpRequest) -> JsonResponse:
-    if request.method == "GET":
-        return JsonResponse(sla_settings_document())
+@router.get(
+    "/sla/settings/",
+    auth=super_admin_auth,
+    response={200: schemas.SlaSettingsDocument, **error_responses()},
+    url_name="api_settings",
+    summary="Read the SLA settings",
+)
+def sla_settings_read_endpoint(request: HttpRequest) -> Any:
+    return answer(sla_settings_document())
+
+
+@router.put(
+    "/sla/settings/",
+    auth=super_admin_auth,
+    response={
+        200: schemas.SlaSettingsDocument,
+        202: schemas.SlaSettingsQueued,
+        **error_responses(400, 409, 413, 415, 503),
+    },
+    url_name="api_settings",
+    summary="Replace the SLA settings",
+    description=(
+        "200 with the saved document; 202 when open tickets are being recomputed "
+        '(`"apply_to": "new_and_open"`), with the recompute\'s progress added.'
+    ),
+    openapi_extra=json_request_body(schemas.SlaSettingsPut),
+)
+def sla_settings_endpoint(request: HttpRequest) -> Any:
     document = json_body(request)
     try:
         token = request_api_token(request)
@@ -74,30 +120,25 @@ def sla_settings_endpoint(request: HttpRequest) -> JsonResponse:
         logger.exception("SLA settings save failed in the database")
         raise ApiError(503, {"": [SAVE_FAILED_MESSAGE]}) from None
     if result.recompute is not None:
-        body = {**result.document, "recompute": recompute_json(result.recompute)}
-        return JsonResponse(body, status=202)
-    return JsonResponse(result.document)
+        return answer({**result.document, "recompute": recompute_json(result.recompute)}, 202)
+    return answer(result.document)
 
 
-@api_endpoint(methods=("POST",), permission=SUPER_ADMIN)
-def sla_settings_preview_endpoint(request: HttpRequest) -> JsonResponse:
-    """The dry run of a settings document (the body a PUT takes; ``apply_to`` is ignored):
-    validated as a save would be (400/409 alike), compared with the saved settings, and applied
-    to the open tickets without writing anything. 200 with::
-
-        {"version": 7,                       # the saved version it was compared with
-         "changes": [{"field", "before", "after"}, …],   # what a save would change ([]: none)
-         "open_tickets": 1204,
-         "computed_at": "2026-12-03T13:17:00Z",
-         "clocks": {"first_response": {"earlier", "later", "unchanged", "started", "removed",
-                                       "overdue_now", "due_soon_now"},
-                    "next_response": {…}, "close": {…}},
-         "tickets": {"changed", "overdue_now", "due_soon_now"}}
-
-    ``clocks`` and ``tickets`` count what "new and open tickets" would do to the running clocks
-    of open tickets, by the recompute's own rules; both are null when the document changes
-    nothing (a save would write nothing and recompute nothing).
-    """
+@router.post(
+    "/sla/settings/preview/",
+    auth=super_admin_auth,
+    response={200: dict[str, Any], **error_responses(400, 409, 413, 415, 503)},
+    url_name="api_settings_preview",
+    summary="Preview a settings change (dry run)",
+    description=(
+        "The body a PUT takes (`apply_to` ignored), validated as a save would be, compared with "
+        'the saved settings and applied to the open tickets without writing anything: `{"version", '
+        '"changes", "open_tickets", "computed_at", "clocks", "tickets"}`.'
+    ),
+    openapi_extra=json_request_body(schemas.SlaSettingsPut),
+)
+def sla_settings_preview_endpoint(request: HttpRequest) -> Any:
+    """The dry run of a settings document (see SPEC section 7 and the settings page's check)."""
     document = json_body(request)
     now = timezone.now()
     try:
@@ -121,13 +162,77 @@ def sla_settings_preview_endpoint(request: HttpRequest) -> JsonResponse:
         preview = settings_dry_run(config=check.config, now=now)
         if preview is not None:
             body |= preview.as_json()
-    return JsonResponse(body)
+    return answer(body)
 
 
-@api_endpoint(methods=("GET",), permission=SUPER_ADMIN)
-def sla_recompute_endpoint(request: HttpRequest, pk: int) -> JsonResponse:
+@router.get(
+    "/sla/recomputes/{int:pk}/",
+    auth=super_admin_auth,
+    response={200: schemas.Recompute, **error_responses(404)},
+    url_name="api_recompute",
+    summary="A recompute's progress",
+)
+def sla_recompute_endpoint(request: HttpRequest, pk: int) -> Any:
     """Progress of a recompute of open tickets: ``{"id", "tickets", "done", "state"}``."""
     recompute = ticket_side().recompute_get(pk)
     if recompute is None:
-        raise ApiError(404, {"": [f"No recompute with id {pk}."]})
-    return JsonResponse(recompute_json(recompute))
+        raise ApiError(404, {"": [_("No recompute with id %(id)s.") % {"id": pk}]})
+    return answer(recompute_json(recompute))
+
+
+# --- What a channel sets itself up with (agents) -----------------------------------------------
+
+
+@router.get(
+    "/teams/",
+    response={200: schemas.TeamPage, **error_responses(400, 404)},
+    url_name="api_teams",
+    summary="Teams",
+    description="Every team: its slug (what tickets and filters name) and name.",
+    openapi_extra={"parameters": PAGE_PARAMETERS},
+)
+def teams_endpoint(request: HttpRequest) -> Any:
+    page = page_of(request, teams_for_api())
+    return answer(
+        paged(request, page, [{"slug": t.slug, "name": t.name} for t in page.object_list])
+    )
+
+
+@router.get(
+    "/pipelines/",
+    response={200: schemas.PipelinePage, **error_responses(400, 404)},
+    url_name="api_pipelines",
+    summary="Pipelines with their stages",
+    description="Every pipeline in its order, each with its stages (a ticket's `status`).",
+    openapi_extra={"parameters": PAGE_PARAMETERS},
+)
+def pipelines_endpoint(request: HttpRequest) -> Any:
+    page = page_of(request, pipelines_for_api())
+    results = [
+        {
+            "slug": pipeline.slug,
+            "name": pipeline.name,
+            "stages": [
+                {"slug": stage.slug, "name": stage.name, "closed": stage.is_closed}
+                for stage in pipeline.stages.all()
+            ],
+        }
+        for pipeline in page.object_list
+    ]
+    return answer(paged(request, page, results))
+
+
+@router.get(
+    "/agents/",
+    response={200: schemas.AgentPage, **error_responses(400, 404)},
+    url_name="api_agents",
+    summary="Agents",
+    description="Active agents by username (a ticket's `owner`), with their names.",
+    openapi_extra={"parameters": PAGE_PARAMETERS},
+)
+def agents_endpoint(request: HttpRequest) -> Any:
+    page = page_of(request, agents_for_api())
+    results = [
+        {"username": user.get_username(), "name": user.get_full_name()} for user in page.object_list
+    ]
+    return answer(paged(request, page, results))

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
 
 from settings_app.business_time import WorkingSchedule, holidays_expand
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS, minutes_to_clock
@@ -432,3 +433,26 @@ def reference_keys() -> dict[str, list[str]]:
         "open_stage_keys": [s.key for s in stages if not s.is_closed],
         "closed_stage_keys": [s.key for s in stages if s.is_closed],
     }
+
+
+def teams_for_api() -> QuerySet[Team]:
+    """Teams by name (the API's reference list: slug, name)."""
+    return Team.objects.order_by("name", "id").only("slug", "name")
+
+
+def pipelines_for_api() -> QuerySet[Pipeline]:
+    """Pipelines in their order, each with its stages in theirs (one query for all stages)."""
+    return Pipeline.objects.order_by("position", "slug").prefetch_related(
+        Prefetch("stages", queryset=Stage.objects.order_by("position", "id"))
+    )
+
+
+def agents_for_api() -> QuerySet[Any]:
+    """Active agents (staff or super admins) by username: whom a ticket may be assigned to."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_staff=True) | Q(is_superuser=True))
+        .order_by("username")
+        .only("username", "first_name", "last_name")
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settings_app import api, views
+from settings_app import views
 
 app_name = "settings_app"
 
@@ -19,11 +19,4 @@ urlpatterns = [
         views.recompute_progress_fragment,
         name="recompute_progress",
     ),
-    path("api/sla/settings/", api.sla_settings_endpoint, name="api_settings"),
-    path(
-        "api/sla/settings/preview/",
-        api.sla_settings_preview_endpoint,
-        name="api_settings_preview",
-    ),
-    path("api/sla/recomputes/<int:pk>/", api.sla_recompute_endpoint, name="api_recompute"),
 ]

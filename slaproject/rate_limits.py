@@ -8,12 +8,9 @@ A refused request gets 429 with ``Retry-After``: a page, or ``{"errors": {"": [.
 ``/api/``. ``RATE_LIMITS_ENABLED`` (read at request time) switches every limit off.
 
 Use ``@rate_limited("scope")`` on a public view (it counts per client address; requests made
-with an API token are limited per token by ``slaproject.api.api_endpoint`` instead), or
-``rate_limit_response(request, scope=..., key=...)`` to count by another key::
-
-    @api_endpoint(methods=("POST",), ...)          # token callers: per token ("api_token")
-    @rate_limited("inbound_email")                  # everyone else: per client address
-    def inbound_email_endpoint(request): ...
+with an API token are limited per token by the API's ``slaproject.api.ApiAuth`` instead), or
+``rate_limit_response(request, scope=..., key=...)`` to count by another key, as ``ApiAuth``
+does per token (scope ``api_token``).
 
 The cache fails open: if it cannot be reached, requests are let through (and logged), so that a
 cache outage never takes the request form down.

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "csp",
+    "ninja",  # the JSON API (slaproject.api_site); its Swagger UI files are served as static
     "axes",  # before settings_app, whose admin replaces axes' own
     "settings_app",
     "tickets",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Every answer under /api/ is JSON, also Django's 404 and 405 pages.
+    "slaproject.api.ApiJsonErrorsMiddleware",
     "tickets.middleware.ViewerTimeZoneMiddleware",
     # Last (as axes asks): turns a refused sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",

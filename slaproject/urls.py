@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from slaproject.api_site import api
 from slaproject.health.views import healthz
 
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/", api.urls),
     path("", include("settings_app.urls")),
     path("", include("tickets.outbound.urls")),
     path("", include("tickets.urls")),

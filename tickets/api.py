@@ -1,33 +1,48 @@
 """The ticket JSON API (SPEC section 7): create, list, read, update, add and list messages.
 
-Views check and translate input, then call one service; the shapes come from
-``tickets.selectors.ticket_json``. A POST with an ``Idempotency-Key`` seen in the last 24 hours
-returns the first answer and creates nothing.
+A django-ninja router (``slaproject.api_site`` mounts it under ``/api/``). Views check and
+translate input, then call one service; the shapes come from ``tickets.selectors`` and are
+described by ``tickets.schemas``. A POST with an ``Idempotency-Key`` seen in the last 24 hours
+returns the first answer when the body is the same, and 422 when it is not.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router
 
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
-from slaproject.api import ApiError, api_endpoint, json_body
+from slaproject.api import (
+    PAGE_PARAMETERS,
+    ApiError,
+    agent_auth,
+    answer,
+    error_responses,
+    form_parameters,
+    json_body,
+    json_request_body,
+    page_of,
+    page_params,
+    paged,
+)
 from slaproject.single_line import single_line
+from tickets import schemas
+from tickets.forms import TicketFilterForm
 from tickets.idempotency import IDEMPOTENCY_WINDOW
 from tickets.models import MAX_BODY, MAX_SUBJECT, IdempotencyKey, Message, Ticket, TicketChange
 from tickets.outbound.selectors import message_deliveries
 from tickets.selectors import (
-    SLA_STATUS_FILTERS,
     TicketFilters,
     TicketPaginator,
     message_json,
@@ -46,8 +61,17 @@ from tickets.services import (
 )
 
 User = get_user_model()
-PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
+router = Router(auth=agent_auth, tags=["tickets"])
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Up to 200 characters. Repeated within 24 hours with the same body: the first answer "
+        "again (Idempotent-Replayed: true), nothing created; with another body: 422."
+    ),
+    "schema": {"type": "string", "maxLength": 200},
+}
 
 
 def _object(data: Any) -> Mapping[str, Any]:
@@ -126,13 +150,30 @@ def _slug_object(data: Mapping[str, Any], name: str, model: Any, errors: dict) -
     return found
 
 
-def _idempotent(request: HttpRequest, handler: Callable[[], JsonResponse]) -> JsonResponse:
-    """Run ``handler`` once per ``Idempotency-Key`` (per user and path) in 24 hours."""
+def _body_digest(request: HttpRequest) -> str:
+    """SHA-256 of the body's JSON written canonically (the same JSON with other spacing or key
+    order is the same body), or of its bytes when it is not JSON."""
+    raw = request.body
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
+        data = canonical.encode("utf-8", "surrogatepass")
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        data = raw
+    return hashlib.sha256(data).hexdigest()
+
+
+def _idempotent(request: HttpRequest, handler: Callable[[], dict]) -> Any:
+    """``answer(handler(), 201)`` once per ``Idempotency-Key`` (per user and path) in 24 hours:
+    the same key with the same body again gets the first answer, with another body 422."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
-        return handler()
+        return answer(handler(), 201)
     if len(key) > 200:
-        raise ApiError(400, {"Idempotency-Key": ["At most 200 characters."]})
+        raise ApiError(400, {"Idempotency-Key": [_("At most 200 characters.")]})
+    try:
+        digest = _body_digest(request)
+    except RequestDataTooBig:
+        return answer(handler(), 201)  # refused whole (413) by the handler's body check
     since = timezone.now() - IDEMPOTENCY_WINDOW
     lookup = {"user": request.user, "key": key, "path": request.path}
 
@@ -140,6 +181,12 @@ def _idempotent(request: HttpRequest, handler: Callable[[], JsonResponse]) -> Js
         seen = IdempotencyKey.objects.filter(**lookup, created_at__gte=since).first()
         if seen is None:
             return None
+        if seen.request_hash and seen.request_hash != digest:
+            message = _(
+                "This key was used in the last 24 hours with another body: send a new key for a "
+                "new request."
+            )
+            raise ApiError(422, {"Idempotency-Key": [message]})
         response = JsonResponse(seen.response_body, status=seen.status_code)
         response["Idempotent-Replayed"] = "true"
         return response
@@ -150,96 +197,33 @@ def _idempotent(request: HttpRequest, handler: Callable[[], JsonResponse]) -> Js
     IdempotencyKey.objects.filter(**lookup, created_at__lt=since).delete()
     try:
         with transaction.atomic():
-            response = handler()
-            if response.status_code < 500:
-                IdempotencyKey.objects.create(
-                    **lookup,
-                    status_code=response.status_code,
-                    response_body=_json_of(response),
-                    created_at=timezone.now(),
-                )
+            body = handler()
+            IdempotencyKey.objects.create(
+                **lookup,
+                request_hash=digest,
+                status_code=201,
+                response_body=body,
+                created_at=timezone.now(),
+            )
     except IntegrityError:  # the same key raced us and won: answer what it answered
         earlier = replay()
         if earlier is None:
             raise
         return earlier
-    return response
-
-
-def _json_of(response: JsonResponse) -> Any:
-    return json.loads(response.content)
-
-
-def _page_url(request: HttpRequest, page: int) -> str:
-    params = request.GET.copy()
-    params["page"] = str(page)
-    return request.build_absolute_uri(request.path) + "?" + urlencode(params, doseq=True)
+    return answer(body, 201)
 
 
 def _filters(request: HttpRequest) -> TicketFilters:
-    params = request.GET
-    errors: dict[str, list[str]] = {}
-    status = params.get("sla_status", "")
-    if status and status not in SLA_STATUS_FILTERS:
-        errors["sla_status"] = [f"Must be one of: {', '.join(SLA_STATUS_FILTERS)}."]
-    priority = params.get("priority", "")
-    if priority and priority not in Priority.values:
-        errors["priority"] = [f"Must be one of: {', '.join(Priority.values)}."]
-    for name in ("team", "stage", "owner", "q"):
-        if "\x00" in params.get(name, ""):  # PostgreSQL refuses NUL in any text it compares
-            errors[name] = ["Must not contain NUL characters."]
-    if errors:
-        raise ApiError(400, errors)
-    return TicketFilters(
-        sla_status=status,
-        team=params.get("team", ""),
-        priority=priority,
-        stage=params.get("stage", ""),
-        owner=params.get("owner", ""),
-        q=params.get("q", "")[:200],
-    )
+    """The list's filters through the queue's own form; a value that is not a choice is 400."""
+    data = {name: request.GET[name] for name in TicketFilterForm.base_fields if name in request.GET}
+    data.setdefault("stage", "any")  # the API lists every stage unless asked
+    form = TicketFilterForm.from_data(data, sent_only=True)
+    if not form.is_valid():
+        raise ApiError(400, form.api_errors())
+    return form.filters()
 
 
-def _page_size(request: HttpRequest) -> int:
-    try:
-        return min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
-    except ValueError:
-        raise ApiError(400, {"page_size": ["Must be a whole number."]}) from None
-
-
-def _page(request: HttpRequest, paginator: Paginator) -> Page:
-    try:
-        return paginator.page(request.GET.get("page", 1))
-    except PageNotAnInteger:
-        raise ApiError(400, {"page": ["Must be a whole number."]}) from None
-    except EmptyPage:
-        raise ApiError(404, {"page": ["No such page."]}) from None
-
-
-def _paged(request: HttpRequest, page: Page, results: list[dict]) -> JsonResponse:
-    return JsonResponse(
-        {
-            "count": page.paginator.count,
-            "next": _page_url(request, page.next_page_number()) if page.has_next() else None,
-            "previous": (
-                _page_url(request, page.previous_page_number()) if page.has_previous() else None
-            ),
-            "results": results,
-        }
-    )
-
-
-def _list(request: HttpRequest) -> JsonResponse:
-    now = timezone.now()
-    filters = _filters(request)
-    queryset = tickets_list(filters=filters, viewer=request.user, now=now)
-    size = _page_size(request)
-    count = tickets_count(tickets=queryset, filters=filters, now=now)
-    page = _page(request, TicketPaginator(queryset, size, count=count))
-    return _paged(request, page, [ticket_json(t, now=now) for t in page.object_list])
-
-
-def _create(request: HttpRequest) -> JsonResponse:
+def _create(request: HttpRequest) -> dict:
     data = _object(json_body(request))
     allowed = ("subject", "body", "requester_email", "priority", "team", "source", "pipeline")
     errors = _unknown_keys(data, allowed)
@@ -270,24 +254,62 @@ def _create(request: HttpRequest) -> JsonResponse:
         )
     except TicketInputError as exc:
         raise ApiError(400, exc.errors) from None
-    return JsonResponse(_ticket_body(ticket.pk), status=201)
+    return _ticket_body(ticket.pk)
 
 
 def _ticket_body(ticket_id: int) -> dict:
     ticket = ticket_get(ticket_id=ticket_id)
     if ticket is None:
-        raise ApiError(404, {"": ["No such ticket."]})
+        raise ApiError(404, {"": [_("No such ticket.")]})
     return ticket_json(ticket, now=timezone.now())
 
 
-@api_endpoint(methods=("GET", "POST"))
-def tickets_endpoint(request: HttpRequest) -> JsonResponse:
-    if request.method == "GET":
-        return _list(request)
+@router.get(
+    "/tickets/",
+    response={200: schemas.TicketPage, **error_responses(400, 404)},
+    url_name="api_tickets",
+    summary="List tickets",
+    description=(
+        "Nearest due first (the earliest due moment of a running, unpaused clock; tickets "
+        "without one last), filtered as the queue page filters. Every stage unless `stage` "
+        "says otherwise."
+    ),
+    openapi_extra={"parameters": form_parameters(TicketFilterForm) + PAGE_PARAMETERS},
+)
+def tickets_list_endpoint(request: HttpRequest) -> Any:
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}  # every parameter's refusal in one answer
+    try:
+        filters = _filters(request)
+    except ApiError as exc:
+        errors.update(exc.errors)
+    try:
+        page_params(request)
+    except ApiError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ApiError(400, errors)
+    queryset = tickets_list(filters=filters, viewer=request.user, now=now)
+    count = tickets_count(tickets=queryset, filters=filters, now=now)
+    page = page_of(request, queryset, paginator_class=TicketPaginator, count=count)
+    return answer(paged(request, page, [ticket_json(t, now=now) for t in page.object_list]))
+
+
+@router.post(
+    "/tickets/",
+    response={201: schemas.Ticket, **error_responses(400, 413, 415, 422)},
+    url_name="api_tickets",
+    summary="Create a ticket",
+    openapi_extra={
+        **json_request_body(schemas.TicketCreate),
+        "parameters": [IDEMPOTENCY_HEADER],
+    },
+)
+def ticket_create_endpoint(request: HttpRequest) -> Any:
     return _idempotent(request, lambda: _create(request))
 
 
-def _patch(request: HttpRequest, ticket: Ticket) -> JsonResponse:
+def _patch(request: HttpRequest, ticket: Ticket) -> dict:
     data = _object(json_body(request))
     allowed = ("priority", "team", "source", "pipeline", "status", "owner")
     errors = _unknown_keys(data, allowed)
@@ -347,22 +369,39 @@ def _patch(request: HttpRequest, ticket: Ticket) -> JsonResponse:
         )
     except TicketInputError as exc:
         raise ApiError(400, exc.errors) from None
-    return JsonResponse(_ticket_body(ticket.pk))
+    return _ticket_body(ticket.pk)
 
 
-@api_endpoint(methods=("GET", "PATCH"))
-def ticket_endpoint(request: HttpRequest, ticket_id: int) -> JsonResponse:
+def _ticket_or_404(ticket_id: int) -> Ticket:
     ticket = ticket_get(ticket_id=ticket_id)
     if ticket is None:
-        raise ApiError(404, {"": ["No such ticket."]})
-    if request.method == "GET":
-        return JsonResponse(ticket_json(ticket, now=timezone.now()))
-    return _patch(request, ticket)
+        raise ApiError(404, {"": [_("No such ticket.")]})
+    return ticket
 
 
-def _message(request: HttpRequest, ticket_id: int) -> JsonResponse:
-    if not Ticket.objects.filter(pk=ticket_id).exists():
-        raise ApiError(404, {"": ["No such ticket."]})
+@router.get(
+    "/tickets/{int:ticket_id}/",
+    response={200: schemas.Ticket, **error_responses(404)},
+    url_name="api_ticket",
+    summary="Read a ticket",
+)
+def ticket_read_endpoint(request: HttpRequest, ticket_id: int) -> Any:
+    return answer(ticket_json(_ticket_or_404(ticket_id), now=timezone.now()))
+
+
+@router.patch(
+    "/tickets/{int:ticket_id}/",
+    response={200: schemas.Ticket, **error_responses(400, 404, 413, 415)},
+    url_name="api_ticket",
+    summary="Change a ticket's properties, owner or stage",
+    description="Only the fields sent change; the answer is the whole ticket.",
+    openapi_extra=json_request_body(schemas.TicketUpdate),
+)
+def ticket_update_endpoint(request: HttpRequest, ticket_id: int) -> Any:
+    return answer(_patch(request, _ticket_or_404(ticket_id)))
+
+
+def _message(request: HttpRequest, ticket_id: int) -> dict:
     data = _object(json_body(request))
     errors = _unknown_keys(data, ("body", "author", "internal"))
     body = _text(data, "body", errors, max_length=MAX_BODY, required=True)
@@ -387,25 +426,47 @@ def _message(request: HttpRequest, ticket_id: int) -> JsonResponse:
         )
     except TicketInputError as exc:
         raise ApiError(400, exc.errors) from None
-    return JsonResponse(_ticket_body(ticket_id), status=201)
+    return _ticket_body(ticket_id)
 
 
-def _messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
-    """The ticket's messages, oldest first, each agent reply with its email's delivery."""
+@router.get(
+    "/tickets/{int:ticket_id}/messages/",
+    response={200: schemas.MessagePage, **error_responses(400, 404)},
+    url_name="api_ticket_messages",
+    summary="Read the conversation",
+    description=(
+        "The ticket's messages, oldest first, each public agent reply with its email's delivery."
+    ),
+    openapi_extra={"parameters": PAGE_PARAMETERS},
+)
+def ticket_messages_endpoint(request: HttpRequest, ticket_id: int) -> Any:
     ticket = Ticket.objects.filter(pk=ticket_id).only("id", "requester_email").first()
     if ticket is None:
-        raise ApiError(404, {"": ["No such ticket."]})
-    page = _page(request, Paginator(ticket_messages(ticket_id=ticket_id), _page_size(request)))
+        raise ApiError(404, {"": [_("No such ticket.")]})
+    page = page_of(request, ticket_messages(ticket_id=ticket_id))
     deliveries = message_deliveries(m.pk for m in page.object_list)
     results = [
         message_json(m, requester_email=ticket.requester_email, delivery=deliveries.get(m.pk))
         for m in page.object_list
     ]
-    return _paged(request, page, results)
+    return answer(paged(request, page, results))
 
 
-@api_endpoint(methods=("GET", "POST"))
-def ticket_messages_endpoint(request: HttpRequest, ticket_id: int) -> JsonResponse:
-    if request.method == "GET":
-        return _messages(request, ticket_id)
+@router.post(
+    "/tickets/{int:ticket_id}/messages/",
+    response={201: schemas.Ticket, **error_responses(400, 404, 413, 415, 422)},
+    url_name="api_ticket_messages",
+    summary="Add a message",
+    description=(
+        "A customer message, an agent's public reply (emailed to the requester) or, with "
+        '"internal": true, an agent\'s note. The answer is the whole ticket.'
+    ),
+    openapi_extra={
+        **json_request_body(schemas.MessageCreate),
+        "parameters": [IDEMPOTENCY_HEADER],
+    },
+)
+def ticket_message_add_endpoint(request: HttpRequest, ticket_id: int) -> Any:
+    if not Ticket.objects.filter(pk=ticket_id).exists():
+        raise ApiError(404, {"": [_("No such ticket.")]})
     return _idempotent(request, lambda: _message(request, ticket_id))

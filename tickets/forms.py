@@ -16,7 +16,7 @@ from settings_app.models import Priority, Source, Stage, Team
 from settings_app.time_zones import allowed_zones
 from slaproject.text_fields import SingleLineField
 from tickets.models import MAX_BODY, MAX_SUBJECT, AgentProfile, Ticket
-from tickets.selectors import TicketFilters
+from tickets.selectors import TicketFilters, filter_choices
 
 User = get_user_model()
 
@@ -71,8 +71,10 @@ QUEUE_DEFAULTS: dict[str, str] = {
 }
 
 
-class QueueFilterForm(forms.Form):
-    """The queue's filter bar (GET). Unknown values are ignored, never an error page."""
+class TicketFilterForm(forms.Form):
+    """The ticket filters (SPEC section 4), one definition for the queue page and the API
+    (``GET /api/tickets/``): the queue ignores a value that is not a choice (``QueueFilterForm``),
+    the API refuses it with 400 naming the parameter (``api_errors``)."""
 
     sla_status = forms.ChoiceField(label="SLA", required=False, choices=SLA_STATUS_CHOICES)
     team = forms.ChoiceField(label="Team", required=False)
@@ -82,6 +84,76 @@ class QueueFilterForm(forms.Form):
     owner = forms.ChoiceField(label="Owner", required=False)
     stage = forms.ChoiceField(label="Stage", required=False)
     q = forms.CharField(label="Search", required=False, max_length=200)
+
+    def __init__(
+        self,
+        data: Mapping[str, str],
+        *,
+        teams: Iterable[tuple[str, str]],
+        agents: Iterable[str],
+        stages: Iterable[tuple[str, str]],
+    ) -> None:
+        super().__init__(data)
+        self.fields["team"].choices = [("", "Any"), *teams]
+        self.fields["owner"].choices = [
+            ("", "Anyone"),
+            ("me", "Mine"),
+            ("none", "Unassigned"),
+            *((name, name) for name in agents),
+        ]
+        general = [("open", "Open"), ("closed", "Closed"), ("any", "Any stage")]
+        # A stage whose slug is one of the general values ("closed" in every fresh database)
+        # is what that value filters anyway: listed once.
+        reserved = {value for value, _label in general}
+        self.fields["stage"].choices = [
+            *general,
+            *((slug, label) for slug, label in stages if slug not in reserved),
+        ]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, str], *, sent_only: bool = False) -> Any:
+        """The form on ``data`` with today's teams, agents and stages as its choices; with
+        ``sent_only`` (a form that is only validated, never shown) just the choices needed to
+        check the values sent: none when no team, owner or stage beyond the fixed ones is."""
+        if not sent_only:
+            return cls(data, **filter_choices())
+        fixed = {"team": {""}, "owner": {"", "me", "none"}, "stage": {"", "open", "closed", "any"}}
+        only = [
+            choices
+            for name, choices in (("team", "teams"), ("owner", "agents"), ("stage", "stages"))
+            if data.get(name, "") not in fixed[name]
+        ]
+        return cls(data, **filter_choices(only=only))
+
+    def api_errors(self) -> dict[str, list[str]]:
+        """The form's errors by parameter name, a refused choice listing the accepted values."""
+        errors: dict[str, list[str]] = {}
+        for name, messages in self.errors.items():
+            field = self.fields.get(name)
+            codes = {error.code for error in self.errors.as_data()[name]}
+            if isinstance(field, forms.ChoiceField) and "invalid_choice" in codes:
+                values = [str(value) for value, _label in field.choices if value != ""]
+                shown = ", ".join(values[:30]) + (", …" if len(values) > 30 else "")
+                errors[name] = [_("Must be one of: %(choices)s.") % {"choices": shown}]
+            else:
+                errors[name] = list(messages)
+        return errors
+
+    def filters(self) -> TicketFilters:
+        values = {name: self.cleaned_data.get(name) or "" for name in QUEUE_DEFAULTS}
+        return TicketFilters(
+            sla_status=values["sla_status"],
+            team=values["team"],
+            priority=values["priority"],
+            stage="" if values["stage"] == "any" else values["stage"],
+            owner=values["owner"],
+            q=values["q"].strip(),
+        )
+
+
+class QueueFilterForm(TicketFilterForm):
+    """The queue's filter bar (GET). Unknown values are ignored, never an error page."""
+
     per_page = forms.TypedChoiceField(
         label="Per page",
         required=False,
@@ -105,23 +177,11 @@ class QueueFilterForm(forms.Form):
         stages: Iterable[tuple[str, str]],
     ) -> None:
         super().__init__(
-            {**QUEUE_DEFAULTS, "per_page": str(PAGE_SIZES[0]), "badges": BADGES_ALL, **data}
+            {**QUEUE_DEFAULTS, "per_page": str(PAGE_SIZES[0]), "badges": BADGES_ALL, **data},
+            teams=teams,
+            agents=agents,
+            stages=stages,
         )
-        self.fields["team"].choices = [("", "Any"), *teams]
-        self.fields["owner"].choices = [
-            ("", "Anyone"),
-            ("me", "Mine"),
-            ("none", "Unassigned"),
-            *((name, name) for name in agents),
-        ]
-        general = [("open", "Open"), ("closed", "Closed"), ("any", "Any stage")]
-        # A stage whose slug is one of the general values ("closed" in every fresh database)
-        # is what that value filters anyway: listed once.
-        reserved = {value for value, _label in general}
-        self.fields["stage"].choices = [
-            *general,
-            *((slug, label) for slug, label in stages if slug not in reserved),
-        ]
         for name, field in self.fields.items():
             css = "form-control form-control-sm" if name == "q" else "form-select form-select-sm"
             field.widget.attrs.update({"class": css})

@@ -532,6 +532,9 @@ class IdempotencyKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     path = models.CharField(max_length=200)
+    # SHA-256 of the request's body (canonical JSON): the same key with another body is refused.
+    # Blank on keys stored before it was kept: those replay as before.
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     status_code = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(db_index=True)

@@ -143,6 +143,34 @@ class TicketFilters:
     q: str = ""  # subject or requester contains
 
 
+def filter_choices(*, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """The choices of the ticket filters (``tickets.forms.TicketFilterForm``): ``teams`` as
+    (slug, name), ``agents``' usernames (active), and ``stages``, one (slug, names) per stage slug
+    (the filter names stages by slug across pipelines). One small query each; ``only`` names the
+    ones to read (the others are left empty), for a caller that checks a few values."""
+    wanted = {"teams", "agents", "stages"} if only is None else set(only)
+    choices: dict[str, Any] = {"teams": [], "agents": [], "stages": []}
+    if "teams" in wanted:
+        choices["teams"] = list(Team.objects.order_by("name").values_list("slug", "name"))
+    if "agents" in wanted:
+        choices["agents"] = list(
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(Q(is_staff=True) | Q(is_superuser=True))
+            .order_by("username")
+            .values_list("username", flat=True)
+        )
+    if "stages" in wanted:
+        names: dict[str, list[str]] = {}
+        for slug, name in Stage.objects.order_by(
+            "pipeline__position", "pipeline_id", "position", "id"
+        ).values_list("slug", "name"):
+            if name not in names.setdefault(slug, []):
+                names[slug].append(name)
+        choices["stages"] = [(slug, " / ".join(labels)) for slug, labels in names.items()]
+    return choices
+
+
 def tickets_list(
     *, filters: TicketFilters, viewer: Any, now: datetime.datetime
 ) -> QuerySet[Ticket]:

@@ -1,8 +1,9 @@
-"""Agents' pages (``/tickets/…``), the public request form and the ticket API."""
+"""Agents' pages (``/tickets/…``) and the public request form. The ticket API is under
+``/api/`` (``slaproject.api_site``)."""
 
 from django.urls import path
 
-from tickets import api, report_views, views
+from tickets import report_views, views
 
 app_name = "tickets"
 
@@ -19,13 +20,6 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/reopen/", views.ticket_reopen_view, name="reopen"),
     path("request/", views.request_form, name="request"),
     path("request/thanks/", views.request_thanks, name="request_thanks"),
-    path("api/tickets/", api.tickets_endpoint, name="api_tickets"),
-    path("api/tickets/<int:ticket_id>/", api.ticket_endpoint, name="api_ticket"),
-    path(
-        "api/tickets/<int:ticket_id>/messages/",
-        api.ticket_messages_endpoint,
-        name="api_ticket_messages",
-    ),
 ]
 
 # The SLA compliance report (tickets/report_views.py).

@@ -24,7 +24,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import engines
@@ -37,7 +36,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from settings_app.models import Source, Stage, Team
+from settings_app.models import Source, Stage
 from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.api import is_agent
 from slaproject.rate_limits import rate_limited
@@ -152,30 +151,8 @@ class SavedView:
     is_active: bool
 
 
-def _stage_choices() -> list[tuple[str, str]]:
-    """One choice per stage slug (the queue filters by slug across pipelines)."""
-    names: dict[str, list[str]] = {}
-    for slug, name in Stage.objects.order_by(
-        "pipeline__position", "pipeline_id", "position", "id"
-    ).values_list("slug", "name"):
-        if name not in names.setdefault(slug, []):
-            names[slug].append(name)
-    return [(slug, " / ".join(labels)) for slug, labels in names.items()]
-
-
 def _queue_form(request: HttpRequest) -> QueueFilterForm:
-    agents = (
-        User.objects.filter(is_active=True)
-        .filter(Q(is_staff=True) | Q(is_superuser=True))
-        .order_by("username")
-        .values_list("username", flat=True)
-    )
-    return QueueFilterForm(
-        request.GET.dict(),
-        teams=Team.objects.order_by("name").values_list("slug", "name"),
-        agents=list(agents),
-        stages=_stage_choices(),
-    )
+    return QueueFilterForm.from_data(request.GET.dict())
 
 
 def _rows_form(request: HttpRequest) -> QueueFilterForm:

@@ -209,8 +209,8 @@ ROUTES: dict[str, Route] = {
     "settings_app:recompute_progress": Route(
         lambda world: f"/settings/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_PAGE
     ),
-    "settings_app:api_settings": Route(fixed("/api/sla/settings/"), SUPER_ADMIN_API, json=True),
-    "settings_app:api_settings_preview": Route(
+    "api:api_settings": Route(fixed("/api/sla/settings/"), SUPER_ADMIN_API, json=True),
+    "api:api_settings_preview": Route(
         fixed("/api/sla/settings/preview/"),
         SUPER_ADMIN_API,
         method="post",
@@ -258,7 +258,7 @@ ROUTES: dict[str, Route] = {
         method="post",
         json=True,
     ),
-    "settings_app:api_recompute": Route(
+    "api:api_recompute": Route(
         lambda world: f"/api/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_API, json=True
     ),
     # --- agents' pages ---
@@ -287,19 +287,24 @@ ROUTES: dict[str, Route] = {
     "tickets:request": Route(fixed("/request/"), EVERYONE_200),
     "tickets:request_thanks": Route(fixed("/request/thanks/"), EVERYONE_200),
     # --- the ticket API (session here; tokens below) ---
-    "tickets:api_tickets": Route(fixed("/api/tickets/"), AGENT_API, json=True),
-    "tickets:api_ticket": Route(
-        lambda world: f"/api/tickets/{world.ticket.pk}/", AGENT_API, json=True
-    ),
-    "tickets:api_ticket_messages": Route(
+    "api:api_tickets": Route(fixed("/api/tickets/"), AGENT_API, json=True),
+    "api:api_ticket": Route(lambda world: f"/api/tickets/{world.ticket.pk}/", AGENT_API, json=True),
+    "api:api_ticket_messages": Route(
         lambda world: f"/api/tickets/{world.ticket.pk}/messages/",
         by_role("401j", "403j", "201", "201", "201"),
         method="post",
         data=lambda world: {"body": "Any news?", "author": "customer"},
         json=True,
     ),
+    # --- the API's reference lists, its OpenAPI document and docs, unknown API addresses ---
+    "api:api_teams": Route(fixed("/api/teams/"), AGENT_API, json=True),
+    "api:api_pipelines": Route(fixed("/api/pipelines/"), AGENT_API, json=True),
+    "api:api_agents": Route(fixed("/api/agents/"), AGENT_API, json=True),
+    "api:openapi-json": Route(fixed("/api/schema/"), EVERYONE_200, json=True),
+    "api:openapi-view": Route(fixed("/api/docs/"), EVERYONE_200),
+    "api:api-root": Route(fixed("/api/"), by_role("404j", "404j", "404j", "404j", "404j")),
     # --- inbound email (a mail service's webhook; agents' downloads) ---
-    "inbound:api_inbound_email": Route(
+    "api:api_inbound_email": Route(
         fixed("/api/inbound-email/"),
         # Agents get as far as the body check (a raw message is not JSON).
         by_role("401j", "403j", "415j", "415j", "415j"),
@@ -583,9 +588,8 @@ def route_group(name: str) -> str:
     for prefix, group in (
         ("admin:", "admin site"),
         ("<unnamed> admin/", "admin site"),
-        ("settings_app:api_", "settings API"),
         ("settings_app:", "settings pages"),
-        ("tickets:api_", "ticket API"),
+        ("api:", "API"),
         ("tickets:request", "customers' pages"),
         ("tickets:", "agents' pages"),
     ):

@@ -344,14 +344,27 @@ def test_an_idempotency_key_replays_the_first_answer(always, api, freeze) -> Non
     first = api.post("/api/tickets/", NEW_TICKET, headers={"Idempotency-Key": "mail-4711"})
     assert first.status_code == 201
     freeze("2026-12-01T09:00:00Z")
-    again = api.post(
+    # The same body again (other spacing and key order are the same JSON): the first answer.
+    same = json.dumps(dict(reversed(list(NEW_TICKET.items()))), indent=2)
+    again = api.client.post(
         "/api/tickets/",
-        {**NEW_TICKET, "subject": "Changed"},
+        same,
+        content_type="application/json",
         headers={"Idempotency-Key": "mail-4711"},
     )
     assert again.status_code == 201
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
+    assert Ticket.objects.count() == 1
+    # The same key with another body: refused (SPEC section 7), nothing created or replayed.
+    changed = api.post(
+        "/api/tickets/",
+        {**NEW_TICKET, "subject": "Changed"},
+        headers={"Idempotency-Key": "mail-4711"},
+    )
+    assert changed.status_code == 422
+    assert list(changed.json()["errors"]) == ["Idempotency-Key"]
+    assert "Idempotent-Replayed" not in changed
     assert Ticket.objects.count() == 1
     other = api.post("/api/tickets/", NEW_TICKET, headers={"Idempotency-Key": "mail-4712"})
     assert other.json()["id"] != first.json()["id"]

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
+from ninja import Field, Router, Schema
 
-from slaproject.api import ApiError, api_endpoint, error_response
-from slaproject.rate_limits import rate_limited
+from slaproject.api import ApiAuth, ApiError, ApiRefusal, answer, error_responses
+from slaproject.client_address import client_address
+from slaproject.rate_limits import rate_limit_response
 from tickets.inbound.models import Via
 from tickets.inbound.services import email_ingest, max_bytes
 
 logger = logging.getLogger(__name__)
+router = Router(tags=["inbound email"])
 CONTENT_TYPE = "message/rfc822"
 READ_CHUNK = 64 * 1024
 
@@ -54,7 +57,14 @@ def _read_body(request: HttpRequest) -> tuple[bytes, int]:
     return b"".join(chunks), size
 
 
-def _receive(request: HttpRequest) -> HttpResponse:
+class Inbound(Schema):
+    outcome: str = Field(..., description="What became of the message.")
+    detail: str
+    ticket: int | None
+    message: int | None
+
+
+def _receive(request: HttpRequest) -> Any:
     raw, size = _read_body(request)
     if not raw.strip():
         raise ApiError(400, {"": [_("The body is empty: send the raw message.")]})
@@ -74,33 +84,56 @@ def _receive(request: HttpRequest) -> HttpResponse:
         "ticket": result.ticket_id,
         "message": result.message_id,
     }
-    return JsonResponse(body, status=202)
+    return answer(body, 202)
 
 
-_with_token = api_endpoint(methods=("POST",))(_receive)
+class InboundAuth(ApiAuth):
+    """An agent's API token (or session), or, for mail services that cannot send headers, the
+    ``INBOUND_EMAIL_KEY`` secret in the URL (``?key=…``)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "key" not in request.GET:
+            return super().__call__(request)
+        # Limited per client address by RATE_LIMITS["inbound_email"], counted before the key is
+        # checked, so guessing keys is limited too (token callers: per token, by ApiAuth).
+        refusal = rate_limit_response(
+            request, scope="inbound_email", key=f"address:{client_address(request)}"
+        )
+        if refusal is not None:
+            raise ApiRefusal(refusal)
+        expected = settings.INBOUND_EMAIL_KEY
+        given = request.GET.get("key", "")
+        if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
+            raise ApiError(401, {"key": [_("Invalid key.")]})
+        return "inbound-key"
 
 
-@rate_limited("inbound_email")
-def _with_key(request: HttpRequest) -> HttpResponse:
-    """The ``?key=`` path, limited per client address by ``RATE_LIMITS["inbound_email"]``
-    (counted before the key is checked, so guessing keys is limited too); token callers are
-    limited per token by ``api_endpoint``."""
-    expected = settings.INBOUND_EMAIL_KEY
-    given = request.GET.get("key", "")
-    if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
-        return error_response(401, {"key": [_("Invalid key.")]})
-    try:
-        return _receive(request)
-    except ApiError as exc:
-        return error_response(exc.status, exc.errors)
-
-
-@csrf_exempt
-def inbound_email_endpoint(request: HttpRequest) -> HttpResponse:
-    if "key" not in request.GET:
-        return _with_token(request)
-    if request.method != "POST":
-        response = error_response(405, {"": [f"Method {request.method} is not allowed here."]})
-        response["Allow"] = "POST"
-        return response
-    return _with_key(request)
+@router.post(
+    "/inbound-email/",
+    auth=InboundAuth(),
+    response={202: Inbound, **error_responses(400, 413, 415, 503)},
+    url_name="api_inbound_email",
+    summary="Receive a raw email",
+    description=(
+        "A mail service forwards one raw RFC 5322 message as the body (Content-Type: "
+        "message/rfc822): it becomes a new ticket or a customer message on the ticket it "
+        "answers (SPEC section 8). A repeat (same Message-ID) is 202 too and changes nothing."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "parameters": [
+            {
+                "name": "key",
+                "in": "query",
+                "required": False,
+                "description": "INBOUND_EMAIL_KEY, instead of a token.",
+                "schema": {"type": "string"},
+            }
+        ],
+    },
+)
+def inbound_email_endpoint(request: HttpRequest) -> Any:
+    return _receive(request)

@@ -2,12 +2,11 @@
 
 from django.urls import path
 
-from tickets.inbound import api, views
+from tickets.inbound import views
 
 app_name = "inbound"
 
 urlpatterns = [
-    path("api/inbound-email/", api.inbound_email_endpoint, name="api_inbound_email"),
     path(
         "tickets/<int:ticket_id>/attachments/<int:attachment_id>/",
         views.attachment_download,

@@ -254,7 +254,7 @@ def test_the_messages_api_lists_oldest_first_with_each_replys_delivery(api, agen
 @pytest.mark.parametrize(
     ("params", "status", "field"),
     [
-        ({"page": "0"}, 404, "page"),
+        ({"page": "0"}, 400, "page"),  # SPEC section 7: 0 is malformed, not a page past the end
         ({"page": "x"}, 400, "page"),
         ({"page": "9"}, 404, "page"),
         ({"page_size": "many"}, 400, "page_size"),
