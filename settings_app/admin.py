@@ -23,7 +23,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.document import GOAL_FIELDS, WEEKDAY_NAMES, WEEKDAYS, minutes_to_clock
 from settings_app.forms import ZoneSelect, clock_normalise, timezone_choices
@@ -117,7 +117,7 @@ class TeamAdmin(InUseDeleteMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         return super().get_queryset(request).annotate(member_total=Count("members", distinct=True))
 
-    @admin.display(description="Members", ordering="member_total")
+    @admin.display(description=_("Members"), ordering="member_total")
     def member_count(self, obj: Any) -> int:  # a Team with member_total (get_queryset)
         return obj.member_total
 
@@ -156,7 +156,7 @@ class PipelineAdmin(InUseDeleteMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Pipeline]:
         return super().get_queryset(request).annotate(stage_total=Count("stages", distinct=True))
 
-    @admin.display(description="Stages", ordering="stage_total")
+    @admin.display(description=_("Stages"), ordering="stage_total")
     def stage_count(self, obj: Any) -> int:  # a Pipeline with stage_total (get_queryset)
         return obj.stage_total
 
@@ -186,12 +186,12 @@ class SlaSettingsAdminForm(_ParseOnlyMixin, forms.ModelForm):
 
     base_version = forms.IntegerField(
         widget=forms.HiddenInput,
-        error_messages={"required": "This form is out of date: reload it."},
+        error_messages={"required": _("This form is out of date: reload it.")},
     )
     timezone = forms.ChoiceField(
         choices=(),
         widget=ZoneSelect,
-        error_messages={"invalid_choice": "%(value)s is not a known time zone."},
+        error_messages={"invalid_choice": _("%(value)s is not a known time zone.")},
     )
 
     class Meta:
@@ -217,8 +217,11 @@ class SlaSettingsAdminForm(_ParseOnlyMixin, forms.ModelForm):
         base = cleaned.get("base_version")
         if base is not None and base != self.instance.version:
             raise forms.ValidationError(
-                f"The SLA settings changed since you opened this form (version {base}; now "
-                f"{self.instance.version}). Nothing was saved: reload and make your change again."
+                _(
+                    "The SLA settings changed since you opened this form (version %(base)s; now "
+                    "%(current)s). Nothing was saved: reload and make your change again."
+                )
+                % {"base": base, "current": self.instance.version}
             )
         formsets = getattr(self.instance, "_admin_inline_formsets", {})
         if self.errors or not all(formset.is_valid() for formset in formsets.values()):
@@ -230,7 +233,7 @@ class SlaSettingsAdminForm(_ParseOnlyMixin, forms.ModelForm):
                 _parsed, errors = sla_settings_validate(built.document)
         except DatabaseError:
             logger.exception("SLA settings validation in the admin failed in the database")
-            raise forms.ValidationError(SAVE_FAILED_MESSAGE) from None
+            raise forms.ValidationError(_(SAVE_FAILED_MESSAGE)) from None
         if errors:
             built.apply_errors(errors)
         self.sla_document = built.document
@@ -241,8 +244,8 @@ class WorkingPeriodAdminForm(_ParseOnlyMixin, forms.ModelForm):
     weekday = forms.TypedChoiceField(
         coerce=int, choices=[(index, name) for index, name in enumerate(WEEKDAY_NAMES)]
     )
-    start = forms.CharField(max_length=20, help_text="HH:MM")
-    end = forms.CharField(max_length=20, help_text="HH:MM; 24:00 is midnight at the end")
+    start = forms.CharField(max_length=20, help_text=_("HH:MM"))
+    end = forms.CharField(max_length=20, help_text=_("HH:MM; 24:00 is midnight at the end"))
 
     class Meta:
         model = WorkingPeriod
@@ -266,12 +269,12 @@ class SlaGoalAdminForm(_ParseOnlyMixin, forms.ModelForm):
 
     scope = forms.ChoiceField(
         choices=[(key, str(SCOPE_LABELS[key])) for key in SCOPE_KEYS],
-        help_text="Only the rows of the scope chosen above apply; the others are kept.",
+        help_text=_("Only the rows of the scope chosen above apply; the others are kept."),
     )
     value = forms.CharField(
         required=False,
         max_length=100,
-        help_text=(
+        help_text=_(
             "The value's key: a priority or source (urgent, email), a team's or pipeline's "
             "slug; empty for all tickets and for the “No priority” / “No team” row."
         ),
@@ -430,16 +433,16 @@ class _AdminDocument(ErrorRouting):
         and what names no row above the form."""
         super().apply_errors(errors)
         sections = (
-            ("Working hours", self.working_hours_errors),
-            ("Holidays", self.holiday_errors),
-            ("Goals", self.goal_errors),
+            (_("Working hours"), self.working_hours_errors),
+            (_("Holidays"), self.holiday_errors),
+            (_("Goals"), self.goal_errors),
         )
         for title, section_errors in sections:
             for message in section_errors:
                 self.general.add_error(None, f"{title}: {message}")
         for message in self.other_errors:
             self.general.add_error(None, message)
-        self.general.add_error(None, "Nothing was saved — fix the marked fields.")
+        self.general.add_error(None, _("Nothing was saved — fix the marked fields."))
 
 
 def _goal_item(form: forms.ModelForm) -> dict[str, Any]:
@@ -516,7 +519,7 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
             # The service's transaction (a savepoint inside the admin's own) was rolled back
             # whole, and the admin's transaction is still usable: tell the user, keep nothing.
             logger.exception("SLA settings save from the admin failed in the database")
-            self.message_user(request, SAVE_FAILED_MESSAGE, level=messages.ERROR)
+            self.message_user(request, _(SAVE_FAILED_MESSAGE), level=messages.ERROR)
             return
         if result.change is None:
             self.message_user(
@@ -546,7 +549,8 @@ class SlaSettingsAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
             return HttpResponseRedirect(request.path)
         self.message_user(
             request,
-            f"Saved as version {obj.version}; the change applies to new tickets.",
+            _("Saved as version %(version)s; the change applies to new tickets.")
+            % {"version": obj.version},
             level=messages.SUCCESS,
         )
         return super().response_change(request, obj)
@@ -561,16 +565,16 @@ class TeamScheduleAdminForm(_ParseOnlyMixin, forms.ModelForm):
 
     base_version = forms.IntegerField(
         widget=forms.HiddenInput,
-        error_messages={"required": "This form is out of date: reload it."},
+        error_messages={"required": _("This form is out of date: reload it.")},
     )
     teams = forms.ModelMultipleChoiceField(
         queryset=Team.objects.order_by("name"),
-        help_text="The teams whose tickets count in this schedule (a team is in one at most).",
+        help_text=_("The teams whose tickets count in this schedule (a team is in one at most)."),
     )
     timezone = forms.ChoiceField(
         choices=(),
         widget=ZoneSelect,
-        error_messages={"invalid_choice": "%(value)s is not a known time zone."},
+        error_messages={"invalid_choice": _("%(value)s is not a known time zone.")},
     )
 
     class Meta:
@@ -644,16 +648,16 @@ class TeamScheduleAdminForm(_ParseOnlyMixin, forms.ModelForm):
                     if int(parts[2]) < len(rows):
                         rows[int(parts[2])].add_error(None, message)
                     else:
-                        self.add_error(None, f"Working hours: {message}")
+                        self.add_error(None, _("Working hours: %(message)s") % {"message": message})
                 elif len(parts) >= 2 and parts[0] == "holidays" and parts[1].isdigit():
                     index = int(parts[1])
                     if index < len(self.holiday_forms):
                         self.holiday_forms[index].add_error(None, message)
                     else:
-                        self.add_error(None, f"Holidays: {message}")
+                        self.add_error(None, _("Holidays: %(message)s") % {"message": message})
                 else:
                     self.add_error(None, f"{path}: {message}" if path else message)
-        self.add_error(None, "Nothing was saved — fix the marked fields.")
+        self.add_error(None, _("Nothing was saved — fix the marked fields."))
 
 
 class TeamSchedulePeriodAdminForm(WorkingPeriodAdminForm):

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+
 from settings_app.document import WEEKDAYS, clock_to_minutes
 from settings_app.labels import (
     APPLIES_LABELS,
@@ -25,7 +27,15 @@ from settings_app.labels import (
     goal_row_label,
 )
 
-DAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_ABBREVIATIONS = (
+    pgettext_lazy("weekday", "Mon"),
+    pgettext_lazy("weekday", "Tue"),
+    pgettext_lazy("weekday", "Wed"),
+    pgettext_lazy("weekday", "Thu"),
+    pgettext_lazy("weekday", "Fri"),
+    pgettext_lazy("weekday", "Sat"),
+    pgettext_lazy("weekday", "Sun"),
+)
 VALUE_LABELS: dict[str, Mapping[str, Any]] = {
     "applies": APPLIES_LABELS,
     "scope": SCOPE_CHOICE_LABELS,
@@ -40,11 +50,13 @@ def minutes_label(minutes: int | None) -> str:
     """A stored duration in the largest unit that divides it: 2880 -> "2 days", 90 -> "90 min"."""
     if minutes is None:
         return "—"
-    for size, singular, plural in ((1440, "day", "days"), (60, "hour", "hours")):
-        if minutes % size == 0:
-            count = minutes // size
-            return f"{count} {singular if count == 1 else plural}"
-    return f"{minutes} min"
+    if minutes % 1440 == 0:
+        count = minutes // 1440
+        return ngettext("%(count)s day", "%(count)s days", count) % {"count": count}
+    if minutes % 60 == 0:
+        count = minutes // 60
+        return ngettext("%(count)s hour", "%(count)s hours", count) % {"count": count}
+    return ngettext("%(count)s min", "%(count)s min", minutes) % {"count": minutes}
 
 
 def minutes_short(minutes: int | None) -> str:
@@ -53,10 +65,11 @@ def minutes_short(minutes: int | None) -> str:
         return "—"
     if minutes % 1440 == 0:
         days = minutes // 1440
-        return f"{days} day" if days == 1 else f"{days} days"
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
     if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
+        hours = minutes // 60
+        return ngettext("%(count)s h", "%(count)s h", hours) % {"count": hours}
+    return ngettext("%(count)s min", "%(count)s min", minutes) % {"count": minutes}
 
 
 def _day_minutes(periods: list[list[str]]) -> int:
@@ -70,7 +83,7 @@ def _day_minutes(periods: list[list[str]]) -> int:
 
 
 def _day_run_name(days: list[int]) -> str:
-    names = [DAY_ABBREVIATIONS[day] for day in days]
+    names = [str(DAY_ABBREVIATIONS[day]) for day in days]
     if len(names) <= 2:
         return ", ".join(names)
     return f"{names[0]}–{names[-1]}"
@@ -78,12 +91,13 @@ def _day_run_name(days: list[int]) -> str:
 
 def hours_summary(working_hours: Mapping[str, list[list[str]]]) -> str:
     """One line for a week: "Mon 09:00–12:00, 13:00–17:00 · Tue–Fri 09:00–17:00 · Sat, Sun off"."""
+    off = pgettext("day without working hours", "off")
     texts = [
-        ", ".join(f"{start}–{end}" for start, end in (working_hours.get(day) or [])) or "off"
+        ", ".join(f"{start}–{end}" for start, end in (working_hours.get(day) or [])) or off
         for day in WEEKDAYS
     ]
-    if all(text == "off" for text in texts):
-        return "No working hours yet"
+    if all(text == off for text in texts):
+        return gettext("No working hours yet")
     runs: list[tuple[list[int], str]] = []
     for day, text in enumerate(texts):
         if runs and runs[-1][1] == text:
@@ -96,28 +110,35 @@ def hours_summary(working_hours: Mapping[str, list[list[str]]]) -> str:
 def day_length_note(applies: str, working_hours: Mapping[str, list[list[str]]]) -> str:
     """What "1 day" of goal time means with this schedule (a day is 24 hours of counted time)."""
     if applies == "always":
-        return "A day is 24 hours of counted time: with 24/7, that is one calendar day."
+        return gettext("A day is 24 hours of counted time: with 24/7, that is one calendar day.")
     per_day = [
         (_day_minutes(list(working_hours.get(day) or [])), list(working_hours.get(day) or []))
         for day in WEEKDAYS
     ]
     per_day = [(minutes, periods) for minutes, periods in per_day if minutes > 0]
     if not per_day:
-        return "A day is 24 hours of counted time."
+        return gettext("A day is 24 hours of counted time.")
     usual, _count = Counter(minutes for minutes, _ in per_day).most_common(1)[0]
     periods = next(periods for minutes, periods in per_day if minutes == usual)
     if len(periods) == 1:
-        described = f"{periods[0][0]}–{periods[0][1]} hours"
+        described = gettext("%(start)s–%(end)s hours") % {
+            "start": periods[0][0],
+            "end": periods[0][1],
+        }
     else:
-        hours = usual / 60
-        described = f"{hours:g}-hour working days"
+        described = gettext("%(hours)s-hour working days") % {"hours": f"{usual / 60:g}"}
     days = 1440 / usual
     if days == int(days):
         count = int(days)
-        amount = f"{count} working day" if count == 1 else f"{count} working days"
+        amount = ngettext("%(count)s working day", "%(count)s working days", count) % {
+            "count": count
+        }
     else:
-        amount = f"about {days:.1f} working days"
-    return f"A day is 24 hours of counted time: with {described}, that is {amount}."
+        amount = gettext("about %(count)s working days") % {"count": f"{days:.1f}"}
+    return gettext("A day is 24 hours of counted time: with %(hours)s, that is %(amount)s.") % {
+        "hours": described,
+        "amount": amount,
+    }
 
 
 def _goal_row_of(row: str, value_name: str | None) -> str:

@@ -27,13 +27,15 @@ from settings_app.labels import (
     PRIORITY_LABELS,
     SCOPE_KEYS,
     SOURCE_LABELS,
+    WEEKDAY_LABELS,
     goal_row_label,
 )
 from settings_app.time_zones import canonical_zone, is_allowed_zone, is_refused_name
 from slaproject.single_line import single_line
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The days as people read them, in the active language (settings_app.labels).
+WEEKDAY_NAMES = WEEKDAY_LABELS
 GOAL_KINDS = ("first_response", "next_response", "close")
 GOAL_FIELDS = tuple(
     name for kind in GOAL_KINDS for name in (f"{kind}_minutes", f"{kind}_due_soon_minutes")
@@ -151,7 +153,12 @@ def _check_zone(timezone: Any, errors: Errors, path: str) -> None:
         _add(errors, path, refused_zone_message(timezone))
     elif not isinstance(timezone, str) or not is_known_timezone(timezone):
         shown = timezone[:60] if isinstance(timezone, str) else timezone
-        _add(errors, path, f"{shown!r} is not a known time zone (e.g. Europe/Stockholm).")
+        _add(
+            errors,
+            path,
+            _("%(shown)s is not a known time zone (e.g. Europe/Stockholm).")
+            % {"shown": repr(shown)},
+        )
 
 
 def _is_int(value: Any) -> bool:
@@ -182,19 +189,19 @@ def _parse_periods(
 ) -> dict[int, list[tuple[int, int]]]:
     periods: dict[int, list[tuple[int, int]]] = {}
     if not isinstance(raw, Mapping):
-        _add(errors, path, "Must be an object of days (mon … sun) to lists of periods.")
+        _add(errors, path, _("Must be an object of days (mon … sun) to lists of periods."))
         return periods
     for key, day_periods in raw.items():
         if key not in WEEKDAYS:
             _add(
                 errors,
                 f"{path}.{key}",
-                "Unknown day; use mon, tue, wed, thu, fri, sat, sun.",
+                _("Unknown day; use mon, tue, wed, thu, fri, sat, sun."),
             )
             continue
         weekday = WEEKDAYS.index(key)
         if not isinstance(day_periods, list):
-            _add(errors, f"{path}.{key}", 'Must be a list of ["HH:MM", "HH:MM"] periods.')
+            _add(errors, f"{path}.{key}", _('Must be a list of ["HH:MM", "HH:MM"] periods.'))
             continue
         parsed: list[tuple[int, int, int]] = []  # (start, end, index)
         for index, pair in enumerate(day_periods):
@@ -204,20 +211,33 @@ def _parse_periods(
                 or len(pair) != 2
                 or not all(isinstance(p, str) for p in pair)
             ):
-                _add(errors, pair_path, 'Must be a pair of times, like ["09:00", "17:00"].')
+                _add(errors, pair_path, _('Must be a pair of times, like ["09:00", "17:00"].'))
                 continue
             start = clock_to_minutes(pair[0], is_end=False)
             end = clock_to_minutes(pair[1], is_end=True)
             if start is None:
                 _add(
-                    errors, pair_path, f"Start {pair[0][:20]!r} is not a time from 00:00 to 23:59."
+                    errors,
+                    pair_path,
+                    _("Start %(start)s is not a time from 00:00 to 23:59.")
+                    % {"start": repr(pair[0][:20])},
                 )
                 continue
             if end is None:
-                _add(errors, pair_path, f"End {pair[1][:20]!r} is not a time from 00:01 to 24:00.")
+                _add(
+                    errors,
+                    pair_path,
+                    _("End %(end)s is not a time from 00:01 to 24:00.")
+                    % {"end": repr(pair[1][:20])},
+                )
                 continue
             if end <= start:
-                _add(errors, pair_path, f"Ends ({pair[1]}) at or before it starts ({pair[0]}).")
+                _add(
+                    errors,
+                    pair_path,
+                    _("Ends (%(end)s) at or before it starts (%(start)s).")
+                    % {"end": pair[1], "start": pair[0]},
+                )
                 continue
             parsed.append((start, end, index))
         parsed.sort()
@@ -226,8 +246,12 @@ def _parse_periods(
                 _add(
                     errors,
                     f"{path}.{key}.{i2}",
-                    f"Overlaps {minutes_to_clock(s1)}–{minutes_to_clock(e1)} on "
-                    f"{WEEKDAY_NAMES[weekday]}.",
+                    _("Overlaps %(start)s–%(end)s on %(day)s.")
+                    % {
+                        "start": minutes_to_clock(s1),
+                        "end": minutes_to_clock(e1),
+                        "day": WEEKDAY_NAMES[weekday],
+                    },
                 )
         if parsed:
             periods[weekday] = [(s, e) for s, e, _ in parsed]
@@ -237,45 +261,49 @@ def _parse_periods(
 def _parse_holidays(raw: Any, errors: Errors, *, prefix: str = "holidays") -> list[HolidayRow]:
     rows: list[HolidayRow] = []
     if not isinstance(raw, list):
-        _add(errors, prefix, "Must be a list.")
+        _add(errors, prefix, _("Must be a list."))
         return rows
     seen: dict[datetime.date, int] = {}
     for index, item in enumerate(raw):
         path = f"{prefix}.{index}"
         if not isinstance(item, Mapping):
-            _add(errors, path, 'Must be an object like {"date": "2026-12-24", "name": "…"}.')
+            _add(errors, path, _('Must be an object like {"date": "2026-12-24", "name": "…"}.'))
             continue
         for key in item:
             if key not in ("date", "name", "recurring"):
-                _add(errors, f"{path}.{key}", "Unknown field.")
+                _add(errors, f"{path}.{key}", _("Unknown field."))
         date_text = item.get("date")
         date: datetime.date | None = None
         if not isinstance(date_text, str):
-            _add(errors, f"{path}.date", "Required: a date as YYYY-MM-DD.")
+            _add(errors, f"{path}.date", _("Required: a date as YYYY-MM-DD."))
         else:
             try:
                 date = datetime.date.fromisoformat(date_text)
                 if len(date_text) != 10:
                     raise ValueError
             except ValueError:
-                _add(errors, f"{path}.date", f"{date_text[:20]!r} is not a date as YYYY-MM-DD.")
+                _add(
+                    errors,
+                    f"{path}.date",
+                    _("%(date)s is not a date as YYYY-MM-DD.") % {"date": repr(date_text[:20])},
+                )
                 date = None
         name = item.get("name", "")
         if name is None:
             name = ""
         if not isinstance(name, str):
-            _add(errors, f"{path}.name", "Must be text.")
+            _add(errors, f"{path}.name", _("Must be text."))
             name = ""
         name = single_line(name)  # one line of visible text (slaproject.single_line)
         if len(name) > 100:
-            _add(errors, f"{path}.name", "At most 100 characters.")
+            _add(errors, f"{path}.name", _("At most 100 characters."))
         recurring = item.get("recurring", False)
         if not isinstance(recurring, bool):
-            _add(errors, f"{path}.recurring", "Must be true or false.")
+            _add(errors, f"{path}.recurring", _("Must be true or false."))
             recurring = False
         if date is not None:
             if date in seen:
-                _add(errors, f"{path}.date", f"{date} is already listed.")
+                _add(errors, f"{path}.date", _("%(date)s is already listed.") % {"date": date})
             seen[date] = index
             rows.append(HolidayRow(date=date, name=name, recurring=recurring))
     return rows
@@ -298,7 +326,7 @@ def _parse_team_schedules(
             continue
         for key in item:
             if key not in TEAM_SCHEDULE_KEYS:
-                _add(errors, f"{path}.{str(key)[:50]}", "Unknown field.")
+                _add(errors, f"{path}.{str(key)[:50]}", _("Unknown field."))
         teams_raw = item.get("teams")
         teams: list[str] = []
         if not isinstance(teams_raw, list) or not teams_raw:
@@ -364,49 +392,58 @@ def _parse_goals(
     """The goal rows of one scope (``scope``: "all" or a property), at ``path``."""
     rows: list[GoalRow] = []
     if not isinstance(raw, list):
-        _add(errors, path, "Must be a list of goal rows.")
+        _add(errors, path, _("Must be a list of goal rows."))
         return rows
     seen: set[str] = set()
     for index, item in enumerate(raw):
         row_path = f"{path}.{index}"
         if not isinstance(item, Mapping):
-            _add(errors, row_path, "Must be an object.")
+            _add(errors, row_path, _("Must be an object."))
             continue
         for key in item:
             if key not in ("value", "enabled", *GOAL_FIELDS):
-                _add(errors, f"{row_path}.{key}", "Unknown field.")
+                _add(errors, f"{row_path}.{key}", _("Unknown field."))
         value = item.get("value")
         value_ok = True
         if scope == "all":
             if value is not None:
-                _add(errors, f"{row_path}.value", "Must be null when goals apply to all tickets.")
+                _add(
+                    errors, f"{row_path}.value", _("Must be null when goals apply to all tickets.")
+                )
                 value_ok = False
             value = ""
         elif value is None and scope in EMPTY_PROPERTIES:
             value = ""  # the no-value row: tickets whose property is empty
         elif not isinstance(value, str) or not value:
-            _add(errors, f"{row_path}.value", f"Required: a {scope} value.")
+            _add(errors, f"{row_path}.value", _("Required: a %(scope)s value.") % {"scope": scope})
             value_ok = False
         elif value not in allowed_values:
             choices = ", ".join(allowed_values) or "none defined yet"
             _add(
                 errors,
                 f"{row_path}.value",
-                f"{value[:50]!r} is not a {scope} (choose from {choices}).",
+                _("%(value)s is not a %(scope)s (choose from %(choices)s).")
+                % {"value": repr(value[:50]), "scope": scope, "choices": choices},
             )
             value_ok = False
         if value_ok and isinstance(value, str):
             if value in seen:
                 if scope == "all":
-                    _add(errors, f"{row_path}.value", "Only one goal row when goals apply to all.")
+                    _add(
+                        errors, f"{row_path}.value", _("Only one goal row when goals apply to all.")
+                    )
                 elif value:
-                    _add(errors, f"{row_path}.value", f"{value!r} has goals already.")
+                    _add(
+                        errors,
+                        f"{row_path}.value",
+                        _("%(value)s has goals already.") % {"value": repr(value)},
+                    )
                 else:
                     _add(errors, f"{row_path}.value", _("The no-value row has goals already."))
             seen.add(value)
         enabled = item.get("enabled", True)
         if not isinstance(enabled, bool):
-            _add(errors, f"{row_path}.enabled", "Must be true or false.")
+            _add(errors, f"{row_path}.enabled", _("Must be true or false."))
             enabled = True
         minutes: dict[str, int | None] = {}
         for name in GOAL_FIELDS:
@@ -414,13 +451,14 @@ def _parse_goals(
             if number is None:
                 minutes[name] = None
             elif not _is_int(number):
-                _add(errors, f"{row_path}.{name}", "Must be a whole number of minutes, or null.")
+                _add(errors, f"{row_path}.{name}", _("Must be a whole number of minutes, or null."))
                 minutes[name] = None
             elif not MIN_MINUTES <= number <= MAX_MINUTES:
                 _add(
                     errors,
                     f"{row_path}.{name}",
-                    f"Must be from {MIN_MINUTES} to {MAX_MINUTES:,} minutes (one year).",
+                    _("Must be from %(min_minutes)s to %(max_minutes)s minutes (one year).")
+                    % {"min_minutes": MIN_MINUTES, "max_minutes": format(MAX_MINUTES, ",")},
                 )
                 minutes[name] = None
             else:
@@ -504,16 +542,16 @@ def document_parse(
         return None, {"": ["The body must be a JSON object."]}
     for key in document:
         if key not in TOP_LEVEL_KEYS:
-            _add(errors, str(key)[:100], "Unknown field.")
+            _add(errors, str(key)[:100], _("Unknown field."))
 
     version = document.get("version")
     if version is not None and (not _is_int(version) or version < 1):
-        _add(errors, "version", "Must be a positive whole number.")
+        _add(errors, "version", _("Must be a positive whole number."))
         version = None
 
     applies = document.get("applies", "always")
     if applies not in ("working_hours", "always"):
-        _add(errors, "applies", 'Must be "working_hours" or "always".')
+        _add(errors, "applies", _('Must be "working_hours" or "always".'))
 
     timezone = document.get("timezone", "UTC")
     _check_zone(timezone, errors, "timezone")
@@ -521,7 +559,7 @@ def document_parse(
     periods = _parse_periods(document.get("working_hours", {}), errors)
     has_period_errors = any(path.startswith("working_hours") for path in errors)
     if applies == "working_hours" and not periods and not has_period_errors:
-        _add(errors, "working_hours", "Add at least one working period, or choose 24/7.")
+        _add(errors, "working_hours", _("Add at least one working period, or choose 24/7."))
 
     holidays = _parse_holidays(document.get("holidays", []), errors)
 
@@ -538,31 +576,41 @@ def document_parse(
     pause_statuses: list[str] = []
     open_keys, closed_keys = set(open_stage_keys), set(closed_stage_keys)
     if not isinstance(pause_raw, list):
-        _add(errors, "pause_statuses", 'Must be a list like ["support/waiting-on-customer"].')
+        _add(errors, "pause_statuses", _('Must be a list like ["support/waiting-on-customer"].'))
     else:
         for index, key in enumerate(pause_raw):
             path = f"pause_statuses.{index}"
             if not isinstance(key, str):
-                _add(errors, path, 'Must be "<pipeline>/<stage>".')
+                _add(errors, path, _('Must be "<pipeline>/<stage>".'))
             elif key in closed_keys:
-                _add(errors, path, f"{key!r} is a closed stage; only open stages can pause clocks.")
+                _add(
+                    errors,
+                    path,
+                    _("%(key)s is a closed stage; only open stages can pause clocks.")
+                    % {"key": repr(key)},
+                )
             elif key not in open_keys:
-                _add(errors, path, f"{key[:100]!r} is not a stage (use <pipeline>/<stage>).")
+                _add(
+                    errors,
+                    path,
+                    _("%(key_100)s is not a stage (use <pipeline>/<stage>).")
+                    % {"key_100": repr(key[:100])},
+                )
             elif key not in pause_statuses:
                 pause_statuses.append(key)
 
     goals_enabled = document.get("goals_enabled", False)
     if not isinstance(goals_enabled, bool):
-        _add(errors, "goals_enabled", "Must be true or false.")
+        _add(errors, "goals_enabled", _("Must be true or false."))
 
     scope = document.get("scope", "all")
     prop = document.get("property")
     if scope not in ("all", "property"):
-        _add(errors, "scope", 'Must be "all" or "property".')
+        _add(errors, "scope", _('Must be "all" or "property".'))
     elif scope == "all" and prop is not None:
-        _add(errors, "property", 'Must be null when the scope is "all".')
+        _add(errors, "property", _('Must be null when the scope is "all".'))
     elif scope == "property" and prop not in PROPERTIES:
-        _add(errors, "property", "Choose one of priority, team, source, pipeline.")
+        _add(errors, "property", _("Choose one of priority, team, source, pipeline."))
     prop_text = prop if scope == "property" and prop in PROPERTIES else ""
     allowed = property_values(prop_text, team_slugs=team_slugs, pipeline_slugs=pipeline_slugs)
     goals: list[GoalRow] = []
@@ -582,7 +630,7 @@ def document_parse(
 
     apply_to = document.get("apply_to", "new")
     if apply_to not in APPLY_TO:
-        _add(errors, "apply_to", 'Must be "new" or "new_and_open".')
+        _add(errors, "apply_to", _('Must be "new" or "new_and_open".'))
 
     if errors:
         return None, errors

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.labels import SCOPE_KEYS, WEEKDAY_LABELS, goal_row_label
 from slaproject.text_fields import SingleLineCharField
@@ -21,17 +22,17 @@ def _clock(minutes: int) -> str:
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 class Source(models.TextChoices):
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
-    FORM = "form", "Form"
-    PHONE = "phone", "Phone"
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    FORM = "form", _("Form")
+    PHONE = "phone", _("Phone")
     API = "api", "API"
 
 
@@ -65,7 +66,7 @@ class Stage(models.Model):
     name = SingleLineCharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
     is_closed = models.BooleanField(
-        default=False, help_text="A ticket in a closed stage is closed."
+        default=False, help_text=_("A ticket in a closed stage is closed.")
     )
 
     class Meta:
@@ -87,18 +88,18 @@ class SlaSettings(models.Model):
     """The one SLA configuration (always ``pk=1``; see ``selectors.sla_settings_get``)."""
 
     class Applies(models.TextChoices):
-        WORKING_HOURS = "working_hours", "During working hours"
+        WORKING_HOURS = "working_hours", _("During working hours")
         ALWAYS = "always", "24/7"
 
     class Scope(models.TextChoices):
-        ALL = "all", "To all tickets"
-        PROPERTY = "property", "Based on a ticket property"
+        ALL = "all", _("To all tickets")
+        PROPERTY = "property", _("Based on a ticket property")
 
     class Property(models.TextChoices):
-        PRIORITY = "priority", "Priority"
-        TEAM = "team", "Team"
-        SOURCE = "source", "Source"
-        PIPELINE = "pipeline", "Pipeline"
+        PRIORITY = "priority", _("Priority")
+        TEAM = "team", _("Team")
+        SOURCE = "source", _("Source")
+        PIPELINE = "pipeline", _("Pipeline")
 
     applies = models.CharField(max_length=20, choices=Applies, default=Applies.ALWAYS)
     timezone = models.CharField(max_length=64, default="UTC")
@@ -131,7 +132,7 @@ class WorkingPeriod(models.Model):
     """One period of one weekday, as minutes after local midnight (end 1440 = 24:00)."""
 
     sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="periods")
-    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday … 6 = Sunday")
+    weekday = models.PositiveSmallIntegerField(help_text=_("0 = Monday … 6 = Sunday"))
     start_minute = models.PositiveSmallIntegerField()
     end_minute = models.PositiveSmallIntegerField()
 
@@ -210,7 +211,7 @@ class TeamSchedulePeriod(models.Model):
     """One weekly period of a team schedule, as ``WorkingPeriod`` is of the default one."""
 
     schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="periods")
-    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday … 6 = Sunday")
+    weekday = models.PositiveSmallIntegerField(help_text=_("0 = Monday … 6 = Sunday"))
     start_minute = models.PositiveSmallIntegerField()
     end_minute = models.PositiveSmallIntegerField()
 
@@ -325,10 +326,10 @@ class SlaSettingsChange(models.Model):
     """Audit log: one row per saved change of the SLA settings, from any interface."""
 
     class Via(models.TextChoices):
-        PAGE = "page", "Settings page"
+        PAGE = "page", _("Settings page")
         API = "api", "API"
-        ADMIN = "admin", "Django admin"
-        COMMAND = "command", "Command"
+        ADMIN = "admin", _("Django admin")
+        COMMAND = "command", _("Command")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -341,7 +342,7 @@ class SlaSettingsChange(models.Model):
     api_token = models.CharField("API token", max_length=150, blank=True)
     version = models.PositiveIntegerField()
     apply_to = models.CharField(max_length=20, default="new")
-    changes = models.JSONField(default=list, help_text="[{field, before, after}, …]")
+    changes = models.JSONField(default=list, help_text=_("[{field, before, after}, …]"))
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)
 

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import translation
 
 from settings_app.business_time import WorkingSchedule, holidays_expand
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS, minutes_to_clock
@@ -239,6 +241,11 @@ class SlaConfig:
         return ""
 
 
+def _stored_label(scope: str, key: str, *, names: dict[str, str]) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(goal_row_label(scope, key, names=names))
+
+
 def ticket_goal_keys(
     *, priority: str | None, team_id: int | None, source: str | None, pipeline_id: int | None
 ) -> dict[str, str]:
@@ -297,7 +304,9 @@ def _chosen_goal_sets(
             enabled=goal.enabled,
             minutes=minutes,
             ref=goal_ref(chosen, value),
-            label=goal_row_label(chosen, goal.key, names=names),
+            # Recorded in clock events and logs: in the site's language, whoever's request
+            # builds this (cached) snapshot.
+            label=_stored_label(chosen, goal.key, names=names),
             out_of_reach=_kinds_out_of_reach(minutes, within=within),
         )
     return goal_sets

@@ -19,7 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from settings_app.document import (
     GOAL_FIELDS,
@@ -59,7 +59,8 @@ from settings_app.selectors import (
 from settings_app.ticket_side import Recompute, ticket_side
 
 # What the page and the API say when the database fails mid-save (the transaction rolled back).
-SAVE_FAILED_MESSAGE = (
+# Marked for the catalogue; translated where it is shown (gettext(SAVE_FAILED_MESSAGE)).
+SAVE_FAILED_MESSAGE = gettext_noop(
     "The database failed during the save; nothing was saved. Try again in a moment."
 )
 

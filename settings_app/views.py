@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from settings_app.display import audit_rows_of, day_length_note, dry_run_display, hours_summary
@@ -73,9 +73,9 @@ def page_reference() -> PageReference:
     return PageReference(
         stage_choices=[(stage.key, str(stage)) for stage in stages],
         property_values={
-            "priority": [(p.value, p.label) for p in PRIORITY_ORDER],
+            "priority": [(p.value, str(p.label)) for p in PRIORITY_ORDER],
             "team": list(Team.objects.order_by("name").values_list("slug", "name")),
-            "source": [(s.value, s.label) for s in Source],
+            "source": [(s.value, str(s.label)) for s in Source],
             "pipeline": list(
                 Pipeline.objects.order_by("position", "name").values_list("slug", "name")
             ),
@@ -118,11 +118,11 @@ def settings_home(request: HttpRequest) -> HttpResponse:
 
 
 def _conflict_message(exc: SettingsVersionConflict) -> str:
-    return (
-        f"The SLA settings changed since you opened this page: you started from version "
-        f"{exc.given_version}, they are at version {exc.current_version} now. Nothing was saved. "
+    return gettext(
+        "The SLA settings changed since you opened this page: you started from version "
+        "%(given)s, they are at version %(current)s now. Nothing was saved. "
         "Reload the page to see the current settings, then make your change again."
-    )
+    ) % {"given": exc.given_version, "current": exc.current_version}
 
 
 def stage_names() -> dict[str, str]:
@@ -161,7 +161,7 @@ def _check(page: SlaSettingsForms) -> Check:
         return Check("conflict")
     except DatabaseError:
         logger.exception("SLA settings check failed in the database")
-        page.save_failed = SAVE_FAILED_MESSAGE
+        page.save_failed = gettext(SAVE_FAILED_MESSAGE)
         return Check("failed")
     if not result.changes:
         return Check("unchanged")
@@ -210,13 +210,15 @@ def _save(request: HttpRequest, page: SlaSettingsForms) -> HttpResponse | None:
         return None
     except DatabaseError:  # the save is one transaction: it was rolled back whole
         logger.exception("SLA settings save failed in the database")
-        page.save_failed = SAVE_FAILED_MESSAGE
+        page.save_failed = gettext(SAVE_FAILED_MESSAGE)
         return None
     url = reverse("settings_app:sla")
     if not result.changed:
         messages.info(request, NO_CHANGES_MESSAGE)
         return redirect(url)
-    text = f"SLA settings saved (version {result.document['version']})."
+    text = gettext("SLA settings saved (version %(version)s).") % {
+        "version": result.document["version"]
+    }
     if result.recompute is not None:
         count = result.recompute.tickets
         text += " " + ngettext(

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from slaproject.api_site import api
 from slaproject.health.views import healthz
@@ -25,6 +26,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
+    # The language picker of signed-out pages (POST language=en|sv; a cookie remembers it).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # static/js's strings in the page's language (django.gettext and friends).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("settings_app.urls")),
     path("", include("tickets.outbound.urls")),
     path("", include("tickets.urls")),

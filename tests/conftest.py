@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from settings_app.selectors import sla_config_cache_clear
 
@@ -45,6 +47,15 @@ def django_db_modify_db_settings(
     if database["ENGINE"] == "django.db.backends.sqlite3":
         folder = tmp_path_factory.mktemp("sqlite")
         database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Each test starts in the site's language: Django's LocaleMiddleware leaves a request's
+    language active in the thread, so a Swedish request must not make the next test Swedish."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Stage
@@ -73,7 +75,7 @@ SLA_STATE_FIELDS = (
 )
 
 
-def local_moment_column(name: str, label: str) -> Any:
+def local_moment_column(name: str, label: str | Promise) -> Any:
     """A read-only column showing a model's moment ``name`` in the viewer's zone, the zone
     named ("Tue 3 Mar, 11:00 CET"; ViewerTimeZoneMiddleware activates the zone)."""
 
@@ -146,7 +148,11 @@ class TicketAdminForm(forms.ModelForm):
         # A new pipeline with the stage left as it was: the service picks the matching stage.
         pipeline_only = "pipeline" in self.changed_data and "stage" not in self.changed_data
         if stage and pipeline and stage.pipeline_id != pipeline.pk and not pipeline_only:
-            self.add_error("stage", f"Choose a stage of the pipeline {pipeline.name}.")
+            self.add_error(
+                "stage",
+                _("Choose a stage of the pipeline %(pipeline_name)s.")
+                % {"pipeline_name": pipeline.name},
+            )
         return cleaned
 
 
@@ -170,7 +176,7 @@ class MessageInline(admin.TabularInline):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    created_at_local = local_moment_column("created_at", "Written")
+    created_at_local = local_moment_column("created_at", _("Written"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
         return super().get_queryset(request).select_related("author")
@@ -188,7 +194,7 @@ class NewMessageForm(forms.ModelForm):
         model = Message
         fields = ("body", "is_internal")
         widgets = {"body": forms.Textarea(attrs={"rows": 3, "cols": 80})}
-        labels = {"is_internal": "Internal note"}
+        labels = {"is_internal": _("Internal note")}
 
 
 class NewMessageInline(admin.StackedInline):
@@ -238,13 +244,13 @@ class SlaClockInline(ReadOnlyInline):
     ordering = ("kind", "cycle")
     verbose_name_plural = "SLA clocks"
 
-    started_at_local = local_moment_column("started_at", "Started")
-    due_soon_at_local = local_moment_column("due_soon_at", "Due soon at")
-    due_at_local = local_moment_column("due_at", "Due at")
-    paused_at_local = local_moment_column("paused_at", "Paused at")
-    completed_at_local = local_moment_column("completed_at", "Completed at")
+    started_at_local = local_moment_column("started_at", _("Started"))
+    due_soon_at_local = local_moment_column("due_soon_at", _("Due soon at"))
+    due_at_local = local_moment_column("due_at", _("Due at"))
+    paused_at_local = local_moment_column("paused_at", _("Paused at"))
+    completed_at_local = local_moment_column("completed_at", _("Completed at"))
 
-    @admin.display(description="Status now")
+    @admin.display(description=_("Status now"))
     def live_status(self, clock: SlaClock) -> str:
         return _status_pill(clock_view(clock, kind=clock.kind, now=timezone.now()))
 
@@ -264,10 +270,10 @@ class SlaEventInline(ReadOnlyInline):
     ordering = ("at", "id")
     verbose_name_plural = "SLA events"
 
-    at_local = local_moment_column("at", "At")
-    notified_at_local = local_moment_column("notified_at", "Notified at")
+    at_local = local_moment_column("at", _("At"))
+    notified_at_local = local_moment_column("notified_at", _("Notified at"))
 
-    @admin.display(description="Details")
+    @admin.display(description=_("Details"))
     def details(self, event: SlaEvent) -> str:
         return event_detail_text(event) or "—"
 
@@ -281,13 +287,13 @@ class TicketChangeInline(ReadOnlyInline):
     ordering = ("at", "id")
     verbose_name_plural = "History of changes"
 
-    at_local = local_moment_column("at", "At")
+    at_local = local_moment_column("at", _("At"))
 
-    @admin.display(description="By")
+    @admin.display(description=_("By"))
     def who(self, change: TicketChange) -> str:
         return change_actor(change)
 
-    @admin.display(description="Change")
+    @admin.display(description=_("Change"))
     def change(self, change: TicketChange) -> str:
         return change_text(change)
 
@@ -360,16 +366,16 @@ class TicketAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("css/admin_sla.css",)}
 
-    created_at_local = local_moment_column("created_at", "Created")
-    updated_at_local = local_moment_column("updated_at", "Updated")
-    closed_at_local = local_moment_column("closed_at", "Closed")
-    paused_since_local = local_moment_column("paused_since", "Paused since")
-    first_replied_at_local = local_moment_column("first_replied_at", "First reply")
-    last_replied_at_local = local_moment_column("last_replied_at", "Last reply")
+    created_at_local = local_moment_column("created_at", _("Created"))
+    updated_at_local = local_moment_column("updated_at", _("Updated"))
+    closed_at_local = local_moment_column("closed_at", _("Closed"))
+    paused_since_local = local_moment_column("paused_since", _("Paused since"))
+    first_replied_at_local = local_moment_column("first_replied_at", _("First reply"))
+    last_replied_at_local = local_moment_column("last_replied_at", _("Last reply"))
     awaiting_reply_since_local = local_moment_column(
-        "awaiting_reply_since", "Awaiting a reply since"
+        "awaiting_reply_since", _("Awaiting a reply since")
     )
-    sla_due_at_local = local_moment_column("sla_due_at", "Next due (sort key)")
+    sla_due_at_local = local_moment_column("sla_due_at", _("Next due (sort key)"))
 
     first_response_sla = _clock_column("first_response")
     next_response_sla = _clock_column("next_response")
@@ -459,9 +465,9 @@ class TicketChangeAdmin(admin.ModelAdmin):
     search_help_text = "A ticket number (63 or #63), or a username."
     list_per_page = 100
 
-    at_local = local_moment_column("at", "At")
+    at_local = local_moment_column("at", _("At"))
 
-    @admin.display(description="Ticket", ordering="ticket_id")
+    @admin.display(description=_("Ticket"), ordering="ticket_id")
     def ticket_link(self, change: TicketChange) -> str:
         return format_html(
             '<a href="{}">{}</a>',
@@ -469,11 +475,11 @@ class TicketChangeAdmin(admin.ModelAdmin):
             str(change.ticket),
         )
 
-    @admin.display(description="By")
+    @admin.display(description=_("By"))
     def who(self, change: TicketChange) -> str:
         return change_actor(change)
 
-    @admin.display(description="Change")
+    @admin.display(description=_("Change"))
     def change(self, change: TicketChange) -> str:
         return change_text(change)
 
@@ -502,7 +508,7 @@ class ApiTokenAddForm(forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ("user", "name")
-        help_texts = {"name": "What the token is for, e.g. the mail gateway."}
+        help_texts = {"name": _("What the token is for, e.g. the mail gateway.")}
 
 
 @admin.register(ApiToken)
@@ -542,10 +548,10 @@ class ApiTokenAdmin(SuperAdminRowsMixin, admin.ModelAdmin):
         "last_used_at_local",
     )
 
-    created_at_local = local_moment_column("created_at", "Created")
-    last_used_at_local = local_moment_column("last_used_at", "Last used")
+    created_at_local = local_moment_column("created_at", _("Created"))
+    last_used_at_local = local_moment_column("last_used_at", _("Last used"))
 
-    @admin.display(description="Key", ordering="key_prefix")
+    @admin.display(description=_("Key"), ordering="key_prefix")
     def key_prefix_shown(self, token: ApiToken) -> str:
         return f"{token.key_prefix}…" if token.key_prefix else "—"
 
@@ -581,7 +587,7 @@ class ApiTokenAdmin(SuperAdminRowsMixin, admin.ModelAdmin):
         session or a cookie until shown)."""
         context = {
             **self.admin_site.each_context(request),
-            "title": "API token created",
+            "title": _("API token created"),
             "opts": self.opts,
             "token": obj,
             "key": obj.key,
@@ -590,7 +596,9 @@ class ApiTokenAdmin(SuperAdminRowsMixin, admin.ModelAdmin):
 
 
 class AgentProfileAdminForm(forms.ModelForm):
-    timezone = forms.ChoiceField(required=False, help_text="Blank: the SLA schedule's time zone.")
+    timezone = forms.ChoiceField(
+        required=False, help_text=_("Blank: the SLA schedule's time zone.")
+    )
 
     class Meta:
         model = AgentProfile
@@ -630,8 +638,8 @@ class SlaRecomputeAdmin(admin.ModelAdmin):
     list_filter = ("state",)
     list_select_related = ("requested_by",)
 
-    created_at_local = local_moment_column("created_at", "Created")
-    finished_at_local = local_moment_column("finished_at", "Finished")
+    created_at_local = local_moment_column("created_at", _("Created"))
+    finished_at_local = local_moment_column("finished_at", _("Finished"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

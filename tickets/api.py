@@ -76,12 +76,12 @@ IDEMPOTENCY_HEADER = {
 
 def _object(data: Any) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        raise ApiError(400, {"": ["The body must be a JSON object."]})
+        raise ApiError(400, {"": [_("The body must be a JSON object.")]})
     return data
 
 
 def _unknown_keys(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, list[str]]:
-    return {str(k)[:100]: ["Unknown field."] for k in data if k not in allowed}
+    return {str(k)[:100]: [_("Unknown field.")] for k in data if k not in allowed}
 
 
 def _text(
@@ -97,18 +97,20 @@ def _text(
     value = data.get(name)
     if value is None:
         if required:
-            errors[name] = ["This field is required."]
+            errors[name] = [_("This field is required.")]
         return ""
     if not isinstance(value, str):
-        errors[name] = ["Must be text."]
+        errors[name] = [_("Must be text.")]
         return ""
     value = single_line(value) if one_line else value.strip()
     if required and not value:
-        errors[name] = ["This field may not be blank."]
+        errors[name] = [_("This field may not be blank.")]
     elif len(value) > max_length:
-        errors[name] = [f"At most {max_length:,} characters."]
+        errors[name] = [
+            _("At most %(max_length)s characters.") % {"max_length": format(max_length, ",")},
+        ]
     elif "\x00" in value:
-        errors[name] = ["Must not contain NUL characters."]
+        errors[name] = [_("Must not contain NUL characters.")]
     return value
 
 
@@ -127,7 +129,9 @@ def _choice(data: Mapping[str, Any], name: str, choices: list[str], errors: dict
     if value is None or value == "":
         return ""
     if not isinstance(value, str) or value not in choices:
-        errors[name] = [f"Must be one of: {', '.join(choices)}."]
+        errors[name] = [
+            _("Must be one of: %(join_choices)s.") % {"join_choices": ", ".join(choices)},
+        ]
         return ABSENT
     return value
 
@@ -140,12 +144,15 @@ def _slug_object(data: Mapping[str, Any], name: str, model: Any, errors: dict) -
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        errors[name] = [f"Must be a {name} slug or null."]
+        errors[name] = [_("Must be a %(name)s slug or null.") % {"name": name}]
         return ABSENT
     found = model.objects.filter(slug=value).first()
     if found is None:
         known = ", ".join(model.objects.values_list("slug", flat=True)[:20])
-        errors[name] = [f"No {name} {value[:50]!r} (known: {known or 'none'})."]
+        errors[name] = [
+            _("No %(name)s %(value_50)s (known: %(known_or_none)s).")
+            % {"name": name, "value_50": repr(value[:50]), "known_or_none": known or "none"},
+        ]
         return ABSENT
     return found
 
@@ -234,7 +241,7 @@ def _create(request: HttpRequest) -> dict:
         try:
             validate_email(email)
         except ValidationError:
-            errors["requester_email"] = ["Enter a valid email address."]
+            errors["requester_email"] = [_("Enter a valid email address.")]
     priority = _choice(data, "priority", Priority.values, errors)
     source = _choice(data, "source", Source.values, errors)
     team = _slug_object(data, "team", Team, errors)
@@ -316,29 +323,29 @@ def _patch(request: HttpRequest, ticket: Ticket) -> dict:
     priority = _choice(data, "priority", Priority.values, errors)
     source = _choice(data, "source", Source.values, errors)
     if source == "":
-        errors["source"] = ["A ticket always has a source."]
+        errors["source"] = [_("A ticket always has a source.")]
     team = _slug_object(data, "team", Team, errors)
     pipeline = _slug_object(data, "pipeline", Pipeline, errors)
     if pipeline is None:
-        errors["pipeline"] = ["A ticket always has a pipeline."]
+        errors["pipeline"] = [_("A ticket always has a pipeline.")]
     owner: Any = ABSENT
     if "owner" in data:
         value = data["owner"]
         if value is None or value == "":
             owner = None
         elif not isinstance(value, str):
-            errors["owner"] = ["Must be a username or null."]
+            errors["owner"] = [_("Must be a username or null.")]
         else:
             owner = User.objects.filter(username=value, is_active=True).first()
             if owner is None or not (owner.is_staff or owner.is_superuser):
-                errors["owner"] = [f"No agent {value[:50]!r}."]
+                errors["owner"] = [_("No agent %(value_50)s.") % {"value_50": repr(value[:50])}]
                 owner = ABSENT
     stage: Any = ABSENT
     if "status" in data:
         value = data["status"]
         target = pipeline if pipeline not in (ABSENT, None) else ticket.pipeline
         if not isinstance(value, str) or not value:
-            errors["status"] = ['Must be a stage slug of the ticket\'s pipeline, or "closed".']
+            errors["status"] = [_('Must be a stage slug of the ticket\'s pipeline, or "closed".')]
         else:
             stages = Stage.objects.filter(pipeline=target)
             stage = stages.filter(slug=value).first()
@@ -346,7 +353,10 @@ def _patch(request: HttpRequest, ticket: Ticket) -> dict:
                 stage = stages.filter(is_closed=True).order_by("position").first()
             if stage is None:
                 known = ", ".join(stages.order_by("position").values_list("slug", flat=True))
-                errors["status"] = [f"No stage {value[:50]!r} in {target.slug} (known: {known})."]
+                errors["status"] = [
+                    _("No stage %(value_50)s in %(target_slug)s (known: %(known)s).")
+                    % {"value_50": repr(value[:50]), "target_slug": target.slug, "known": known},
+                ]
                 stage = ABSENT
     if errors:
         raise ApiError(400, errors)
@@ -407,12 +417,12 @@ def _message(request: HttpRequest, ticket_id: int) -> dict:
     body = _text(data, "body", errors, max_length=MAX_BODY, required=True)
     author = data.get("author", "customer")
     if author not in (Message.Author.CUSTOMER, Message.Author.AGENT):
-        errors["author"] = ['Must be "customer" or "agent".']
+        errors["author"] = [_('Must be "customer" or "agent".')]
     internal = data.get("internal", False)
     if not isinstance(internal, bool):
-        errors["internal"] = ["Must be true or false."]
+        errors["internal"] = [_("Must be true or false.")]
     elif internal and author == Message.Author.CUSTOMER:
-        errors["internal"] = ["Only agents write internal notes."]
+        errors["internal"] = [_("Only agents write internal notes.")]
     if errors:
         raise ApiError(400, errors)
     try:

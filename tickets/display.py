@@ -18,24 +18,30 @@ from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from settings_app.business_time import WorkingSchedule
 from settings_app.labels import CLOCK_LABELS, stored_goal_label
 from tickets import sla
 from tickets.models import SlaClock, SlaEvent, TicketChange
 
-EVENT_LABELS: dict[str, str] = {
-    SlaEvent.Kind.APPLIED: "started",
-    SlaEvent.Kind.DUE_SOON: "due soon",
-    SlaEvent.Kind.OVERDUE: "overdue",
-    SlaEvent.Kind.PAUSED: "paused",
-    SlaEvent.Kind.RESUMED: "resumed",
-    SlaEvent.Kind.COMPLETED_ON_TIME: "completed on time",
-    SlaEvent.Kind.COMPLETED_LATE: "completed late",
-    SlaEvent.Kind.REOPENED: "reopened",
-    SlaEvent.Kind.RECOMPUTED: "recomputed",
-    SlaEvent.Kind.REMOVED: "removed",
+# What happened to a clock, after its name: "First reply started", "Close completed late".
+EVENT_LABELS: dict[str, Promise] = {
+    SlaEvent.Kind.APPLIED: pgettext_lazy("clock event", "started"),
+    SlaEvent.Kind.DUE_SOON: pgettext_lazy("clock event", "due soon"),
+    SlaEvent.Kind.OVERDUE: pgettext_lazy("clock event", "overdue"),
+    SlaEvent.Kind.PAUSED: pgettext_lazy("clock event", "paused"),
+    SlaEvent.Kind.RESUMED: pgettext_lazy("clock event", "resumed"),
+    SlaEvent.Kind.COMPLETED_ON_TIME: pgettext_lazy("clock event", "completed on time"),
+    SlaEvent.Kind.COMPLETED_LATE: pgettext_lazy("clock event", "completed late"),
+    SlaEvent.Kind.REOPENED: pgettext_lazy("clock event", "reopened"),
+    SlaEvent.Kind.RECOMPUTED: pgettext_lazy("clock event", "recomputed"),
+    SlaEvent.Kind.REMOVED: pgettext_lazy("clock event", "removed"),
+}
+# What completed a clock ("completed_by"), as people read it.
+COMPLETED_BY_LABELS: dict[str, Promise] = {
+    "reply": pgettext_lazy("completed by", "reply"),
+    "close": pgettext_lazy("completed by", "close"),
 }
 EVENT_ICONS: dict[str, str] = {
     SlaEvent.Kind.APPLIED: "bi-play-circle",
@@ -72,28 +78,42 @@ MOMENT_FORMAT_SHORT_YEAR = "j M Y, H:i"
 
 @dataclass(frozen=True)
 class StatusStyle:
-    label: str  # full text, for the ticket page: "Completed late"
-    short_label: str  # queue column text: "Late"
+    label: str | Promise  # full text, for the ticket page: "Completed late"
+    short_label: str | Promise  # queue column text: "Late"
     css: str
     icon: str
 
 
 STATUS_STYLES = {
     sla.ACTIVE: StatusStyle(
-        "Active", "Active", "bg-primary-subtle text-primary-emphasis", "bi-clock"
+        pgettext_lazy("clock status", "Active"),
+        pgettext_lazy("clock status", "Active"),
+        "bg-primary-subtle text-primary-emphasis",
+        "bi-clock",
     ),
-    sla.DUE_SOON: StatusStyle("Due soon", "Due soon", "text-bg-warning", "bi-hourglass-split"),
+    sla.DUE_SOON: StatusStyle(
+        pgettext_lazy("clock status", "Due soon"),
+        pgettext_lazy("clock status", "Due soon"),
+        "text-bg-warning",
+        "bi-hourglass-split",
+    ),
     sla.OVERDUE: StatusStyle(
-        "Overdue", "Overdue", "text-bg-danger", "bi-exclamation-triangle-fill"
+        pgettext_lazy("clock status", "Overdue"),
+        pgettext_lazy("clock status", "Overdue"),
+        "text-bg-danger",
+        "bi-exclamation-triangle-fill",
     ),
     sla.COMPLETED_ON_TIME: StatusStyle(
-        "Completed on time",
-        "On time",
+        pgettext_lazy("clock status", "Completed on time"),
+        pgettext_lazy("clock status, short", "On time"),
         "bg-success-subtle text-success-emphasis",
         "bi-check-circle-fill",
     ),
     sla.COMPLETED_LATE: StatusStyle(
-        "Completed late", "Late", "bg-danger-subtle text-danger-emphasis", "bi-x-circle-fill"
+        pgettext_lazy("clock status", "Completed late"),
+        pgettext_lazy("clock status, short", "Late"),
+        "bg-danger-subtle text-danger-emphasis",
+        "bi-x-circle-fill",
     ),
 }
 
@@ -111,6 +131,7 @@ class ClockView:
     relative: str = ""  # "in 2 h 10 min", "overdue by 35 min", "12 min late"
     counted_left: str = ""  # counted (working) time left: "3 h 10 min left"
     completed_by: str = ""  # "reply" | "close"
+    completed_by_label: str = ""  # the same, as people read it (in the active language)
     # Why no cycle of this clock runs ("No reply owed now; …"), "No goal" only when none applies;
     # empty while it runs (see ``clock_idle_note``).
     note: str = ""
@@ -179,26 +200,27 @@ def clock_view(
     if clock.completed_at is not None:
         gap = clock.due_at - clock.completed_at
         if status == sla.COMPLETED_LATE:
-            relative = f"{sla.format_duration(gap)} late"
+            relative = _("%(time)s late") % {"time": sla.format_duration(gap)}
         elif gap >= datetime.timedelta(minutes=1):
-            relative = f"{sla.format_duration(gap)} early"
+            relative = _("%(time)s early") % {"time": sla.format_duration(gap)}
         else:
-            relative = "just in time"
+            relative = _("just in time")
     elif is_paused:
         assert clock.paused_at is not None
         if clock.paused_at < clock.due_at:
-            left = _counted(schedule, clock.paused_at, clock.due_at)
-            relative = f"paused, {sla.format_duration(left)} left"
-            counted_left = f"{sla.format_duration(left)} left"
+            left = {"time": sla.format_duration(_counted(schedule, clock.paused_at, clock.due_at))}
+            relative = _("paused, %(time)s left") % left
+            counted_left = _("%(time)s left") % left
         else:
             overdue = _counted(schedule, clock.due_at, clock.paused_at)
-            relative = f"paused, overdue by {sla.format_duration(overdue)}"
+            relative = _("paused, overdue by %(time)s") % {"time": sla.format_duration(overdue)}
     elif clock.due_at > now:
-        relative = f"in {sla.format_duration(clock.due_at - now)}"
+        relative = _("in %(time)s") % {"time": sla.format_duration(clock.due_at - now)}
         if schedule is not None:
-            counted_left = f"{sla.format_duration(_counted(schedule, now, clock.due_at))} left"
+            counted = _counted(schedule, now, clock.due_at)
+            counted_left = _("%(time)s left") % {"time": sla.format_duration(counted)}
     else:
-        relative = f"overdue by {sla.format_duration(now - clock.due_at)}"
+        relative = _("overdue by %(time)s") % {"time": sla.format_duration(now - clock.due_at)}
     return ClockView(
         kind=kind,
         kind_label=label,
@@ -209,6 +231,7 @@ def clock_view(
         relative=relative,
         counted_left=counted_left,
         completed_by=clock.completed_by,
+        completed_by_label=str(COMPLETED_BY_LABELS.get(clock.completed_by, clock.completed_by)),
         on_older_schedule=on_older_schedule,
     )
 
@@ -400,15 +423,19 @@ def moment_formatter(format_string: str) -> Callable[[datetime.datetime], str]:
 def event_label(event: SlaEvent) -> str:
     """ "First reply due soon", "Next reply #2 started (All tickets)", "First reply started
     (Priority Urgent)", "Close completed on time (by close)"."""
-    clock = CLOCK_LABELS.get(event.clock_kind, event.clock_kind)
+    clock = str(CLOCK_LABELS.get(event.clock_kind, event.clock_kind))
     if event.clock_kind == sla.NEXT_RESPONSE and event.cycle > 1:
         clock = f"{clock} #{event.cycle}"
-    text = f"{clock} {EVENT_LABELS.get(event.kind, event.kind)}"
+    text = _("%(clock)s %(event)s") % {
+        "clock": clock,
+        "event": EVENT_LABELS.get(event.kind, event.kind),
+    }
     detail = event.detail or {}
     if event.kind == SlaEvent.Kind.APPLIED and detail.get("goal"):
         text += f" ({stored_goal_label(str(detail['goal']))})"
     elif event.kind in COMPLETED_EVENTS and detail.get("completed_by"):
-        text += f" (by {detail['completed_by']})"
+        by = detail["completed_by"]
+        text += " (" + _("by %(what)s") % {"what": COMPLETED_BY_LABELS.get(by, by)} + ")"
     return text
 
 
@@ -508,7 +535,7 @@ def event_detail_text(event: SlaEvent) -> str:
         elif key in DETAIL_MOMENTS:
             parts.append(DETAIL_MOMENTS[key] % {"value": _moment_text(value)})
         elif key == "completed_by":
-            parts.append(_("by %(what)s") % {"what": value})
+            parts.append(_("by %(what)s") % {"what": COMPLETED_BY_LABELS.get(value, value)})
         elif key == "why":
             parts.append(str(WHY_TEXTS.get(value, value)))
         else:

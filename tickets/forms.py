@@ -8,9 +8,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from settings_app.models import Priority, Source, Stage, Team
 from settings_app.time_zones import allowed_zones
@@ -24,35 +27,37 @@ User = get_user_model()
 class RequestForm(forms.Form):
     """The public request form at /request/: opens a ticket with source "form"."""
 
-    requester_email = forms.EmailField(label="Your email", max_length=254)
-    subject = SingleLineField(max_length=MAX_SUBJECT)
+    requester_email = forms.EmailField(label=_("Your email"), max_length=254)
+    subject = SingleLineField(label=_("Subject"), max_length=MAX_SUBJECT)
     body = forms.CharField(
-        label="How can we help?", widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_BODY
+        label=_("How can we help?"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=MAX_BODY,
     )
     # A field people never see: bots that fill every field are refused.
     website = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_website(self) -> str:
         if self.cleaned_data.get("website"):
-            raise forms.ValidationError("Please leave this field empty.")
+            raise forms.ValidationError(_("Please leave this field empty."))
         return ""
 
     def clean(self) -> dict:
         cleaned = super().clean()
         for name in ("subject", "body"):
             if "\x00" in (cleaned.get(name) or ""):
-                self.add_error(name, "Must not contain NUL characters.")
+                self.add_error(name, _("Must not contain NUL characters."))
         return cleaned
 
 
 # --- The agents' queue ---------------------------------------------------------------------------
 
 SLA_STATUS_CHOICES = [
-    ("", "Any"),
-    ("overdue", "Overdue"),
-    ("due_soon", "Due soon"),
-    ("active", "Active"),
-    ("completed", "Completed"),
+    ("", _("Any")),
+    ("overdue", pgettext_lazy("clock status", "Overdue")),
+    ("due_soon", pgettext_lazy("clock status", "Due soon")),
+    ("active", pgettext_lazy("clock status", "Active")),
+    ("completed", pgettext_lazy("clock status", "Completed")),
 ]
 STAGE_DEFAULT = "open"
 PAGE_SIZES = (25, 50, 100)
@@ -77,13 +82,13 @@ class TicketFilterForm(forms.Form):
     the API refuses it with 400 naming the parameter (``api_errors``)."""
 
     sla_status = forms.ChoiceField(label="SLA", required=False, choices=SLA_STATUS_CHOICES)
-    team = forms.ChoiceField(label="Team", required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
     priority = forms.ChoiceField(
-        label="Priority", required=False, choices=[("", "Any"), *Priority.choices]
+        label=_("Priority"), required=False, choices=[("", _("Any")), *Priority.choices]
     )
-    owner = forms.ChoiceField(label="Owner", required=False)
-    stage = forms.ChoiceField(label="Stage", required=False)
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
 
     def __init__(
         self,
@@ -94,14 +99,14 @@ class TicketFilterForm(forms.Form):
         stages: Iterable[tuple[str, str]],
     ) -> None:
         super().__init__(data)
-        self.fields["team"].choices = [("", "Any"), *teams]
+        self.fields["team"].choices = [("", _("Any")), *teams]
         self.fields["owner"].choices = [
-            ("", "Anyone"),
-            ("me", "Mine"),
-            ("none", "Unassigned"),
+            ("", _("Anyone")),
+            ("me", _("Mine")),
+            ("none", _("Unassigned")),
             *((name, name) for name in agents),
         ]
-        general = [("open", "Open"), ("closed", "Closed"), ("any", "Any stage")]
+        general = [("open", _("Open")), ("closed", _("Closed")), ("any", _("Any stage"))]
         # A stage whose slug is one of the general values ("closed" in every fresh database)
         # is what that value filters anyway: listed once.
         reserved = {value for value, _label in general}
@@ -155,11 +160,11 @@ class QueueFilterForm(TicketFilterForm):
     """The queue's filter bar (GET). Unknown values are ignored, never an error page."""
 
     per_page = forms.TypedChoiceField(
-        label="Per page",
+        label=_("Per page"),
         required=False,
         coerce=int,
         empty_value=PAGE_SIZES[0],
-        choices=[(size, f"{size} per page") for size in PAGE_SIZES],
+        choices=[(size, format_lazy("{} {}", size, _("per page"))) for size in PAGE_SIZES],
     )
     # Not a filter: how the rows show their clocks (kept by the saved views, paging and Clear).
     badges = forms.ChoiceField(
@@ -188,7 +193,7 @@ class QueueFilterForm(TicketFilterForm):
             if name != "q":
                 field.widget.attrs["data-autosubmit"] = ""
         self.fields["q"].widget.input_type = "search"
-        self.fields["q"].widget.attrs["placeholder"] = "#number, subject or requester"
+        self.fields["q"].widget.attrs["placeholder"] = _("#number, subject or requester")
         self.is_valid()
 
     def value_of(self, name: str) -> Any:
@@ -225,7 +230,7 @@ class QueueFilterForm(TicketFilterForm):
 class ReplyForm(forms.Form):
     """An agent's message on the ticket page: a public reply or an internal note."""
 
-    VISIBILITY_CHOICES = [("public", "Public reply"), ("internal", "Internal note")]
+    VISIBILITY_CHOICES = [("public", _("Public reply")), ("internal", _("Internal note"))]
 
     visibility = forms.ChoiceField(
         label="",
@@ -234,25 +239,29 @@ class ReplyForm(forms.Form):
         widget=forms.RadioSelect(attrs={"class": "btn-check"}),
     )
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         max_length=MAX_BODY,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Write your reply…"}),
-        error_messages={"required": "Write a message before sending."},
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("Write your reply…")}),
+        error_messages={"required": _("Write a message before sending.")},
     )
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
         if "\x00" in body:
-            raise forms.ValidationError("Must not contain NUL characters.")
+            raise forms.ValidationError(_("Must not contain NUL characters."))
         return body
 
     # "Send and close" / "Send and set stage": the reply and the move in one step.
     then = forms.ChoiceField(
         required=False,
-        choices=[("", "Send"), ("close", "Send and close"), ("stage", "Send and set stage")],
+        choices=[
+            ("", _("Send")),
+            ("close", _("Send and close")),
+            ("stage", _("Send and set stage")),
+        ],
         widget=forms.HiddenInput,
     )
-    then_stage = forms.TypedChoiceField(label="Then set stage", required=False, coerce=int)
+    then_stage = forms.TypedChoiceField(label=_("Then set stage"), required=False, coerce=int)
 
     def __init__(
         self,
@@ -264,17 +273,20 @@ class ReplyForm(forms.Form):
         super().__init__(data, initial={"then_stage": current_stage})
         self._stages = {stage.pk: stage for stage in stages}
         self.fields["then_stage"].choices = [
-            (stage.pk, f"{stage.name} (closed)" if stage.is_closed else stage.name)
+            (
+                stage.pk,
+                _("%(stage)s (closed)") % {"stage": stage.name} if stage.is_closed else stage.name,
+            )
             for stage in self._stages.values()
         ]
         self.fields["then_stage"].widget.attrs.update(
-            {"class": "form-select form-select-sm", "aria-label": "Stage to set with the reply"}
+            {"class": "form-select form-select-sm", "aria-label": _("Stage to set with the reply")}
         )
 
     def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("then") == "stage" and cleaned.get("then_stage") in (None, ""):
-            self.add_error("then_stage", "Choose the stage to set.")
+            self.add_error("then_stage", _("Choose the stage to set."))
         return cleaned
 
     @property
@@ -295,16 +307,19 @@ class TicketPropertiesForm(forms.Form):
     """Owner, priority, team, source and pipeline stage of one ticket (one form, one save)."""
 
     owner = forms.ModelChoiceField(
-        label="Owner", queryset=User.objects.none(), required=False, empty_label="— Unassigned"
+        label=_("Owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— Unassigned"),
     )
     priority = forms.ChoiceField(
-        label="Priority", required=False, choices=[("", "— None"), *Priority.choices]
+        label=_("Priority"), required=False, choices=[("", _("— None")), *Priority.choices]
     )
     team = forms.ModelChoiceField(
-        label="Team", queryset=Team.objects.all(), required=False, empty_label="— No team"
+        label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("— No team")
     )
-    source = forms.ChoiceField(label="Source", choices=Source.choices)
-    stage = forms.TypedChoiceField(label="Stage", coerce=int)
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
+    stage = forms.TypedChoiceField(label=_("Stage"), coerce=int)
     # The ticket's version when the page was loaded and the values it showed then (JSON): a save
     # applies only the fields that differ from those, and holds back what others changed since.
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -336,14 +351,16 @@ class TicketPropertiesForm(forms.Form):
         self.fields["owner"].queryset = agents.order_by("username")
         grouped: dict[str, list[tuple[int, str]]] = {}
         for stage in stages:
-            suffix = " (closed)" if stage.is_closed else ""
-            grouped.setdefault(stage.pipeline.name, []).append((stage.pk, stage.name + suffix))
+            name = (
+                _("%(stage)s (closed)") % {"stage": stage.name} if stage.is_closed else stage.name
+            )
+            grouped.setdefault(stage.pipeline.name, []).append((stage.pk, name))
         self.fields["stage"].choices = list(grouped.items())
 
     def clean_stage(self) -> Stage:
         stage = self._stages.get(self.cleaned_data["stage"])
         if stage is None:
-            raise forms.ValidationError("Choose a stage from the list.")
+            raise forms.ValidationError(_("Choose a stage from the list."))
         return stage
 
     def loaded_values(self) -> dict[str, str] | None:
@@ -408,25 +425,34 @@ class TicketPropertiesForm(forms.Form):
 
 
 class AgentProfileForm(forms.ModelForm):
-    """An agent's display time zone (blank: the SLA schedule's) and SLA email switch."""
+    """An agent's display time zone (blank: the SLA schedule's), language (blank: the
+    browser's) and email switches."""
 
-    timezone = forms.ChoiceField(label="Time zone", required=False)
+    timezone = forms.ChoiceField(label=_("Time zone"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("Of the pages and of the emails you get."),
+    )
 
     class Meta:
         model = AgentProfile
         fields = (
             "timezone",
+            "language",
             "email_notifications",
             "notify_customer_replies",
             "notify_assignments",
         )
         labels = {
-            "email_notifications": "Email me when my tickets' SLA clocks turn Due soon or Overdue",
+            "email_notifications": _(
+                "Email me when my tickets' SLA clocks turn Due soon or Overdue"
+            ),
             "notify_customer_replies": _("Email me when a customer replies to a ticket I own"),
             "notify_assignments": _("Email me when a ticket is assigned to me"),
         }
         help_texts = {
-            "email_notifications": "For tickets you own, and unassigned tickets of your teams.",
+            "email_notifications": _("For tickets you own, and unassigned tickets of your teams."),
             "notify_customer_replies": _("With the customer's message and a link to the ticket."),
             "notify_assignments": _("Not when you take a ticket yourself."),
         }
@@ -435,7 +461,14 @@ class AgentProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         zones = allowed_zones()  # the one list of accepted zones (settings_app.time_zones)
         self.fields["timezone"].choices = [
-            ("", f"The SLA schedule's time zone ({schedule_zone})"),
+            ("", _("The SLA schedule's time zone (%(zone)s)") % {"zone": schedule_zone}),
             *((zone, zone) for zone in zones),
         ]
-        self.fields["timezone"].help_text = "Times on the queue and ticket pages are shown in it."
+        # Each language named in itself, as language pickers do.
+        self.fields["language"].choices = [
+            ("", _("The browser's language")),
+            *settings.LANGUAGES,
+        ]
+        self.fields["timezone"].help_text = _(
+            "Times on the queue and ticket pages are shown in it."
+        )

@@ -118,9 +118,9 @@ class Ticket(models.Model):
 
 class Message(models.Model):
     class Author(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        AGENT = "agent", "Agent"
-        SYSTEM = "system", "Automatic"
+        CUSTOMER = "customer", _("Customer")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("Automatic")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     author_kind = models.CharField(max_length=10, choices=Author)
@@ -158,27 +158,27 @@ class TicketChange(models.Model):
     """
 
     class Field(models.TextChoices):
-        OWNER = "owner", "Owner"
-        PRIORITY = "priority", "Priority"
-        TEAM = "team", "Team"
-        SOURCE = "source", "Source"
-        PIPELINE = "pipeline", "Pipeline"
-        STAGE = "stage", "Stage"
+        OWNER = "owner", _("Owner")
+        PRIORITY = "priority", _("Priority")
+        TEAM = "team", _("Team")
+        SOURCE = "source", _("Source")
+        PIPELINE = "pipeline", _("Pipeline")
+        STAGE = "stage", _("Stage")
 
     class Via(models.TextChoices):
-        PAGE = "page", "ticket page"
+        PAGE = "page", _("ticket page")
         API = "api", "API"
-        ADMIN = "admin", "admin"
-        EMAIL = "email", "email"
-        CUSTOMER = "customer", "customer message"
-        SYSTEM = "system", "automatic"
+        ADMIN = "admin", _("admin")
+        EMAIL = "email", _("email")
+        CUSTOMER = "customer", _("customer message")
+        SYSTEM = "system", _("automatic")
 
     class State(models.TextChoices):
         """What a stage change did to the ticket as a whole."""
 
         NONE = "", "—"
-        CLOSED = "closed", "Closed"
-        REOPENED = "reopened", "Reopened"
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
 
     # Indexed by (ticket, id) below: the ticket page reads a ticket's rows, and the rows after
     # the version it was loaded from.
@@ -214,8 +214,8 @@ class TicketPresence(models.Model):
     """
 
     class State(models.TextChoices):
-        VIEWING = "viewing", "Viewing"
-        REPLYING = "replying", "Replying"
+        VIEWING = "viewing", _("Viewing")
+        REPLYING = "replying", _("Replying")
 
     # Indexed by the unique (ticket, user) constraint below.
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -240,11 +240,11 @@ class ClockKind(models.TextChoices):
 
 
 class ClockStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    DUE_SOON = "due_soon", "Due soon"
-    OVERDUE = "overdue", "Overdue"
-    COMPLETED_ON_TIME = "completed_on_time", "Completed on time"
-    COMPLETED_LATE = "completed_late", "Completed late"
+    ACTIVE = "active", _("Active")
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+    COMPLETED_ON_TIME = "completed_on_time", _("Completed on time")
+    COMPLETED_LATE = "completed_late", _("Completed late")
 
 
 class SlaClock(models.Model):
@@ -319,16 +319,16 @@ class SlaEvent(models.Model):
     """One change of a clock, for the ticket's timeline, notifications and reports."""
 
     class Kind(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        DUE_SOON = "due_soon", "Due soon"
-        OVERDUE = "overdue", "Overdue"
-        PAUSED = "paused", "Paused"
-        RESUMED = "resumed", "Resumed"
-        COMPLETED_ON_TIME = "completed_on_time", "Completed on time"
-        COMPLETED_LATE = "completed_late", "Completed late"
-        REOPENED = "reopened", "Reopened"
-        RECOMPUTED = "recomputed", "Recomputed"
-        REMOVED = "removed", "Removed"
+        APPLIED = "applied", _("Applied")
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        PAUSED = "paused", _("Paused")
+        RESUMED = "resumed", _("Resumed")
+        COMPLETED_ON_TIME = "completed_on_time", _("Completed on time")
+        COMPLETED_LATE = "completed_late", _("Completed late")
+        REOPENED = "reopened", _("Reopened")
+        RECOMPUTED = "recomputed", _("Recomputed")
+        REMOVED = "removed", _("Removed")
 
     # Indexed by event_ticket_idx (ticket, at) below, so no index of its own. Neither key has a
     # database constraint: the log is append-only, written only by services that hold the ticket
@@ -390,10 +390,10 @@ class SlaRecompute(models.Model):
     """A background recompute of open tickets' running clocks after a settings change."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        SUPERSEDED = "superseded", "Superseded by a newer change"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        SUPERSEDED = "superseded", _("Superseded by a newer change")
 
     settings_version = models.PositiveIntegerField()
     state = models.CharField(max_length=12, choices=State, default=State.QUEUED)
@@ -449,10 +449,12 @@ class AgentProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
     timezone = models.CharField(
-        max_length=64, blank=True, help_text="Blank: the SLA schedule's time zone."
+        max_length=64, blank=True, help_text=_("Blank: the SLA schedule's time zone.")
     )
+    # A code of settings.LANGUAGES ("en", "sv"); blank: the browser's language.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     email_notifications = models.BooleanField(
-        default=True, help_text="Email me when a clock of my tickets turns Due soon or Overdue."
+        default=True, help_text=_("Email me when a clock of my tickets turns Due soon or Overdue.")
     )
     notify_customer_replies = models.BooleanField(
         _("email me when a customer replies to a ticket I own"), default=True

@@ -22,6 +22,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from settings_app.labels import CLOCK_LABELS
@@ -40,7 +42,11 @@ from tickets.reports import (
 )
 
 PRESET_DAYS = {"7": 7, "30": 30}
-PERIOD_CHOICES = [("7", "Last 7 days"), ("30", "Last 30 days"), ("custom", "Custom range")]
+PERIOD_CHOICES = [
+    ("7", gettext_lazy("Last 7 days")),
+    ("30", gettext_lazy("Last 30 days")),
+    ("custom", gettext_lazy("Custom range")),
+]
 DEFAULT_PERIOD = "7"
 # Two years of days: enough for a year-on-year look, and the weekly trend stays readable.
 MAX_RANGE_DAYS = 731
@@ -55,7 +61,7 @@ SERIES_STYLES = {
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADER_TAIL = ["Goal", "Completed", "On time", "Late", "Running overdue", "% met"]
-DATE_MESSAGE = "Enter a real date as YYYY-MM-DD."
+DATE_MESSAGE = gettext_lazy("Enter a real date as YYYY-MM-DD.")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Days a custom range may name (beyond them lie no tickets, and moments that overflow).
 FIRST_DAY = datetime.date(2000, 1, 1)
@@ -65,27 +71,29 @@ LAST_DAY = datetime.date(2099, 12, 31)
 class ReportForm(forms.Form):
     """The report's filters (GET). ``clean`` resolves the period to ``first_day``/``last_day``."""
 
-    period = forms.ChoiceField(label="Period", choices=PERIOD_CHOICES, required=False)
+    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIOD_CHOICES, required=False)
     start = forms.CharField(
-        label="From",
+        label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.CharField(
-        label="To",
+        label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     team = forms.ChoiceField(
-        label="Team",
+        label=gettext_lazy("Team"),
         required=False,
-        error_messages={"invalid_choice": "No such team; pick one from the list."},
+        error_messages={"invalid_choice": gettext_lazy("No such team; pick one from the list.")},
     )
     breakdown = forms.ChoiceField(
-        label="Break down by",
+        label=gettext_lazy("Break down by"),
         required=False,
         choices=[(key, spec.label) for key, spec in BREAKDOWNS.items()],
-        error_messages={"invalid_choice": "Pick team, priority, source, pipeline or owner."},
+        error_messages={
+            "invalid_choice": gettext_lazy("Pick team, priority, source, pipeline or owner.")
+        },
     )
 
     def __init__(
@@ -93,7 +101,7 @@ class ReportForm(forms.Form):
     ) -> None:
         super().__init__(data)
         self.today = today
-        self.fields["team"].choices = [("", "All teams"), *teams]
+        self.fields["team"].choices = [("", gettext_lazy("All teams")), *teams]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -104,14 +112,14 @@ class ReportForm(forms.Form):
             cleaned["last_day"] = self.today
             cleaned["first_day"] = self.today - datetime.timedelta(days=PRESET_DAYS[period] - 1)
             return cleaned
-        start = self._day("start", "Pick the first day of the range.")
-        end = self._day("end", "Pick the last day of the range.")
+        start = self._day("start", _("Pick the first day of the range."))
+        end = self._day("end", _("Pick the last day of the range."))
         if start is None or end is None:
             return cleaned
         if end < start:
-            self.add_error("end", "The last day is before the first day.")
+            self.add_error("end", _("The last day is before the first day."))
         elif (end - start).days + 1 > MAX_RANGE_DAYS:
-            self.add_error("end", f"Pick at most {MAX_RANGE_DAYS} days.")
+            self.add_error("end", _("Pick at most %(days)s days.") % {"days": MAX_RANGE_DAYS})
         else:
             cleaned["first_day"], cleaned["last_day"] = start, end
         return cleaned
@@ -130,7 +138,11 @@ class ReportForm(forms.Form):
             self.add_error(name, DATE_MESSAGE)
             return None
         if not FIRST_DAY <= day <= LAST_DAY:
-            self.add_error(name, f"Pick a day from {FIRST_DAY:%Y} to {LAST_DAY:%Y}.")
+            self.add_error(
+                name,
+                _("Pick a day from %(first)s to %(last)s.")
+                % {"first": f"{FIRST_DAY:%Y}", "last": f"{LAST_DAY:%Y}"},
+            )
             return None
         return day
 
@@ -222,19 +234,25 @@ def _day_label(day: datetime.date) -> str:
 def _bucket_name(first: datetime.date, last: datetime.date, *, step: str) -> str:
     if step == DAY:
         return dateformat.format(first, "D j M Y")
-    return f"week of {dateformat.format(first, 'j M Y')}" + (
-        f" ({dateformat.format(first, 'j M')}–{dateformat.format(last, 'j M')})"
-        if (last - first).days != 6
-        else ""
-    )
+    week = _("week of %(day)s") % {"day": dateformat.format(first, "j M Y")}
+    if (last - first).days != 6:
+        week += f" ({dateformat.format(first, 'j M')}–{dateformat.format(last, 'j M')})"
+    return week
 
 
 def _point_title(goal: str, bucket: str, figures: GoalFigures) -> str:
-    return (
-        f"{goal}, {bucket}: {figures.percent_text} % met "
-        f"({figures.on_time} of {figures.judged}: {figures.late} late, "
-        f"{figures.running_overdue} running overdue)"
-    )
+    return _(
+        "%(goal)s, %(bucket)s: %(percent)s %% met (%(on_time)s of %(judged)s: %(late)s late, "
+        "%(running_overdue)s running overdue)"
+    ) % {
+        "goal": goal,
+        "bucket": bucket,
+        "percent": figures.percent_display,
+        "on_time": figures.on_time,
+        "judged": figures.judged,
+        "late": figures.late,
+        "running_overdue": figures.running_overdue,
+    }
 
 
 def report_chart(report: ComplianceReport) -> TrendChart:
@@ -392,7 +410,7 @@ def _page(
                 "rows": table_rows(report),
                 "chart": report_chart(report),
                 "trend_rows": _trend_table(report),
-                "trend_step": "day" if report.period.bucket == DAY else "week",
+                "trend_step": _("day") if report.period.bucket == DAY else _("week"),
             }
         )
     return render(request, "tickets/report.html", context, status=status)
@@ -400,7 +418,7 @@ def _page(
 
 def _team_label(form: ReportForm) -> str:
     slug = form.cleaned_data.get("team", "") if hasattr(form, "cleaned_data") else ""
-    return dict(form.fields["team"].choices).get(slug, "All teams")
+    return str(dict(form.fields["team"].choices).get(slug, _("All teams")))
 
 
 def _csv_query(request: HttpRequest) -> str:

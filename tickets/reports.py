@@ -33,6 +33,9 @@ from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import Expression
 from django.db.models.functions import TruncDate, TruncWeek
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.models import Priority, Source
 from tickets import sla
@@ -54,10 +57,10 @@ class Breakdown:
     """A property the table is broken down by: the fields that name a group, and its labels."""
 
     key: str
-    label: str
+    label: str | Promise
     fields: tuple[str, ...]  # (key field, label field) or (key field,)
-    none_label: str
-    choice_labels: Mapping[str, str] = field(default_factory=dict)
+    none_label: str | Promise
+    choice_labels: Mapping[str, str | Promise] = field(default_factory=dict)
     # Keys in this order first (choice order); then the rest by label; the empty group last.
     ordered_keys: tuple[str, ...] = ()
 
@@ -65,30 +68,30 @@ class Breakdown:
 BREAKDOWNS: dict[str, Breakdown] = {
     b.key: b
     for b in (
-        Breakdown("team", "Team", ("ticket__team__slug", "ticket__team__name"), "No team"),
+        Breakdown("team", _("Team"), ("ticket__team__slug", "ticket__team__name"), _("No team")),
         Breakdown(
             "priority",
-            "Priority",
+            _("Priority"),
             ("ticket__priority",),
-            "No priority",
+            _("No priority"),
             dict(Priority.choices),
             tuple(reversed(Priority.values)),  # urgent first
         ),
         Breakdown(
             "source",
-            "Source",
+            _("Source"),
             ("ticket__source",),
-            "No source",
+            _("No source"),
             dict(Source.choices),
             tuple(Source.values),
         ),
         Breakdown(
             "pipeline",
-            "Pipeline",
+            _("Pipeline"),
             ("ticket__pipeline__slug", "ticket__pipeline__name"),
-            "No pipeline",
+            _("No pipeline"),
         ),
-        Breakdown("owner", "Owner", ("ticket__owner__username",), "Unassigned"),
+        Breakdown("owner", _("Owner"), ("ticket__owner__username",), _("Unassigned")),
     )
 }
 DEFAULT_BREAKDOWN = "team"
@@ -128,6 +131,13 @@ class GoalFigures:
             return ""
         text = f"{value:.1f}"
         return text.removesuffix(".0")
+
+    @property
+    def percent_display(self) -> str:
+        """``percent_text`` as people read it in the active language ("87,5" in Swedish); the
+        CSV keeps ``percent_text``."""
+        text = self.percent_text
+        return number_format(float(text), 1 if "." in text else 0) if text else ""
 
     def __add__(self, other: GoalFigures) -> GoalFigures:
         return GoalFigures(
@@ -237,10 +247,10 @@ def _group_key(breakdown: Breakdown, row: Mapping[str, object]) -> tuple[str, st
     key = row[breakdown.fields[0]] or ""
     assert isinstance(key, str)
     if not key:
-        return "", breakdown.none_label
+        return "", str(breakdown.none_label)
     if len(breakdown.fields) > 1:
         return key, str(row[breakdown.fields[1]] or key)
-    return key, breakdown.choice_labels.get(key, key)
+    return key, str(breakdown.choice_labels.get(key, key))
 
 
 def _sorted_groups(breakdown: Breakdown, groups: Iterable[ReportGroup]) -> list[ReportGroup]:
@@ -387,7 +397,7 @@ def sla_compliance_report(
     )
     total = ReportGroup(
         key="",
-        label="Total",
+        label=str(_("Total")),
         figures={kind: sum((g.of(kind) for g in groups), EMPTY) for kind in GOAL_KINDS},
     )
     trend = [

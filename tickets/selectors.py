@@ -512,22 +512,31 @@ def ticket_version(*, ticket_id: int) -> int:
 def agent_zone(user: Any) -> zoneinfo.ZoneInfo:
     """The agent's display zone, else the SLA schedule's (as ``viewer_zone`` with the schedule's
     zone as default), in one query: every agent request asks it (the middleware)."""
-    mine = AgentProfile.objects.filter(user=user).values("timezone")[:1]
+    return agent_zone_and_language(user)[0]
+
+
+def agent_zone_and_language(user: Any) -> tuple[zoneinfo.ZoneInfo, str]:
+    """``agent_zone`` and the agent's language code ("" when they chose none: the browser's
+    then), still in one query."""
+    mine = AgentProfile.objects.filter(user=user)
     found = (
         SlaSettings.objects.filter(pk=1)
-        .annotate(mine=Subquery(mine))
-        .values_list("mine", "timezone")
+        .annotate(
+            mine=Subquery(mine.values("timezone")[:1]),
+            language=Subquery(mine.values("language")[:1]),
+        )
+        .values_list("mine", "timezone", "language")
         .first()
     )
     if found is None:  # no settings row yet
-        return viewer_zone(user, default=lambda: default_zone_named(None))
-    name, schedule_zone = found
+        return viewer_preferences(user, default=lambda: default_zone_named(None))
+    name, schedule_zone, language = found
     if name:
         try:
-            return load_zone(name)  # the one rule of accepted zones
+            return load_zone(name), language or ""  # the one rule of accepted zones
         except ValueError:
             pass
-    return default_zone_named(schedule_zone)
+    return default_zone_named(schedule_zone), language or ""
 
 
 def viewer_zone(
@@ -536,6 +545,22 @@ def viewer_zone(
     """The agent's display zone, or ``default`` (the SLA schedule's; a callable is asked only
     then) when unset or unknown."""
     name = AgentProfile.objects.filter(user=user).values_list("timezone", flat=True).first()
+    return _zone_or_default(name, default)
+
+
+def viewer_preferences(
+    user: Any, *, default: zoneinfo.ZoneInfo | Callable[[], zoneinfo.ZoneInfo]
+) -> tuple[zoneinfo.ZoneInfo, str]:
+    """The agent's display zone (as ``viewer_zone``) and language code ("" when they chose
+    none: the browser's then), in one query."""
+    row = AgentProfile.objects.filter(user=user).values_list("timezone", "language").first()
+    name, language = row if row is not None else ("", "")
+    return _zone_or_default(name, default), language
+
+
+def _zone_or_default(
+    name: str | None, default: zoneinfo.ZoneInfo | Callable[[], zoneinfo.ZoneInfo]
+) -> zoneinfo.ZoneInfo:
     if name:
         try:
             return load_zone(name)  # the one rule of accepted zones

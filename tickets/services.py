@@ -17,6 +17,7 @@ from typing import Any, TypedDict, Unpack
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from settings_app.models import Pipeline, Priority, Source, Stage, Team
 from settings_app.selectors import SlaConfig, sla_config_get
@@ -95,7 +96,7 @@ def _locked_ticket(ticket_id: int) -> tuple[Ticket, list[SlaClock]]:
 def default_pipeline() -> Pipeline:
     pipeline = Pipeline.objects.filter(slug="support").first() or Pipeline.objects.first()
     if pipeline is None:
-        raise TicketInputError({"pipeline": ["No pipeline exists; create one first."]})
+        raise TicketInputError({"pipeline": [_("No pipeline exists; create one first.")]})
     return pipeline
 
 
@@ -105,7 +106,13 @@ def first_stage(pipeline: Pipeline, *, open_only: bool = False) -> Stage:
         stages = stages.filter(is_closed=False)
     stage = stages.first()
     if stage is None:
-        raise TicketInputError({"pipeline": [f"Pipeline {pipeline.slug!r} has no stages."]})
+        raise TicketInputError(
+            {
+                "pipeline": [
+                    _("Pipeline %(pipeline)s has no stages.") % {"pipeline": repr(pipeline.slug)}
+                ]
+            }
+        )
     return stage
 
 
@@ -146,9 +153,13 @@ def ticket_create(
     ``acknowledge`` is true: pass False for automatic mail), and an owner given here is told.
     """
     if priority and priority not in Priority.values:
-        raise TicketInputError({"priority": [f"Unknown priority {priority!r}."]})
+        raise TicketInputError(
+            {"priority": [_("Unknown priority %(priority)s.") % {"priority": repr(priority)}]}
+        )
     if source not in Source.values:
-        raise TicketInputError({"source": [f"Unknown source {source!r}."]})
+        raise TicketInputError(
+            {"source": [_("Unknown source %(source)s.") % {"source": repr(source)}]}
+        )
     with transaction.atomic():
         pipeline = pipeline or default_pipeline()
         stage = first_stage(pipeline)
@@ -216,9 +227,9 @@ def ticket_message_add(
     emailed to the ticket's owner; internal notes are never emailed.
     """
     if author_kind not in Message.Author.values:
-        raise TicketInputError({"author": ['Must be "customer" or "agent".']})
+        raise TicketInputError({"author": [_('Must be "customer" or "agent".')]})
     if is_internal and author_kind != Message.Author.AGENT:
-        raise TicketInputError({"internal": ["Only agents write internal notes."]})
+        raise TicketInputError({"internal": [_("Only agents write internal notes.")]})
     with transaction.atomic():
         ticket, clocks = _locked_ticket(ticket_id)
         config = sla_config_get()
@@ -324,13 +335,21 @@ def ticket_update(
         if "priority" in changes:
             priority = changes["priority"]
             if priority and priority not in Priority.values:
-                raise TicketInputError({"priority": [f"Unknown priority {priority!r}."]})
+                raise TicketInputError(
+                    {
+                        "priority": [
+                            _("Unknown priority %(priority)s.") % {"priority": repr(priority)}
+                        ]
+                    }
+                )
             ticket.priority = priority or ""
             fields.append("priority")
         if "source" in changes:
             source = changes["source"]
             if source not in Source.values:
-                raise TicketInputError({"source": [f"Unknown source {source!r}."]})
+                raise TicketInputError(
+                    {"source": [_("Unknown source %(source)s.") % {"source": repr(source)}]}
+                )
             ticket.source = source
             fields.append("source")
         if "team" in changes:
@@ -355,7 +374,12 @@ def ticket_update(
                     stage = stages.first() or first_stage(pipeline)
         if stage is not None and stage.pipeline_id != ticket.pipeline_id:
             raise TicketInputError(
-                {"status": [f"Stage {stage.slug!r} is not in pipeline {ticket.pipeline.slug!r}."]}
+                {
+                    "status": [
+                        _("Stage %(stage)s is not in pipeline %(pipeline)s.")
+                        % {"stage": repr(stage.slug), "pipeline": repr(ticket.pipeline.slug)}
+                    ]
+                }
             )
         if fields:
             ticket.save(update_fields=[*fields, "updated_at"])
@@ -394,7 +418,7 @@ def ticket_close(
     closed = Stage.objects.filter(pipeline=ticket.pipeline, is_closed=True).order_by("position")
     stage = closed.first()
     if stage is None:
-        raise TicketInputError({"status": ["This pipeline has no closed stage."]})
+        raise TicketInputError({"status": [_("This pipeline has no closed stage.")]})
     return ticket_update(ticket_id=ticket_id, now=now, stage=stage, actor=actor, via=via)
 
 
@@ -478,7 +502,7 @@ def ticket_update_checked(
             .first()
         )
         if ticket is None:
-            raise TicketInputError({"": ["No such ticket."]})
+            raise TicketInputError({"": [_("No such ticket.")]})
         others = tuple(
             TicketChange.objects.filter(ticket_id=ticket_id, id__gt=since_version)
             .select_related("actor")

@@ -30,8 +30,10 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -97,19 +99,23 @@ from tickets.services import (
 User = get_user_model()
 REFRESH_SECONDS = 60  # the queue's badges re-render this often (htmx polling)
 # The queue's saved views: label, icon, and the filters they set (the rest at their defaults).
-SAVED_VIEWS: tuple[tuple[str, str, dict[str, str]], ...] = (
-    ("My tickets", "bi-person", {"owner": "me"}),
-    ("Unassigned", "bi-inbox", {"owner": "none"}),
-    ("Due soon", "bi-hourglass-split", {"sla_status": "due_soon"}),
-    ("Overdue", "bi-exclamation-triangle", {"sla_status": "overdue"}),
+SAVED_VIEWS: tuple[tuple[str | Promise, str, dict[str, str]], ...] = (
+    (gettext_lazy("My tickets"), "bi-person", {"owner": "me"}),
+    (gettext_lazy("Unassigned"), "bi-inbox", {"owner": "none"}),
+    (pgettext_lazy("clock status", "Due soon"), "bi-hourglass-split", {"sla_status": "due_soon"}),
+    (
+        pgettext_lazy("clock status", "Overdue"),
+        "bi-exclamation-triangle",
+        {"sla_status": "overdue"},
+    ),
 )
-PROPERTY_LABELS = {
-    "owner": "owner",
-    "priority": "priority",
-    "team": "team",
-    "source": "source",
-    "pipeline": "pipeline",
-    "stage": "stage",
+PROPERTY_LABELS: dict[str, Promise] = {
+    "owner": gettext_lazy("owner"),
+    "priority": gettext_lazy("priority"),
+    "team": gettext_lazy("team"),
+    "source": gettext_lazy("source"),
+    "pipeline": gettext_lazy("pipeline"),
+    "stage": gettext_lazy("stage"),
 }
 
 
@@ -706,7 +712,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     form = ReplyForm(request.POST, stages=_pipeline_stages(ticket))
     if not form.is_valid():
         errors = [text for field in ("body", "then_stage") for text in form.errors.get(field, [])]
-        messages.error(request, "Nothing was sent: " + " ".join(errors))
+        messages.error(request, _("Nothing was sent: %(why)s") % {"why": " ".join(errors)})
         return _ticket_page(request, ticket, reply_form=form, status=400)
     stage = form.stage_to_set()
     if form.cleaned_data.get("then") == "close":
@@ -716,7 +722,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
             .first()
         )
         if stage is None:
-            messages.error(request, "Nothing was sent: this pipeline has no closed stage.")
+            messages.error(request, _("Nothing was sent: this pipeline has no closed stage."))
             return _ticket_page(request, ticket, reply_form=form, status=400)
     if stage is not None and stage.pk == ticket.stage_id:
         stage = None
@@ -731,7 +737,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
             via=TicketChange.Via.PAGE,
         )
     except TicketInputError as exc:
-        messages.error(request, f"Nothing was sent: {_input_error_text(exc)}")
+        messages.error(request, _("Nothing was sent: %(why)s") % {"why": _input_error_text(exc)})
         return _ticket_page(request, ticket, reply_form=form, status=400)
     request.session[REPLY_SENT_KEY] = ticket.pk
     sent = _("Internal note added.") if form.is_internal else _("Reply sent.")
@@ -745,7 +751,9 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 def _names(fields: Iterable[str]) -> str:
     fields = list(fields)
-    return ", ".join(PROPERTY_LABELS[f] for f in fields if f != "pipeline" or "stage" not in fields)
+    return ", ".join(
+        str(PROPERTY_LABELS[f]) for f in fields if f != "pipeline" or "stage" not in fields
+    )
 
 
 @login_required
@@ -762,11 +770,11 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket_or_404(ticket_id)
     form = TicketPropertiesForm(request.POST, ticket=ticket, stages=_all_stages())
     if not form.is_valid():
-        messages.error(request, "Nothing was changed: check the highlighted fields.")
+        messages.error(request, _("Nothing was changed: check the highlighted fields."))
         return _ticket_page(request, ticket, properties_form=form, status=400)
     changes = form.agent_changes()
     if not changes:
-        messages.info(request, "Nothing to change.")
+        messages.info(request, _("Nothing to change."))
         return redirect("tickets:detail", ticket_id=ticket.pk)
     try:
         result = ticket_update_checked(
@@ -778,7 +786,7 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
             via=TicketChange.Via.PAGE,
         )
     except TicketInputError as exc:
-        messages.error(request, f"Nothing was changed: {_input_error_text(exc)}")
+        messages.error(request, _("Nothing was changed: %(why)s") % {"why": _input_error_text(exc)})
         return _ticket_page(request, ticket, properties_form=form, status=400)
     others = list(result.others)
     if others:
@@ -794,10 +802,10 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
             % {"changes": said},
         )
     if result.applied:
-        messages.success(request, f"Updated {_names(result.applied)}.")
+        messages.success(request, _("Updated %(fields)s.") % {"fields": _names(result.applied)})
     if not result.held:
         if not result.applied and not others:
-            messages.info(request, "Nothing to change.")
+            messages.info(request, _("Nothing to change."))
         return redirect("tickets:detail", ticket_id=ticket.pk)
     # Held back: show the page again, the agent's values in those fields, to save again.
     ticket = _ticket_or_404(ticket_id)
@@ -828,17 +836,23 @@ def _close_or_reopen(request: HttpRequest, ticket_id: int, *, close: bool) -> Ht
     _require_agent(request)
     ticket = _ticket_or_404(ticket_id)
     if ticket.is_closed == close:
-        messages.info(request, f"The ticket is already {'closed' if close else 'open'}.")
+        messages.info(
+            request,
+            _("The ticket is already closed.") if close else _("The ticket is already open."),
+        )
         return redirect("tickets:detail", ticket_id=ticket.pk)
-    service, verb = (ticket_close, "closed") if close else (ticket_reopen, "reopened")
+    service = ticket_close if close else ticket_reopen
     try:
         service(
             ticket_id=ticket.pk, now=timezone.now(), actor=request.user, via=TicketChange.Via.PAGE
         )
     except TicketInputError as exc:
-        messages.error(request, f"Not {verb}: {_input_error_text(exc)}")
+        why = {"why": _input_error_text(exc)}
+        messages.error(
+            request, (_("Not closed: %(why)s") if close else _("Not reopened: %(why)s")) % why
+        )
     else:
-        messages.success(request, f"Ticket {verb}.")
+        messages.success(request, _("Ticket closed.") if close else _("Ticket reopened."))
     return redirect("tickets:detail", ticket_id=ticket.pk)
 
 
@@ -874,9 +888,14 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             form.save()
-            messages.success(request, "Preferences saved.")
+            # Said in the language just chosen (blank: the browser's), as the next page is.
+            language = form.cleaned_data["language"] or translation.get_language_from_request(
+                request
+            )
+            with translation.override(language):
+                messages.success(request, _("Preferences saved."))
             return redirect("tickets:profile")
-        messages.error(request, "Nothing was saved: check the highlighted fields.")
+        messages.error(request, _("Nothing was saved: check the highlighted fields."))
     context = {"form": form, "nav": "profile", "schedule_zone": schedule_zone.key}
     return _render(request, "tickets/profile.html", context, status=400 if form.errors else 200)
 
@@ -893,6 +912,8 @@ def request_form(request: HttpRequest) -> HttpResponse:
             body=form.cleaned_data["body"],
             requester_email=form.cleaned_data["requester_email"],
             source=Source.FORM,
+            # The page's language (the browser's, or the one picked): later emails use it.
+            requester_language=translation.get_language() or "",
             now=timezone.now(),
         )
         request.session["last_request_id"] = ticket.pk

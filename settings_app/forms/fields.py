@@ -12,15 +12,16 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.document import GOAL_FIELDS
 from settings_app.time_zones import allowed_zones
 
 UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
-UNIT_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days")]
+UNIT_CHOICES = [("minutes", _("minutes")), ("hours", _("hours")), ("days", _("days"))]
 APPLY_TO_CHOICES = [
-    ("new", "To new tickets only"),
-    ("new_and_open", "To new tickets and the open tickets"),
+    ("new", _("To new tickets only")),
+    ("new_and_open", _("To new tickets and the open tickets")),
 ]
 # Bounds on the rows one POST may carry: far above any real schedule, low enough that a crafted
 # request cannot make the server build thousands of forms.

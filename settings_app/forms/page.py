@@ -332,7 +332,9 @@ class SlaSettingsForms(ErrorRouting):
 
     def days(self) -> list[DayPeriods]:
         """The period rows grouped by weekday, Monday first, in the order they were typed."""
-        by_day = {day: DayPeriods(key=day, name=WEEKDAY_NAMES[i]) for i, day in enumerate(WEEKDAYS)}
+        by_day = {
+            day: DayPeriods(key=day, name=str(WEEKDAY_NAMES[i])) for i, day in enumerate(WEEKDAYS)
+        }
         for form in self.periods.forms:
             if form.day_key in by_day:
                 by_day[form.day_key].forms.append(form)

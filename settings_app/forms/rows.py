@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.display import minutes_short
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS
@@ -44,45 +45,45 @@ class SlaGeneralForm(forms.Form):
     version = forms.IntegerField(
         widget=forms.HiddenInput,
         error_messages={
-            "required": "This page is out of date: reload it and make your change again.",
-            "invalid": "This page is out of date: reload it and make your change again.",
+            "required": _("This page is out of date: reload it and make your change again."),
+            "invalid": _("This page is out of date: reload it and make your change again."),
         },
     )
     applies = forms.ChoiceField(
-        label="When SLAs apply",
-        choices=[("always", "24/7"), ("working_hours", "During working hours")],
+        label=_("When SLAs apply"),
+        choices=[("always", "24/7"), ("working_hours", _("During working hours"))],
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     # A select of every zone; the service judges the value so a crafted one gets its message.
-    timezone = forms.CharField(label="Time zone", max_length=200)
+    timezone = forms.CharField(label=_("Time zone"), max_length=200)
     pause_statuses = LooseMultipleChoiceField(
-        label="While a ticket is in",
+        label=_("While a ticket is in"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     goals_enabled = forms.BooleanField(
-        label="Response time and close time goals",
+        label=_("Response time and close time goals"),
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input", "role": "switch"}),
     )
     scope = forms.ChoiceField(
-        label="Apply goals",
+        label=_("Apply goals"),
         choices=SlaSettings.Scope.choices,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     property = forms.ChoiceField(
-        label="Ticket property",
+        label=_("Ticket property"),
         required=False,
-        choices=[("", "Choose…"), *SlaSettings.Property.choices],
-        error_messages={"invalid_choice": "Choose one of priority, team, source, pipeline."},
+        choices=[("", _("Choose…")), *SlaSettings.Property.choices],
+        error_messages={"invalid_choice": _("Choose one of priority, team, source, pipeline.")},
         widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto d-inline-block"}),
     )
     apply_to = forms.ChoiceField(
-        label="Apply these changes",
+        label=_("Apply these changes"),
         required=False,
         choices=APPLY_TO_CHOICES,
         initial="new",
-        error_messages={"invalid_choice": "Choose new tickets only, or new and open tickets."},
+        error_messages={"invalid_choice": _("Choose new tickets only, or new and open tickets.")},
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
 
@@ -100,7 +101,7 @@ class SlaGeneralForm(forms.Form):
         cleaned = self.cleaned_data
         no_property = cleaned.get("scope") == "property" and not cleaned.get("property")
         if no_property and "property" not in self.errors:
-            self.add_error("property", "Choose the ticket property the goals depend on.")
+            self.add_error("property", _("Choose the ticket property the goals depend on."))
         return cleaned
 
 
@@ -121,7 +122,7 @@ class PeriodForm(forms.Form):
                 "placeholder": "09:00",
                 "inputmode": "numeric",
                 "autocomplete": "off",
-                "aria-label": "Start",
+                "aria-label": _("Start"),
             }
         ),
     )
@@ -135,7 +136,7 @@ class PeriodForm(forms.Form):
                 "placeholder": "17:00",
                 "inputmode": "numeric",
                 "autocomplete": "off",
-                "aria-label": "End",
+                "aria-label": _("End"),
             }
         ),
     )
@@ -149,11 +150,11 @@ class PeriodForm(forms.Form):
         if not start and not end:
             return cleaned
         if cleaned.get("day") not in WEEKDAYS:
-            raise forms.ValidationError("Unknown day; use mon, tue, wed, thu, fri, sat, sun.")
+            raise forms.ValidationError(_("Unknown day; use mon, tue, wed, thu, fri, sat, sun."))
         if not start:
-            self.add_error("start", "Enter a start time (HH:MM).")
+            self.add_error("start", _("Enter a start time (HH:MM)."))
         if not end:
-            self.add_error("end", "Enter an end time (HH:MM; 24:00 for midnight).")
+            self.add_error("end", _("Enter an end time (HH:MM; 24:00 for midnight)."))
         return cleaned
 
     @property
@@ -175,10 +176,14 @@ class HolidayForm(forms.Form):
     date = forms.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
         widget=forms.DateInput(
             format="%Y-%m-%d",
-            attrs={"type": "date", "class": "form-control form-control-sm", "aria-label": "Date"},
+            attrs={
+                "type": "date",
+                "class": "form-control form-control-sm",
+                "aria-label": _("Date"),
+            },
         ),
     )
     name = forms.CharField(
@@ -187,14 +192,14 @@ class HolidayForm(forms.Form):
         widget=forms.TextInput(
             attrs={
                 "class": "form-control form-control-sm",
-                "placeholder": "Name (optional)",
-                "aria-label": "Name",
+                "placeholder": _("Name (optional)"),
+                "aria-label": _("Name"),
             }
         ),
     )
     recurring = forms.BooleanField(
         required=False,
-        label="Every year",
+        label=_("Every year"),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
@@ -203,7 +208,7 @@ class HolidayForm(forms.Form):
         cleaned = self.cleaned_data
         named = bool((cleaned.get("name") or "").strip())
         if cleaned.get("date") is None and named and "date" not in self.errors:
-            self.add_error("date", "Enter the holiday's date.")
+            self.add_error("date", _("Enter the holiday's date."))
         return cleaned
 
     @property
@@ -248,7 +253,7 @@ class GoalForm(forms.Form):
     value = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     enabled = forms.BooleanField(
         required=False,
-        label="On",
+        label=_("On"),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input goal-enabled"}),
     )
 
@@ -260,7 +265,7 @@ class GoalForm(forms.Form):
             self.fields[f"{name}_number"] = forms.IntegerField(
                 required=False,
                 error_messages={
-                    "invalid": "Enter a whole number (for 1.5 hours, enter 90 minutes).",
+                    "invalid": _("Enter a whole number (for 1.5 hours, enter 90 minutes)."),
                 },
                 widget=forms.NumberInput(
                     attrs={
@@ -268,16 +273,16 @@ class GoalForm(forms.Form):
                         "min": 1,
                         "step": 1,
                         "placeholder": "—",
-                        "aria-label": "Due soon before due" if soon else "Goal",
+                        "aria-label": _("Due soon before due") if soon else _("Goal"),
                     }
                 ),
             )
             self.fields[f"{name}_unit"] = forms.ChoiceField(
                 required=False,
                 choices=UNIT_CHOICES,
-                error_messages={"invalid_choice": "Choose minutes, hours or days."},
+                error_messages={"invalid_choice": _("Choose minutes, hours or days.")},
                 widget=forms.Select(
-                    attrs={"class": "form-select duration-unit", "aria-label": "Unit"}
+                    attrs={"class": "form-select duration-unit", "aria-label": _("Unit")}
                 ),
             )
 
@@ -313,7 +318,7 @@ class GoalForm(forms.Form):
                 continue
             if unit not in UNIT_MINUTES:
                 if f"{name}_unit" not in self.errors:
-                    self.add_error(f"{name}_unit", "Choose minutes, hours or days.")
+                    self.add_error(f"{name}_unit", _("Choose minutes, hours or days."))
                 continue
             cleaned[name] = number * UNIT_MINUTES[unit]
         return cleaned

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
 
 from settings_app.document import WEEKDAY_NAMES, WEEKDAYS
 from settings_app.forms.fields import (
@@ -38,9 +39,9 @@ from settings_app.holiday_sources import (
 
 class TeamHoursForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    timezone = forms.CharField(label="Time zone", max_length=200)
+    timezone = forms.CharField(label=_("Time zone"), max_length=200)
     apply_to = forms.ChoiceField(
-        label="Apply this change",
+        label=_("Apply this change"),
         choices=APPLY_TO_CHOICES,
         initial="new",
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
@@ -57,34 +58,34 @@ class PublicHolidaysForm(forms.Form):
     """ "Add public holidays": a country, optionally a subdivision, and a range of years."""
 
     country = forms.ChoiceField(
-        label="Country",
+        label=_("Country"),
         required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     subdivision = forms.CharField(
-        label="Subdivision",
+        label=_("Subdivision"),
         required=False,
         max_length=20,
         widget=forms.TextInput(
-            attrs={"class": "form-control form-control-sm", "placeholder": "e.g. NY (optional)"}
+            attrs={"class": "form-control form-control-sm", "placeholder": _("e.g. NY (optional)")}
         ),
     )
     first_year = forms.IntegerField(
-        label="From",
+        label=_("From"),
         required=False,
         min_value=FIRST_YEAR,
         max_value=LAST_YEAR,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
     )
     last_year = forms.IntegerField(
-        label="To",
+        label=_("To"),
         required=False,
         min_value=FIRST_YEAR,
         max_value=LAST_YEAR,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
     )
     ics_file = forms.FileField(
-        label="Calendar file (.ics)",
+        label=_("Calendar file (.ics)"),
         required=False,
         widget=forms.ClearableFileInput(
             attrs={"class": "form-control form-control-sm", "accept": ".ics,text/calendar"}
@@ -95,7 +96,7 @@ class PublicHolidaysForm(forms.Form):
         super().__init__(*args, **kwargs)
         country = self.fields["country"]
         assert isinstance(country, forms.ChoiceField)
-        country.choices = [("", "Choose a country…"), *country_choices()]
+        country.choices = [("", _("Choose a country…")), *country_choices()]
 
 
 def _this_year() -> int:
@@ -291,7 +292,9 @@ class TeamHoursForms:
     # -- for the template ------------------------------------------------------------------------
 
     def days(self) -> list[DayPeriods]:
-        by_day = {day: DayPeriods(key=day, name=WEEKDAY_NAMES[i]) for i, day in enumerate(WEEKDAYS)}
+        by_day = {
+            day: DayPeriods(key=day, name=str(WEEKDAY_NAMES[i])) for i, day in enumerate(WEEKDAYS)
+        }
         for form in self.periods.forms:
             if form.day_key in by_day:
                 by_day[form.day_key].forms.append(form)

@@ -8,14 +8,15 @@ process sees it: the embedded default's cache is per process.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Heartbeat(models.Model):
     class Kind(models.TextChoices):
         # The beat-scheduled SLA sweep finished (tickets.tasks.sla_sweep_task).
-        BEAT_SWEEP = "beat_sweep", "Beat sweep"
+        BEAT_SWEEP = "beat_sweep", _("Beat sweep")
         # A Celery worker ran the beat-scheduled heartbeat task, or started.
-        WORKER = "worker", "Worker heartbeat"
+        WORKER = "worker", _("Worker heartbeat")
 
     kind = models.CharField(max_length=20, choices=Kind, primary_key=True)
     at = models.DateTimeField()

@@ -152,9 +152,17 @@
 
   function minutesShort(minutes) {
     if (minutes === null) return "—";
-    if (minutes % 1440 === 0) return minutes === 1440 ? "1 day" : `${minutes / 1440} days`;
-    if (minutes % 60 === 0) return `${minutes / 60} h`;
-    return `${minutes} min`;
+    // The words come from the page's language (ngettext and interpolate: /jsi18n/).
+    const say = (text, count) => interpolate(text, { count: count }, true);
+    if (minutes % 1440 === 0) {
+      const days = minutes / 1440;
+      return say(ngettext("%(count)s day", "%(count)s days", days), days);
+    }
+    if (minutes % 60 === 0) {
+      const hours = minutes / 60;
+      return say(ngettext("%(count)s h", "%(count)s h", hours), hours);
+    }
+    return say(ngettext("%(count)s min", "%(count)s min", minutes), minutes);
   }
 
   function readMinutes(prefix, name) {

@@ -189,6 +189,14 @@ ROUTES: dict[str, Route] = {
     "favicon": Route(fixed("/favicon.ico"), by_role(*["302>/static/favicon.ico"] * 5)),
     # Open to monitors, the same for everyone (503 here: no worker has run in this world).
     "healthz": Route(fixed("/healthz"), by_role("503", "503", "503", "503", "503")),
+    # The language: the JavaScript catalogue and the picker of signed-out pages, for everyone.
+    "javascript-catalog": Route(fixed("/jsi18n/"), EVERYONE_200),
+    "set_language": Route(
+        fixed("/i18n/setlang/"),
+        by_role(*["302>/"] * 5),
+        method="post",
+        data=lambda world: {"language": "sv", "next": "/"},
+    ),
     "logout": Route(
         fixed("/accounts/logout/"),
         by_role(*["302>/accounts/login/"] * 5),
