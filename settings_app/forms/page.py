@@ -22,6 +22,7 @@ from settings_app.forms.rows import (
     PeriodFormSet,
     SlaGeneralForm,
     goal_formset_class,
+    hours_rows,
     property_rows,
 )
 from settings_app.labels import SCOPE_LABELS
@@ -231,28 +232,9 @@ class SlaSettingsForms(ErrorRouting):
     def to_document(self) -> dict[str, Any]:
         """The settings document (SPEC section 7) from valid forms."""
         general = self.general.cleaned_data
-        working_hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
-        self._period_forms = {day: [] for day in WEEKDAYS}
-        for form in self.periods.forms:
-            if form.is_blank:
-                continue
-            day = form.cleaned_data["day"]
-            working_hours[day].append([form.cleaned_data["start"], form.cleaned_data["end"]])
-            self._period_forms[day].append(form)
-        holidays = []
-        self._holiday_forms = []
-        for holiday_form in self.holidays.forms:
-            if holiday_form.is_blank:
-                continue
-            data = holiday_form.cleaned_data
-            holidays.append(
-                {
-                    "date": data["date"].isoformat(),
-                    "name": (data.get("name") or "").strip(),
-                    "recurring": bool(data.get("recurring")),
-                }
-            )
-            self._holiday_forms.append(holiday_form)
+        rows = hours_rows(self.periods, self.holidays)
+        working_hours, holidays = rows.working_hours, rows.holidays
+        self._period_forms, self._holiday_forms = rows.period_forms, rows.holiday_forms
         scope_all = general["scope"] == "all"
         chosen = self._chosen_key()
         rows_by_path: dict[str, list[dict[str, Any]]] = {}

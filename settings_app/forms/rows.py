@@ -226,6 +226,42 @@ HolidayFormSet = forms.formset_factory(
 )
 
 
+@dataclass
+class HoursRows:
+    """A schedule's weekly periods and holidays as the settings document writes them, with the
+    row form behind each entry (to put the service's errors back on the right row)."""
+
+    working_hours: dict[str, list[list[str]]]
+    period_forms: dict[str, list[PeriodForm]]
+    holidays: list[dict[str, Any]]
+    holiday_forms: list[HolidayForm]
+
+
+def hours_rows(periods: forms.BaseFormSet, holidays: forms.BaseFormSet) -> HoursRows:
+    """The valid period and holiday formsets of one schedule (the default one or a team's) as
+    the document's `working_hours` and `holidays`; blank rows are left out."""
+    rows = HoursRows({day: [] for day in WEEKDAYS}, {day: [] for day in WEEKDAYS}, [], [])
+    for form in periods.forms:
+        if form.is_blank:
+            continue
+        day = form.cleaned_data["day"]
+        rows.working_hours[day].append([form.cleaned_data["start"], form.cleaned_data["end"]])
+        rows.period_forms[day].append(form)
+    for holiday_form in holidays.forms:
+        if holiday_form.is_blank:
+            continue
+        data = holiday_form.cleaned_data
+        rows.holidays.append(
+            {
+                "date": data["date"].isoformat(),
+                "name": (data.get("name") or "").strip(),
+                "recurring": bool(data.get("recurring")),
+            }
+        )
+        rows.holiday_forms.append(holiday_form)
+    return rows
+
+
 # --- Goals ------------------------------------------------------------------------------------
 
 

@@ -26,7 +26,13 @@ from settings_app.forms.fields import (
     timezone_choices,
 )
 from settings_app.forms.page import DayPeriods
-from settings_app.forms.rows import HolidayForm, HolidayFormSet, PeriodForm, PeriodFormSet
+from settings_app.forms.rows import (
+    HolidayForm,
+    HolidayFormSet,
+    PeriodForm,
+    PeriodFormSet,
+    hours_rows,
+)
 from settings_app.holiday_sources import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -230,28 +236,9 @@ class TeamHoursForms:
 
     def schedule(self, teams: list[str]) -> dict[str, Any]:
         """The team schedule of the settings document, from valid forms."""
-        working_hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
-        self._period_forms = {day: [] for day in WEEKDAYS}
-        for form in self.periods.forms:
-            if form.is_blank:
-                continue
-            day = form.cleaned_data["day"]
-            working_hours[day].append([form.cleaned_data["start"], form.cleaned_data["end"]])
-            self._period_forms[day].append(form)
-        holidays = []
-        self._holiday_forms = []
-        for holiday_form in self.holidays.forms:
-            if holiday_form.is_blank:
-                continue
-            data = holiday_form.cleaned_data
-            holidays.append(
-                {
-                    "date": data["date"].isoformat(),
-                    "name": (data.get("name") or "").strip(),
-                    "recurring": bool(data.get("recurring")),
-                }
-            )
-            self._holiday_forms.append(holiday_form)
+        rows = hours_rows(self.periods, self.holidays)
+        working_hours, holidays = rows.working_hours, rows.holidays
+        self._period_forms, self._holiday_forms = rows.period_forms, rows.holiday_forms
         return {
             "teams": teams,
             "timezone": self.general.cleaned_data["timezone"],
