@@ -24,10 +24,13 @@ def task_queue(name: str, *args: Any) -> None:
     module (a task module imports its service: the other way round would be a circle). The
     task's own ``delay`` sends it (so ``CELERY_TASK_ALWAYS_EAGER`` and tests that stand in for
     ``delay`` see it): the apps' ``tasks`` modules are discovered on the first call, as a worker
-    discovers them when it starts.
+    discovers them when it starts. Only the ``tasks`` modules are imported: the loader's
+    ``import_default_modules`` would also run Celery's Django fix-up, whose ``django.setup()``
+    configures logging again in the web process (dropping any handler added since, such as a
+    test's log capture).
     """
     task = app.tasks.get(name)
     if task is None:
-        app.loader.import_default_modules()  # autodiscovery: every app's tasks module
+        app.autodiscover_tasks(force=True)  # every installed app's tasks module, imported now
         task = app.tasks[name]
     task.delay(*args)
