@@ -8,12 +8,13 @@ returns the first answer when the body is the same, and 422 when it is not.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final, TypeVar
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -44,6 +45,7 @@ from tickets.models import MAX_BODY, MAX_SUBJECT, IdempotencyKey, Message, Ticke
 from tickets.outbound.selectors import message_deliveries
 from tickets.selectors import (
     TicketFilters,
+    TicketJson,
     TicketPaginator,
     message_json,
     ticket_get,
@@ -60,7 +62,6 @@ from tickets.services import (
     ticket_update,
 )
 
-User = get_user_model()
 router = Router(auth=agent_auth, tags=["tickets"])
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
@@ -72,6 +73,14 @@ IDEMPOTENCY_HEADER = {
     ),
     "schema": {"type": "string", "maxLength": 200},
 }
+
+
+def _caller(request: HttpRequest) -> User:
+    """The agent the request is authenticated as (``agent_auth`` let only agents through)."""
+    user = request.user
+    if not user.is_authenticated:
+        raise ApiError(401, {"": [_("Authentication required: a session or an API token.")]})
+    return user
 
 
 def _object(data: Any) -> Mapping[str, Any]:
@@ -87,7 +96,7 @@ def _unknown_keys(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str
 def _text(
     data: Mapping[str, Any],
     name: str,
-    errors: dict,
+    errors: dict[str, list[str]],
     *,
     max_length: int,
     required: bool,
@@ -114,14 +123,20 @@ def _text(
     return value
 
 
-class _Absent:
+class _Absent(enum.Enum):
     """What a parser returns for a field the request left out (or refused)."""
 
+    ABSENT = "absent"
 
-ABSENT = _Absent()
+
+ABSENT: Final = _Absent.ABSENT
+# A model a request names by its slug.
+_Slugged = TypeVar("_Slugged", Team, Pipeline)
 
 
-def _choice(data: Mapping[str, Any], name: str, choices: list[str], errors: dict) -> str | _Absent:
+def _choice(
+    data: Mapping[str, Any], name: str, choices: list[str], errors: dict[str, list[str]]
+) -> str | _Absent:
     """A key from ``choices``; "" or null clears it; ABSENT when absent."""
     if name not in data:
         return ABSENT
@@ -136,7 +151,9 @@ def _choice(data: Mapping[str, Any], name: str, choices: list[str], errors: dict
     return value
 
 
-def _slug_object(data: Mapping[str, Any], name: str, model: Any, errors: dict) -> Any:
+def _slug_object(
+    data: Mapping[str, Any], name: str, model: type[_Slugged], errors: dict[str, list[str]]
+) -> _Slugged | None | _Absent:
     """A Team or Pipeline by slug; None for null; ABSENT when absent."""
     if name not in data:
         return ABSENT
@@ -169,7 +186,7 @@ def _body_digest(request: HttpRequest) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _idempotent(request: HttpRequest, handler: Callable[[], dict]) -> Any:
+def _idempotent(request: HttpRequest, handler: Callable[[], TicketJson]) -> Any:
     """``answer(handler(), 201)`` once per ``Idempotency-Key`` (per user and path) in 24 hours:
     the same key with the same body again gets the first answer, with another body 422."""
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -230,7 +247,7 @@ def _filters(request: HttpRequest) -> TicketFilters:
     return form.filters()
 
 
-def _create(request: HttpRequest) -> dict:
+def _create(request: HttpRequest) -> TicketJson:
     data = _object(json_body(request))
     allowed = ("subject", "body", "requester_email", "priority", "team", "source", "pipeline")
     errors = _unknown_keys(data, allowed)
@@ -264,7 +281,7 @@ def _create(request: HttpRequest) -> dict:
     return _ticket_body(ticket.pk)
 
 
-def _ticket_body(ticket_id: int) -> dict:
+def _ticket_body(ticket_id: int) -> TicketJson:
     ticket = ticket_get(ticket_id=ticket_id)
     if ticket is None:
         raise ApiError(404, {"": [_("No such ticket.")]})
@@ -316,7 +333,7 @@ def ticket_create_endpoint(request: HttpRequest) -> Any:
     return _idempotent(request, lambda: _create(request))
 
 
-def _patch(request: HttpRequest, ticket: Ticket) -> dict:
+def _patch(request: HttpRequest, ticket: Ticket) -> TicketJson:
     data = _object(json_body(request))
     allowed = ("priority", "team", "source", "pipeline", "status", "owner")
     errors = _unknown_keys(data, allowed)
@@ -328,7 +345,7 @@ def _patch(request: HttpRequest, ticket: Ticket) -> dict:
     pipeline = _slug_object(data, "pipeline", Pipeline, errors)
     if pipeline is None:
         errors["pipeline"] = [_("A ticket always has a pipeline.")]
-    owner: Any = ABSENT
+    owner: User | None | _Absent = ABSENT
     if "owner" in data:
         value = data["owner"]
         if value is None or value == "":
@@ -336,11 +353,12 @@ def _patch(request: HttpRequest, ticket: Ticket) -> dict:
         elif not isinstance(value, str):
             errors["owner"] = [_("Must be a username or null.")]
         else:
-            owner = User.objects.filter(username=value, is_active=True).first()
-            if owner is None or not (owner.is_staff or owner.is_superuser):
+            found = User.objects.filter(username=value, is_active=True).first()
+            if found is None or not (found.is_staff or found.is_superuser):
                 errors["owner"] = [_("No agent %(value_50)s.") % {"value_50": repr(value[:50])}]
-                owner = ABSENT
-    stage: Any = ABSENT
+            else:
+                owner = found
+    stage: Stage | None | _Absent = ABSENT
     if "status" in data:
         value = data["status"]
         target = pipeline if pipeline not in (ABSENT, None) else ticket.pipeline
@@ -360,20 +378,24 @@ def _patch(request: HttpRequest, ticket: Ticket) -> dict:
                 stage = ABSENT
     if errors:
         raise ApiError(400, errors)
-    parsed = {
-        "priority": priority,
-        "team": team,
-        "source": source,
-        "pipeline": pipeline,
-        "stage": stage,
-        "owner": owner,
-    }
-    changes = TicketChanges(**{k: v for k, v in parsed.items() if v is not ABSENT})
+    changes = TicketChanges()
+    if priority is not ABSENT:
+        changes["priority"] = priority
+    if team is not ABSENT:
+        changes["team"] = team
+    if source is not ABSENT:
+        changes["source"] = source
+    if pipeline is not ABSENT:
+        changes["pipeline"] = pipeline
+    if stage is not ABSENT:
+        changes["stage"] = stage
+    if owner is not ABSENT:
+        changes["owner"] = owner
     try:
         ticket_update(
             ticket_id=ticket.pk,
             now=timezone.now(),
-            actor=request.user,
+            actor=_caller(request),
             via=TicketChange.Via.API,
             **changes,
         )
@@ -411,7 +433,7 @@ def ticket_update_endpoint(request: HttpRequest, ticket_id: int) -> Any:
     return answer(_patch(request, _ticket_or_404(ticket_id)))
 
 
-def _message(request: HttpRequest, ticket_id: int) -> dict:
+def _message(request: HttpRequest, ticket_id: int) -> TicketJson:
     data = _object(json_body(request))
     errors = _unknown_keys(data, ("body", "author", "internal"))
     body = _text(data, "body", errors, max_length=MAX_BODY, required=True)
@@ -430,7 +452,7 @@ def _message(request: HttpRequest, ticket_id: int) -> dict:
             ticket_id=ticket_id,
             body=body,
             author_kind=author,
-            author=request.user,
+            author=_caller(request),
             is_internal=internal,
             now=timezone.now(),
         )

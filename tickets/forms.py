@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,20 @@ from slaproject.text_fields import SingleLineField
 from tickets.models import MAX_BODY, MAX_SUBJECT, AgentProfile, Ticket
 from tickets.selectors import TicketFilters, filter_choices
 
-User = get_user_model()
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's own (per-instance) choice field ``name``, whose choices are set at run time."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), name
+    return field
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's own (per-instance) model choice field ``name``, whose queryset is set at run
+    time."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField), name
+    return field
 
 
 class RequestForm(forms.Form):
@@ -42,8 +55,9 @@ class RequestForm(forms.Form):
             raise forms.ValidationError(_("Please leave this field empty."))
         return ""
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for name in ("subject", "body"):
             if "\x00" in (cleaned.get(name) or ""):
                 self.add_error(name, _("Must not contain NUL characters."))
@@ -99,8 +113,8 @@ class TicketFilterForm(forms.Form):
         stages: Iterable[tuple[str, str]],
     ) -> None:
         super().__init__(data)
-        self.fields["team"].choices = [("", _("Any")), *teams]
-        self.fields["owner"].choices = [
+        choice_field(self, "team").choices = [("", _("Any")), *teams]
+        choice_field(self, "owner").choices = [
             ("", _("Anyone")),
             ("me", _("Mine")),
             ("none", _("Unassigned")),
@@ -110,13 +124,13 @@ class TicketFilterForm(forms.Form):
         # A stage whose slug is one of the general values ("closed" in every fresh database)
         # is what that value filters anyway: listed once.
         reserved = {value for value, _label in general}
-        self.fields["stage"].choices = [
+        choice_field(self, "stage").choices = [
             *general,
             *((slug, label) for slug, label in stages if slug not in reserved),
         ]
 
     @classmethod
-    def from_data(cls, data: Mapping[str, str], *, sent_only: bool = False) -> Any:
+    def from_data(cls, data: Mapping[str, str], *, sent_only: bool = False) -> Self:
         """The form on ``data`` with today's teams, agents and stages as its choices; with
         ``sent_only`` (a form that is only validated, never shown) just the choices needed to
         check the values sent: none when no team, owner or stage beyond the fixed ones is."""
@@ -137,11 +151,14 @@ class TicketFilterForm(forms.Form):
             field = self.fields.get(name)
             codes = {error.code for error in self.errors.as_data()[name]}
             if isinstance(field, forms.ChoiceField) and "invalid_choice" in codes:
-                values = [str(value) for value, _label in field.choices if value != ""]
+                choices = field.choices
+                # Set as lists (``__init__``, the class): never a callable here.
+                assert isinstance(choices, list), name
+                values = [str(value) for value, _label in choices if value != ""]
                 shown = ", ".join(values[:30]) + (", …" if len(values) > 30 else "")
                 errors[name] = [_("Must be one of: %(choices)s.") % {"choices": shown}]
             else:
-                errors[name] = list(messages)
+                errors[name] = [str(message) for message in messages]
         return errors
 
     def filters(self) -> TicketFilters:
@@ -163,7 +180,6 @@ class QueueFilterForm(TicketFilterForm):
         label=_("Per page"),
         required=False,
         coerce=int,
-        empty_value=PAGE_SIZES[0],
         choices=[(size, format_lazy("{} {}", size, _("per page"))) for size in PAGE_SIZES],
     )
     # Not a filter: how the rows show their clocks (kept by the saved views, paging and Clear).
@@ -195,6 +211,10 @@ class QueueFilterForm(TicketFilterForm):
         self.fields["q"].widget.input_type = "search"
         self.fields["q"].widget.attrs["placeholder"] = _("#number, subject or requester")
         self.is_valid()
+
+    def clean_per_page(self) -> int:
+        """Nothing chosen: the first page size."""
+        return self.cleaned_data.get("per_page") or PAGE_SIZES[0]
 
     def value_of(self, name: str) -> Any:
         """The cleaned value, or the default when what was sent is not a choice."""
@@ -272,7 +292,7 @@ class ReplyForm(forms.Form):
     ) -> None:
         super().__init__(data, initial={"then_stage": current_stage})
         self._stages = {stage.pk: stage for stage in stages}
-        self.fields["then_stage"].choices = [
+        choice_field(self, "then_stage").choices = [
             (
                 stage.pk,
                 _("%(stage)s (closed)") % {"stage": stage.name} if stage.is_closed else stage.name,
@@ -283,8 +303,9 @@ class ReplyForm(forms.Form):
             {"class": "form-select form-select-sm", "aria-label": _("Stage to set with the reply")}
         )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("then") == "stage" and cleaned.get("then_stage") in (None, ""):
             self.add_error("then_stage", _("Choose the stage to set."))
         return cleaned
@@ -297,7 +318,8 @@ class ReplyForm(forms.Form):
         """The stage "Send and set stage" moves the ticket to (None: plain send or close)."""
         if self.cleaned_data.get("then") != "stage":
             return None
-        return self._stages.get(self.cleaned_data.get("then_stage"))
+        stage_id = self.cleaned_data.get("then_stage")  # "" when none was chosen
+        return self._stages.get(stage_id) if isinstance(stage_id, int) else None
 
 
 PROPERTY_FIELDS = ("owner", "priority", "team", "source", "stage")
@@ -348,14 +370,14 @@ class TicketPropertiesForm(forms.Form):
         agents = User.objects.filter(is_active=True).filter(Q(is_staff=True) | Q(is_superuser=True))
         if ticket.owner_id:
             agents = User.objects.filter(Q(pk__in=agents.values("pk")) | Q(pk=ticket.owner_id))
-        self.fields["owner"].queryset = agents.order_by("username")
+        model_choice_field(self, "owner").queryset = agents.order_by("username")
         grouped: dict[str, list[tuple[int, str]]] = {}
         for stage in stages:
             name = (
                 _("%(stage)s (closed)") % {"stage": stage.name} if stage.is_closed else stage.name
             )
             grouped.setdefault(stage.pipeline.name, []).append((stage.pk, name))
-        self.fields["stage"].choices = list(grouped.items())
+        choice_field(self, "stage").choices = list(grouped.items())
 
     def clean_stage(self) -> Stage:
         stage = self._stages.get(self.cleaned_data["stage"])
@@ -460,12 +482,12 @@ class AgentProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, schedule_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         zones = allowed_zones()  # the one list of accepted zones (settings_app.time_zones)
-        self.fields["timezone"].choices = [
+        choice_field(self, "timezone").choices = [
             ("", _("The SLA schedule's time zone (%(zone)s)") % {"zone": schedule_zone}),
             *((zone, zone) for zone in zones),
         ]
         # Each language named in itself, as language pickers do.
-        self.fields["language"].choices = [
+        choice_field(self, "language").choices = [
             ("", _("The browser's language")),
             *settings.LANGUAGES,
         ]

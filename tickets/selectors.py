@@ -14,7 +14,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
@@ -38,6 +38,9 @@ from settings_app.time_zones import load_zone
 from tickets import sla
 from tickets.models import AgentProfile, Message, SlaClock, SlaEvent, Ticket, TicketChange
 from tickets.sla import iso
+
+if TYPE_CHECKING:
+    from tickets.outbound.selectors import Delivery, DeliveryJson
 
 SLA_STATUS_FILTERS = ("overdue", "due_soon", "active", "completed")
 
@@ -263,8 +266,11 @@ class TicketPaginator(Paginator):
     soon at 100k) costs one narrow sort, not thousands of joined rows. Same number of queries
     as the plain ``Paginator``."""
 
-    def __init__(self, object_list: Any, per_page: int, *, count: int | None = None) -> None:
+    def __init__(
+        self, object_list: QuerySet[Ticket], per_page: int, *, count: int | None = None
+    ) -> None:
         super().__init__(object_list, per_page)
+        self.tickets = object_list
         if count is not None:
             self.count = count  # in place of the cached property
 
@@ -274,9 +280,9 @@ class TicketPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = self.object_list.values("pk")[bottom:top]
+        ids = self.tickets.values("pk")[bottom:top]
         rows = list(_with_details(Ticket.objects.filter(pk__in=ids)).order_by(*TICKET_ORDER))
-        return self._get_page(rows, number, self)
+        return Page(rows, number, self)
 
 
 class _RowText(Func):
@@ -431,7 +437,50 @@ def live_status(clock: SlaClock, *, now: datetime.datetime) -> str:
     )
 
 
-def clock_json(clock: SlaClock | None, *, now: datetime.datetime) -> dict | None:
+class ClockJson(TypedDict):
+    """A CLOCK of SPEC section 7."""
+
+    status: str
+    started_at: str | None
+    due_at: str | None
+    due_soon_at: str | None
+    completed_at: str | None
+    completed_by: str | None  # "reply" | "close"
+    paused: bool
+    cycle: int
+    goal_minutes: int
+
+
+class TicketJson(TypedDict):
+    """A TICKET of SPEC section 7."""
+
+    id: int
+    subject: str
+    requester_email: str
+    priority: str | None
+    team: str | None  # slug
+    source: str
+    pipeline: str  # slug
+    owner: str | None  # username
+    status: str  # the stage's slug
+    created_at: str | None
+    closed_at: str | None
+    sla: dict[str, ClockJson | None]  # by clock kind
+
+
+class MessageJson(TypedDict):
+    """A MESSAGE of SPEC section 7."""
+
+    id: int
+    author: str  # "customer" | "agent" | "system"
+    internal: bool
+    body: str
+    created_at: str | None
+    sender_email: str | None
+    delivery: DeliveryJson | None
+
+
+def clock_json(clock: SlaClock | None, *, now: datetime.datetime) -> ClockJson | None:
     if clock is None:
         return None
     return {
@@ -447,7 +496,7 @@ def clock_json(clock: SlaClock | None, *, now: datetime.datetime) -> dict | None
     }
 
 
-def ticket_json(ticket: Ticket, *, now: datetime.datetime) -> dict:
+def ticket_json(ticket: Ticket, *, now: datetime.datetime) -> TicketJson:
     """The ticket as the API shows it (SPEC section 7). Needs ``clocks`` prefetched."""
     clocks = current_clocks(ticket.clocks.all())
     return {
@@ -455,10 +504,10 @@ def ticket_json(ticket: Ticket, *, now: datetime.datetime) -> dict:
         "subject": ticket.subject,
         "requester_email": ticket.requester_email,
         "priority": ticket.priority or None,
-        "team": ticket.team.slug if ticket.team_id else None,
+        "team": ticket.team.slug if ticket.team else None,
         "source": ticket.source,
         "pipeline": ticket.pipeline.slug,
-        "owner": ticket.owner.get_username() if ticket.owner_id else None,
+        "owner": ticket.owner.get_username() if ticket.owner else None,
         "status": ticket.stage.slug,
         "created_at": iso(ticket.created_at),
         "closed_at": iso(ticket.closed_at),
@@ -471,10 +520,12 @@ def ticket_messages(*, ticket_id: int) -> QuerySet[Message]:
     return Message.objects.filter(ticket_id=ticket_id).order_by("created_at", "id")
 
 
-def message_json(message: Message, *, requester_email: str, delivery: Any) -> dict:
-    """A message as the API shows it (SPEC section 7). ``delivery``: its email's
-    ``tickets.outbound.selectors.Delivery`` or None. Customer messages carry who sent them (the
-    requester unless someone else wrote); public agent replies carry their email's delivery."""
+def message_json(
+    message: Message, *, requester_email: str, delivery: Delivery | None
+) -> MessageJson:
+    """A message as the API shows it (SPEC section 7). ``delivery``: its email's, or None.
+    Customer messages carry who sent them (the requester unless someone else wrote); public agent
+    replies carry their email's delivery."""
     is_customer = message.author_kind == Message.Author.CUSTOMER
     is_emailed = message.author_kind == Message.Author.AGENT and not message.is_internal
     return {

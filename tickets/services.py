@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -40,8 +39,6 @@ from tickets.outbound.services import (
 )
 from tickets.webhooks.models import EventType
 from tickets.webhooks.services import webhooks_emit
-
-User = get_user_model()
 
 __all__ = [
     "TicketChanges",
@@ -134,7 +131,7 @@ def ticket_create(
     team: Team | None = None,
     source: str = Source.EMAIL,
     pipeline: Pipeline | None = None,
-    owner: AbstractBaseUser | None = None,
+    owner: User | None = None,
     requester_name: str = "",
     requester_language: str = "",
     cc_emails: list[str] | None = None,
@@ -209,7 +206,7 @@ def ticket_message_add(
     body: str,
     author_kind: str,
     now: datetime.datetime,
-    author: AbstractBaseUser | None = None,
+    author: User | None = None,
     is_internal: bool = False,
     message_id: str | None = None,
     sender_email: str = "",
@@ -303,14 +300,14 @@ class TicketChanges(TypedDict, total=False):
     source: str  # a key of ``Source``
     pipeline: Pipeline | None  # None keeps the pipeline
     stage: Stage | None  # None keeps the stage
-    owner: AbstractBaseUser | None
+    owner: User | None
 
 
 def ticket_update(
     *,
     ticket_id: int,
     now: datetime.datetime,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     via: str = TicketChange.Via.SYSTEM,
     **changes: Unpack[TicketChanges],
 ) -> Ticket:
@@ -410,7 +407,7 @@ def ticket_close(
     *,
     ticket_id: int,
     now: datetime.datetime,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     via: str = TicketChange.Via.SYSTEM,
 ) -> Ticket:
     """Move the ticket to its pipeline's first closed stage (completing every running clock)."""
@@ -426,7 +423,7 @@ def ticket_reopen(
     *,
     ticket_id: int,
     now: datetime.datetime,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     via: str = TicketChange.Via.SYSTEM,
 ) -> Ticket:
     """Move a closed ticket to the first open stage of its pipeline that does not pause."""
@@ -482,7 +479,7 @@ def ticket_update_checked(
     now: datetime.datetime,
     changes: dict[str, Any],
     since_version: int | None,
-    actor: Any = None,
+    actor: User | None = None,
     via: str = TicketChange.Via.PAGE,
 ) -> TicketSaveResult:
     """Save the fields a person changed on a page loaded at ``since_version`` (the id of the
@@ -536,7 +533,7 @@ def ticket_reply_and_move(
     *,
     ticket_id: int,
     body: str,
-    author: Any,
+    author: User,
     now: datetime.datetime,
     is_internal: bool = False,
     stage: Stage | None = None,

@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
@@ -59,6 +59,7 @@ from tickets.display import (
 )
 from tickets.forms import (
     BADGES_NEXT,
+    PAGE_SIZES,
     QUEUE_DEFAULTS,
     AgentProfileForm,
     QueueFilterForm,
@@ -68,7 +69,11 @@ from tickets.forms import (
 )
 from tickets.inbound.selectors import message_mail_prefetches
 from tickets.models import AgentProfile, Message, SlaEvent, Ticket, TicketChange, TicketPresence
-from tickets.outbound.selectors import message_deliveries, ticket_acknowledgement_delivery
+from tickets.outbound.selectors import (
+    Delivery,
+    message_deliveries,
+    ticket_acknowledgement_delivery,
+)
 from tickets.presence import (
     ticket_presence_leave,
     ticket_presence_mark,
@@ -96,7 +101,6 @@ from tickets.services import (
     ticket_update_checked,
 )
 
-User = get_user_model()
 REFRESH_SECONDS = 60  # the queue's badges re-render this often (htmx polling)
 # The queue's saved views: label, icon, and the filters they set (the rest at their defaults).
 SAVED_VIEWS: tuple[tuple[str | Promise, str, dict[str, str]], ...] = (
@@ -122,9 +126,12 @@ PROPERTY_LABELS: dict[str, Promise] = {
 # --- Shared plumbing ---------------------------------------------------------------------------
 
 
-def _require_agent(request: HttpRequest) -> None:
-    if not is_agent(request.user):
+def _require_agent(request: HttpRequest) -> User:
+    """The signed-in agent making the request; PermissionDenied for anyone else."""
+    user = request.user
+    if not user.is_authenticated or not is_agent(user):
         raise PermissionDenied
+    return user
 
 
 def _render(
@@ -303,12 +310,12 @@ def _saved_views(form: QueueFilterForm) -> list[SavedView]:
     result = []
     for label, icon, preset in SAVED_VIEWS:
         params = dict(preset)
-        if per_page != QueueFilterForm.base_fields["per_page"].empty_value:
+        if per_page != PAGE_SIZES[0]:
             params["per_page"] = str(per_page)
         if form.shows_next_breach:
             params["badges"] = BADGES_NEXT
         url = reverse("tickets:queue") + "?" + urlencode(params)
-        result.append(SavedView(label, icon, url, current == {**QUEUE_DEFAULTS, **preset}))
+        result.append(SavedView(str(label), icon, url, current == {**QUEUE_DEFAULTS, **preset}))
     return result
 
 
@@ -410,7 +417,7 @@ def _all_stages() -> list[Stage]:
     )
 
 
-CHANGE_ICONS = {
+CHANGE_ICONS: dict[str, str] = {
     TicketChange.State.CLOSED: "bi-archive",
     TicketChange.State.REOPENED: "bi-arrow-counterclockwise",
     TicketChange.Field.OWNER: "bi-person",
@@ -499,22 +506,43 @@ def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) ->
     return views
 
 
-def _conversation(ticket: Ticket) -> list[Message]:
-    """The ticket's messages, each with ``delivery`` (its email's, or None) and ``delivery_what``
-    (which email): public replies their own email, the first message the acknowledgement."""
+@dataclass(frozen=True)
+class ConversationItem:
+    """A message as the ticket page shows it: the delivery of its email (None: none) and which
+    email that is, and whether it is new to the viewer (from someone else since the page loaded)."""
+
+    message: Message
+    delivery: Delivery | None
+    delivery_what: str
+    is_new: bool = False
+
+
+def _conversation(
+    ticket: Ticket, *, seen_message: int, viewer_id: int | None
+) -> list[ConversationItem]:
+    """The ticket's messages with their email's delivery: public replies their own email, the
+    first message the acknowledgement. Messages after ``seen_message`` by anyone but the viewer
+    are new."""
     messages_ = list(
         Message.objects.filter(ticket=ticket)
         .select_related("author")
         .prefetch_related(*message_mail_prefetches())
     )
     deliveries = message_deliveries(m.pk for m in messages_)
-    for message in messages_:
-        message.delivery = deliveries.get(message.pk)
-        message.delivery_what = _("Email")
-    if messages_ and messages_[0].author_kind == Message.Author.CUSTOMER:
-        messages_[0].delivery = ticket_acknowledgement_delivery(ticket.pk)
-        messages_[0].delivery_what = _("Acknowledgement")
-    return messages_
+    acknowledged = bool(messages_) and messages_[0].author_kind == Message.Author.CUSTOMER
+    return [
+        ConversationItem(
+            message=message,
+            delivery=(
+                ticket_acknowledgement_delivery(ticket.pk)
+                if index == 0 and acknowledged
+                else deliveries.get(message.pk)
+            ),
+            delivery_what=_("Acknowledgement") if index == 0 and acknowledged else _("Email"),
+            is_new=message.pk > seen_message and message.author_id != viewer_id,
+        )
+        for index, message in enumerate(messages_)
+    ]
 
 
 def _conversation_hash(html: str) -> str:
@@ -567,9 +595,7 @@ def _ticket_context(
 ) -> dict[str, Any]:
     """Everything the ticket page and its live regions show, except the two forms."""
     clocks = clock_views(ticket, config=config, now=now)
-    conversation = _conversation(ticket)
-    for message in conversation:
-        message.is_new = message.pk > state.seen_message and message.author_id != request.user.pk
+    conversation = _conversation(ticket, seen_message=state.seen_message, viewer_id=request.user.pk)
     version = ticket_version(ticket_id=ticket.pk)
     return {
         "ticket": ticket,
@@ -707,11 +733,13 @@ def _input_error_text(exc: TicketInputError) -> str:
 def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Send a public reply or an internal note as the signed-in agent; with "Send and close" or
     "Send and set stage", move the ticket in the same step."""
-    _require_agent(request)
+    agent = _require_agent(request)
     ticket = _ticket_or_404(ticket_id)
     form = ReplyForm(request.POST, stages=_pipeline_stages(ticket))
     if not form.is_valid():
-        errors = [text for field in ("body", "then_stage") for text in form.errors.get(field, [])]
+        errors = [
+            str(text) for field in ("body", "then_stage") for text in form.errors.get(field, [])
+        ]
         messages.error(request, _("Nothing was sent: %(why)s") % {"why": " ".join(errors)})
         return _ticket_page(request, ticket, reply_form=form, status=400)
     stage = form.stage_to_set()
@@ -730,7 +758,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
         ticket_reply_and_move(
             ticket_id=ticket.pk,
             body=form.cleaned_data["body"],
-            author=request.user,
+            author=agent,
             is_internal=form.is_internal,
             stage=stage,
             now=timezone.now(),
@@ -766,7 +794,7 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
     they changed and by whom; held-back fields are shown again with the agent's value, to save
     again knowingly.
     """
-    _require_agent(request)
+    agent = _require_agent(request)
     ticket = _ticket_or_404(ticket_id)
     form = TicketPropertiesForm(request.POST, ticket=ticket, stages=_all_stages())
     if not form.is_valid():
@@ -782,7 +810,7 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
             now=timezone.now(),
             changes=changes,
             since_version=form.cleaned_data.get("version"),
-            actor=request.user,
+            actor=agent,
             via=TicketChange.Via.PAGE,
         )
     except TicketInputError as exc:
@@ -833,7 +861,7 @@ def ticket_properties(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 def _close_or_reopen(request: HttpRequest, ticket_id: int, *, close: bool) -> HttpResponse:
     """Close or reopen through the service; a ticket already so gets a note, not an error."""
-    _require_agent(request)
+    agent = _require_agent(request)
     ticket = _ticket_or_404(ticket_id)
     if ticket.is_closed == close:
         messages.info(
@@ -843,9 +871,7 @@ def _close_or_reopen(request: HttpRequest, ticket_id: int, *, close: bool) -> Ht
         return redirect("tickets:detail", ticket_id=ticket.pk)
     service = ticket_close if close else ticket_reopen
     try:
-        service(
-            ticket_id=ticket.pk, now=timezone.now(), actor=request.user, via=TicketChange.Via.PAGE
-        )
+        service(ticket_id=ticket.pk, now=timezone.now(), actor=agent, via=TicketChange.Via.PAGE)
     except TicketInputError as exc:
         why = {"why": _input_error_text(exc)}
         messages.error(
@@ -875,11 +901,9 @@ def ticket_reopen_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     """The agent's display time zone and SLA email switch."""
-    _require_agent(request)
+    agent = _require_agent(request)
     schedule_zone = sla_config_get().schedule.zone
-    instance = AgentProfile.objects.filter(user=request.user).first() or AgentProfile(
-        user=request.user
-    )
+    instance = AgentProfile.objects.filter(user=agent).first() or AgentProfile(user=agent)
     form = AgentProfileForm(
         request.POST if request.method == "POST" else None,
         instance=instance,

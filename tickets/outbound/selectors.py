@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.conf import settings
 
@@ -50,6 +51,14 @@ def _address_only(value: str) -> str:
     return parseaddr(value)[1] or value
 
 
+class DeliveryJson(TypedDict):
+    """A message's email delivery as the API shows it (SPEC section 7)."""
+
+    state: str
+    detail: str
+    at: str | None
+
+
 @dataclass(frozen=True)
 class Delivery:
     """The delivery of one message's email, as the ticket page and the API show it."""
@@ -59,7 +68,7 @@ class Delivery:
     at: datetime.datetime | None
     email_id: int
 
-    def as_json(self) -> dict:
+    def as_json(self) -> DeliveryJson:
         from tickets.sla import iso
 
         return {"state": self.state, "detail": self.detail, "at": iso(self.at)}

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from slaproject.celery import task_queue
 from tickets.outbound.services import outbound_webhook_disabled_queue
-from tickets.selectors import clock_json, message_json, ticket_json
+from tickets.selectors import ClockJson, clock_json, message_json, ticket_json
 from tickets.sla import iso
 from tickets.webhooks import signing, targets, transport
 from tickets.webhooks.models import (
@@ -291,12 +291,17 @@ def _delivery(
     )
 
 
-def _clock_data(clock: Any, *, now: datetime.datetime) -> dict[str, Any] | None:
+class ClockData(ClockJson):
     """The CLOCK of SPEC §7, plus its ``kind`` (which of the ticket's clocks it is)."""
+
+    kind: str
+
+
+def _clock_data(clock: Any, *, now: datetime.datetime) -> ClockData | None:
     data = clock_json(clock, now=now)
-    if data is not None:
-        data = {"kind": clock.kind, **data}
-    return data
+    if data is None:
+        return None
+    return {"kind": clock.kind, **data}
 
 
 def _tickets(ticket_ids: Iterable[int]) -> dict[int, Any]:
