@@ -9,11 +9,15 @@ pipelines (records) are passed in by the caller as names.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypeAlias
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-Label = str | Promise
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Text, or text translated when it is shown (``gettext_lazy``): what Django takes as a label.
+Label: TypeAlias = "StrOrPromise"
 
 GOAL_KINDS = ("first_response", "next_response", "close")
 PROPERTIES = ("priority", "team", "source", "pipeline")

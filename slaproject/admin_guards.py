@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import ForeignKey, Q, QuerySet
 from django.http import HttpRequest
 
 
@@ -45,8 +45,8 @@ class SuperAdminRowsMixin:
         return users if is_super_admin(request.user) else users.filter(is_superuser=False)
 
     def formfield_for_foreignkey(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> forms.Field | None:
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         if db_field.name in self.user_fields:
             kwargs["queryset"] = self.user_choices(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime
 import math
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -35,6 +37,20 @@ from django.utils.translation import ngettext
 # The first wait after LOGIN_SLOW_AFTER failures, doubled for each further failure, at most this.
 FIRST_WAIT_SECONDS = 5
 LONGEST_WAIT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the handler refused a sign-in try, for the page that answers it: the seconds to
+    wait, and whether the pair is only slowed down (else locked)."""
+
+    wait: int
+    slowed: bool = False
+
+
+# The handler's refusal of a request, read by ``lockout_response`` (axes calls it with the
+# request alone); kept beside the request, never on it, and gone with it.
+_refusals: weakref.WeakKeyDictionary[HttpRequest, Refusal] = weakref.WeakKeyDictionary()
 
 
 def lockout_enabled() -> bool:
@@ -69,7 +85,9 @@ class SignInAttemptsHandler(AxesDatabaseHandler):
         if not super().is_allowed(request, credentials):
             last = self._last_failure(request, credentials)
             cool_off = get_cool_off(request) or datetime.timedelta(0)
-            request.sign_in_wait = self._seconds_until(last + cool_off if last else None)
+            _refusals[request] = Refusal(
+                wait=self._seconds_until(last + cool_off if last else None)
+            )
             return False
         failures = self.get_failures(request, credentials)
         wait = slow_down_seconds(failures)
@@ -77,8 +95,7 @@ class SignInAttemptsHandler(AxesDatabaseHandler):
             last = self._last_failure(request, credentials)
             left = self._seconds_until(last + datetime.timedelta(seconds=wait) if last else None)
             if left > 0:
-                request.sign_in_wait = left
-                request.sign_in_slowed = True
+                _refusals[request] = Refusal(wait=left, slowed=True)
                 return False
         return True
 
@@ -122,11 +139,11 @@ def lockout_response(
 ) -> HttpResponse:
     """axes' ``AXES_LOCKOUT_CALLABLE``: 429, a page that says how long to wait and why."""
     cool_off = get_cool_off(request) or datetime.timedelta(0)
-    wait = getattr(request, "sign_in_wait", None)
-    if wait is None:  # the failure that has just locked the pair
-        wait = int(cool_off.total_seconds())
+    # No refusal: the failure that has just locked the pair.
+    refusal = _refusals.get(request) or Refusal(wait=int(cool_off.total_seconds()))
+    wait = refusal.wait
     username = get_client_username(request, credentials) or ""
-    if getattr(request, "sign_in_slowed", False):
+    if refusal.slowed:
         message = _(
             "Too many failed sign-ins for %(username)s from your address. Wait %(wait)s before "
             "you try again."

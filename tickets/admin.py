@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
@@ -21,11 +21,10 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from settings_app.labels import CLOCK_LABELS
+from settings_app.labels import CLOCK_LABELS, Label
 from settings_app.models import Stage
 from settings_app.time_zones import allowed_zones
 from slaproject.admin_guards import SuperAdminRowsMixin, is_super_admin
@@ -37,6 +36,7 @@ from tickets.display import (
     event_detail_text,
     local_moment,
 )
+from tickets.forms import choice_field, model_choice_field
 from tickets.models import (
     AgentProfile,
     ApiToken,
@@ -75,7 +75,15 @@ SLA_STATE_FIELDS = (
 )
 
 
-def local_moment_column(name: str, label: str | Promise) -> Any:
+def _staff_user(request: HttpRequest) -> User:
+    """The signed-in staff member making an admin request (the admin lets no one else in)."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user
+
+
+def local_moment_column(name: str, label: Label) -> Any:
     """A read-only column showing a model's moment ``name`` in the viewer's zone, the zone
     named ("Tue 3 Mar, 11:00 CET"; ViewerTimeZoneMiddleware activates the zone)."""
 
@@ -131,11 +139,11 @@ class TicketAdminForm(forms.ModelForm):
             agents = Q(is_active=True) & (Q(is_staff=True) | Q(is_superuser=True))
             if self.instance.owner_id:  # keep a former agent who still owns it selectable
                 agents |= Q(pk=self.instance.owner_id)
-            self.fields["owner"].queryset = (
-                get_user_model().objects.filter(agents).order_by("username")
+            model_choice_field(self, "owner").queryset = User.objects.filter(agents).order_by(
+                "username"
             )
         if "stage" in self.fields:
-            self.fields["stage"].queryset = Stage.objects.select_related("pipeline")
+            model_choice_field(self, "stage").queryset = Stage.objects.select_related("pipeline")
             self.fields[
                 "stage"
             ].help_text = (
@@ -143,7 +151,8 @@ class TicketAdminForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         stage, pipeline = cleaned.get("stage"), cleaned.get("pipeline")
         # A new pipeline with the stage left as it was: the service picks the matching stage.
         pipeline_only = "pipeline" in self.changed_data and "stage" not in self.changed_data
@@ -302,7 +311,7 @@ class TicketChangeInline(ReadOnlyInline):
 
 
 def _status_pill(view: ClockView) -> str:
-    if view.clock is None:
+    if view.clock is None or view.style is None:  # no clock: no style either
         return "—"
     paused = " · paused" if view.is_paused else ""
     # Colours in static/css/admin_sla.css (TicketAdmin.Media).
@@ -422,7 +431,7 @@ class TicketAdmin(admin.ModelAdmin):
             ticket_update(
                 ticket_id=obj.pk,
                 now=timezone.now(),
-                actor=request.user,
+                actor=_staff_user(request),
                 via=TicketChange.Via.ADMIN,
                 **changes,
             )
@@ -446,7 +455,7 @@ class TicketAdmin(admin.ModelAdmin):
                 ticket_id=form.instance.pk,
                 body=message_form.cleaned_data["body"],
                 author_kind=Message.Author.AGENT,
-                author=request.user,
+                author=_staff_user(request),
                 is_internal=bool(message_form.cleaned_data.get("is_internal")),
                 now=timezone.now(),
             )
@@ -579,7 +588,7 @@ class ApiTokenAdmin(SuperAdminRowsMixin, admin.ModelAdmin):
             if obj.user.is_superuser and not is_super_admin(request.user):
                 raise PermissionDenied
             obj.set_key(ApiToken.generate_key())
-            obj.created_by = request.user
+            obj.created_by = _staff_user(request)
         super().save_model(request, obj, form, change)
 
     def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None):
@@ -607,7 +616,10 @@ class AgentProfileAdminForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         zones = allowed_zones()  # the one list of accepted zones (settings_app.time_zones)
-        self.fields["timezone"].choices = [("", "— the SLA schedule's"), *((z, z) for z in zones)]
+        choice_field(self, "timezone").choices = [
+            ("", "— the SLA schedule's"),
+            *((z, z) for z in zones),
+        ]
 
 
 @admin.register(AgentProfile)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from settings_app.models import Stage
@@ -83,10 +84,12 @@ def stage_info(stage: Stage, *, config: SlaConfig) -> planner.StageInfo:
     )
 
 
-def _clock(row: tuple) -> planner.Clock:
+def _clock(row: Sequence[Any]) -> planner.Clock:
     """A ``planner.Clock`` from a row of ``CLOCK_COLUMNS``."""
     clock_id, _ticket_id, *fields = row
-    return planner.Clock(*fields, id=clock_id)
+    clock = planner.Clock(*fields)
+    clock.id = clock_id
+    return clock
 
 
 def clock_from_model(clock: SlaClock) -> planner.Clock:
@@ -273,9 +276,12 @@ def _clock_model(ticket_id: int, clock: planner.Clock) -> SlaClock:
 
 
 def _clocks_and_events_write(
-    items: list[tuple[int, planner.TicketState | None, planner.Plan]], *, now: datetime.datetime
+    items: Sequence[tuple[int, planner.TicketState | None, planner.Plan]],
+    *,
+    now: datetime.datetime,
 ) -> None:
-    removed = {clock.id for _, _, plan in items for clock in plan.removed}
+    # Removed clocks were stored: each has its id.
+    removed = {clock.id for _, _, plan in items for clock in plan.removed if clock.id is not None}
     if removed:
         SlaClock.objects.filter(pk__in=removed).delete()
     inserted = [(ticket_id, clock) for ticket_id, _, plan in items for clock in plan.inserted]

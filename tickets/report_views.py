@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -101,10 +102,17 @@ class ReportForm(forms.Form):
     ) -> None:
         super().__init__(data)
         self.today = today
-        self.fields["team"].choices = [("", gettext_lazy("All teams")), *teams]
+        self.team_choices: list[tuple[str, str | Promise]] = [
+            ("", gettext_lazy("All teams")),
+            *teams,
+        ]
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ChoiceField)
+        team_field.choices = self.team_choices
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         period = cleaned.get("period") or DEFAULT_PERIOD
         cleaned["period"] = period
         cleaned["breakdown"] = cleaned.get("breakdown") or DEFAULT_BREAKDOWN
@@ -218,7 +226,7 @@ def table_rows(report: ComplianceReport) -> list[TableRow]:
                     group_key=group.key,
                     group_label=group.label,
                     kind=kind,
-                    goal_label=CLOCK_LABELS[kind],
+                    goal_label=str(CLOCK_LABELS[kind]),
                     figures=group.of(kind),
                     is_total=is_total,
                     group_size=len(GOAL_KINDS) if index == 0 else 0,
@@ -265,12 +273,12 @@ def report_chart(report: ComplianceReport) -> TrendChart:
         series.append(
             SeriesInput(
                 key=kind,
-                name=CLOCK_LABELS[kind],
+                name=str(CLOCK_LABELS[kind]),
                 color=color,
                 marker=marker,
                 values=[f.percent_met for f in figures],
                 titles=[
-                    _point_title(CLOCK_LABELS[kind], name, f)
+                    _point_title(str(CLOCK_LABELS[kind]), name, f)
                     for name, f in zip(names, figures, strict=True)
                 ],
             )
@@ -337,7 +345,7 @@ def _report(form: ReportForm, zone: zoneinfo.ZoneInfo) -> ComplianceReport:
 
 def _error_text(form: ReportForm) -> str:
     return " ".join(
-        f"{form.fields[name].label}: {message}" if name in form.fields else message
+        f"{form.fields[name].label}: {message}" if name in form.fields else str(message)
         for name, messages in form.errors.items()
         for message in messages
     )
@@ -401,7 +409,7 @@ def _page(
                 "cards": [
                     GoalCard(
                         kind=kind,
-                        label=CLOCK_LABELS[kind],
+                        label=str(CLOCK_LABELS[kind]),
                         figures=report.total.of(kind),
                         tone=percent_tone(report.total.of(kind).percent_met),
                     )
@@ -418,7 +426,7 @@ def _page(
 
 def _team_label(form: ReportForm) -> str:
     slug = form.cleaned_data.get("team", "") if hasattr(form, "cleaned_data") else ""
-    return str(dict(form.fields["team"].choices).get(slug, _("All teams")))
+    return str(dict(form.team_choices).get(slug, _("All teams")))
 
 
 def _csv_query(request: HttpRequest) -> str:

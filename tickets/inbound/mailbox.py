@@ -154,13 +154,13 @@ class ImapMailbox:
         assert self.connection is not None, "use ImapMailbox as a context manager"
         return self.connection
 
-    def waiting_uids(self) -> list[bytes]:
-        """UIDs of the messages still to take, oldest first."""
+    def waiting_uids(self) -> list[str]:
+        """UIDs of the messages still to take, oldest first (IMAP UIDs are ASCII digits)."""
         criterion = "ALL" if self.done_folder else "UNSEEN"
-        data = _check(self.imap.uid("SEARCH", None, criterion), "Search")
-        return sorted((data[0] or b"").split(), key=int)
+        data = _check(self.imap.uid("SEARCH", criterion), "Search")
+        return sorted((data[0] or b"").decode("ascii", "replace").split(), key=int)
 
-    def size(self, uid: bytes) -> int | None:
+    def size(self, uid: str) -> int | None:
         """The message's size in bytes; None when it is gone (another poller moved it)."""
         data = _check(self.imap.uid("FETCH", uid, "(RFC822.SIZE)"), "Reading a size")
         for item in data:
@@ -170,7 +170,7 @@ class ImapMailbox:
                 return int(found.group(1))
         return None
 
-    def fetch(self, uid: bytes, *, limit: int | None = None) -> bytes | None:
+    def fetch(self, uid: str, *, limit: int | None = None) -> bytes | None:
         """The message's bytes (the first ``limit`` bytes only, when given), without marking it
         seen; None when it is gone."""
         section = "BODY.PEEK[]" if limit is None else f"BODY.PEEK[]<0.{limit}>"
@@ -180,7 +180,7 @@ class ImapMailbox:
                 return item[1]
         return None
 
-    def mark_done(self, uid: bytes) -> None:
+    def mark_done(self, uid: str) -> None:
         """Move the message to the done folder (or flag it seen when there is none)."""
         imap = self.imap
         if not self.done_folder:

@@ -34,11 +34,13 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     found = email_settings_get()
+    user = request.user  # a super admin (_require_super_admin)
     context = {
         "nav": "settings",
         "tab": "email",
         "form": form or EmailSettingsForm(instance=found),
-        "test_form": test_form or TestEmailForm(initial={"to": request.user.email}),
+        "test_form": test_form
+        or TestEmailForm(initial={"to": user.email if user.is_authenticated else ""}),
         "identity": email_identity(found),
         "saved": found,
         "test_emails": recent_test_emails(),

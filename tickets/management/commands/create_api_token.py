@@ -27,11 +27,12 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{user.username!r} is not an active agent; the API would refuse the token."
             )
-        token = ApiToken.objects.create(
-            user=user, key=ApiToken.generate_key(), name=options["name"]
-        )
+        key = ApiToken.generate_key()
+        token = ApiToken(user=user, name=options["name"])
+        token.set_key(key)  # only its hash and first characters are stored
+        token.save(force_insert=True)
         self.stderr.write(
             f"Token for {user.username} (only its hash is kept: copy the key now; "
             "revoke it in the admin):"
         )
-        self.stdout.write(token.key)
+        self.stdout.write(key)
