@@ -128,21 +128,27 @@ class SlaSettings(models.Model):
         return f"SLA settings (version {self.version})"
 
 
-class WorkingPeriod(models.Model):
-    """One period of one weekday, as minutes after local midnight (end 1440 = 24:00)."""
+class PeriodFields(models.Model):
+    """One weekly period as minutes after local midnight (end 1440 = 24:00): the fields and
+    checks shared by the default schedule's periods and a team schedule's."""
 
-    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="periods")
     weekday = models.PositiveSmallIntegerField(help_text=_("0 = Monday … 6 = Sunday"))
     start_minute = models.PositiveSmallIntegerField()
     end_minute = models.PositiveSmallIntegerField()
 
     class Meta:
+        abstract = True
         ordering = ["weekday", "start_minute"]
-        constraints = [
-            models.CheckConstraint(condition=Q(weekday__lte=6), name="period_weekday_range"),
+
+    @staticmethod
+    def checks(prefix: str) -> list[models.BaseConstraint]:
+        """The table's checks, named ``<prefix>_weekday_range`` and ``<prefix>_start_before_end``
+        (the names the migrations gave them)."""
+        return [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name=f"{prefix}_weekday_range"),
             models.CheckConstraint(
                 condition=Q(start_minute__lt=models.F("end_minute")) & Q(end_minute__lte=1440),
-                name="period_start_before_end",
+                name=f"{prefix}_start_before_end",
             ),
         ]
 
@@ -152,22 +158,40 @@ class WorkingPeriod(models.Model):
         return f"{day} {_clock(self.start_minute)}–{_clock(self.end_minute)}"
 
 
-class Holiday(models.Model):
-    """A day on which no working time counts; ``recurring`` repeats it every year."""
+class HolidayFields(models.Model):
+    """A day on which no working time counts; ``recurring`` repeats it every year (the fields
+    shared by the default schedule's holidays and a team schedule's)."""
 
-    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
     name = SingleLineCharField(max_length=100, blank=True)
     recurring = models.BooleanField(default=False)
 
     class Meta:
+        abstract = True
         ordering = ["date"]
-        constraints = [
-            models.UniqueConstraint(fields=["sla_settings", "date"], name="holiday_unique_date"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class WorkingPeriod(PeriodFields):
+    """One period of one weekday of the default schedule."""
+
+    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="periods")
+
+    class Meta(PeriodFields.Meta):
+        constraints = PeriodFields.checks("period")
+
+
+class Holiday(HolidayFields):
+    """A holiday of the default schedule."""
+
+    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="holidays")
+
+    class Meta(HolidayFields.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["sla_settings", "date"], name="holiday_unique_date"),
+        ]
 
 
 class TeamSchedule(models.Model):
@@ -207,45 +231,24 @@ class TeamScheduleMember(models.Model):
         return str(self.team)
 
 
-class TeamSchedulePeriod(models.Model):
+class TeamSchedulePeriod(PeriodFields):
     """One weekly period of a team schedule, as ``WorkingPeriod`` is of the default one."""
 
     schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="periods")
-    weekday = models.PositiveSmallIntegerField(help_text=_("0 = Monday … 6 = Sunday"))
-    start_minute = models.PositiveSmallIntegerField()
-    end_minute = models.PositiveSmallIntegerField()
 
-    class Meta:
-        ordering = ["weekday", "start_minute"]
-        constraints = [
-            models.CheckConstraint(condition=Q(weekday__lte=6), name="team_period_weekday_range"),
-            models.CheckConstraint(
-                condition=Q(start_minute__lt=models.F("end_minute")) & Q(end_minute__lte=1440),
-                name="team_period_start_before_end",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        day = WEEKDAY_LABELS[self.weekday] if 0 <= self.weekday <= 6 else self.weekday
-        return f"{day} {_clock(self.start_minute)}–{_clock(self.end_minute)}"
+    class Meta(PeriodFields.Meta):
+        constraints = PeriodFields.checks("team_period")
 
 
-class TeamScheduleHoliday(models.Model):
+class TeamScheduleHoliday(HolidayFields):
     """A holiday of a team schedule, as ``Holiday`` is of the default one."""
 
     schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="holidays")
-    date = models.DateField()
-    name = SingleLineCharField(max_length=100, blank=True)
-    recurring = models.BooleanField(default=False)
 
-    class Meta:
-        ordering = ["date"]
+    class Meta(HolidayFields.Meta):
         constraints = [
             models.UniqueConstraint(fields=["schedule", "date"], name="team_holiday_unique_date"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
 
 
 class SlaGoal(models.Model):
