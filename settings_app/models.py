@@ -140,6 +140,11 @@ class PeriodFields(models.Model):
         abstract = True
         ordering = ["weekday", "start_minute"]
 
+    def __str__(self) -> str:
+        """ "Friday 10:00–12:00" (the admin titles its rows with this)."""
+        day = WEEKDAY_LABELS[self.weekday] if 0 <= self.weekday <= 6 else self.weekday
+        return f"{day} {_clock(self.start_minute)}–{_clock(self.end_minute)}"
+
     @staticmethod
     def checks(prefix: str) -> list[models.BaseConstraint]:
         """The table's checks, named ``<prefix>_weekday_range`` and ``<prefix>_start_before_end``
@@ -151,11 +156,6 @@ class PeriodFields(models.Model):
                 name=f"{prefix}_start_before_end",
             ),
         ]
-
-    def __str__(self) -> str:
-        """ "Friday 10:00–12:00" (the admin titles its rows with this)."""
-        day = WEEKDAY_LABELS[self.weekday] if 0 <= self.weekday <= 6 else self.weekday
-        return f"{day} {_clock(self.start_minute)}–{_clock(self.end_minute)}"
 
 
 class HolidayFields(models.Model):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/sla/team-hours/<slug:slug>/", views.team_hours_page, name="team_hours"),
     path("settings/sla/default-hours/", views.default_hours_page, name="default_hours"),
     path("settings/sla/check/", views.sla_settings_check_fragment, name="check"),
+    path("settings/sla/holiday-source/", views.holiday_source_fragment, name="holiday_source"),
     path("settings/sla/hours-summary/", views.hours_summary_fragment, name="hours_summary"),
     path(
         "settings/sla/recomputes/<int:pk>/",

@@ -8,6 +8,7 @@ document path and are shown next to the fields they name.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +28,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from settings_app.display import audit_rows_of, day_length_note, dry_run_display, hours_summary
 from settings_app.dry_run import settings_dry_run
 from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
-from settings_app.forms.team_hours import TeamHoursForms
+from settings_app.forms.team_hours import PublicHolidaysForm, TeamHoursForms, this_year
+from settings_app.holiday_sources import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    HolidaySourceError,
+    country_choices,
+)
 from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
 from settings_app.selectors import sla_settings_document
 from settings_app.services import (
@@ -52,6 +59,8 @@ NO_CHANGES_MESSAGE = gettext_lazy(
     "No changes: the settings are as they were, so nothing was saved."
 )
 # Choices offered for period times (free text is accepted too): every half hour, and 24:00.
+# The period rows of the default schedule ("period") or of a team schedule ("ts-3-period").
+SCHEDULE_PERIOD_PREFIX = re.compile(r"(ts-\d{1,3}-)?period")
 TIME_OPTIONS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60 + 1, 30)]
 
 
@@ -267,6 +276,11 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
         page = SlaSettingsForms(document=document, reference=reference)
 
     typed_hours = page.typed_working_hours()
+    default_schedule = {
+        "timezone": document["timezone"],
+        "working_hours": document["working_hours"],
+        "holidays": document["holidays"],
+    }
     context: dict[str, Any] = {
         "nav": "settings",
         "tab": "sla",
@@ -281,9 +295,55 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
         "day_note": day_length_note(page.applies, typed_hours),
         "dialog": dialog,
         "notice": notice,
-        "team_schedules": team_schedule_rows(document),
+        "schedule_blocks": schedule_rows(page),
+        "schedule_template": page.team_schedules.template_block(default=default_schedule),
+        "default_team_slugs": {slug for slug, _ in page.team_schedules.default_teams()},
+        "team_choices": page.reference.property_values.get("team", []),
+        "schedules_total": page.team_schedules.total,
+        **holiday_source_context(),
     }
     return render(request, "settings_app/sla_settings.html", context, status=status)
+
+
+def schedule_rows(page: SlaSettingsForms) -> list[dict[str, Any]]:
+    """The team schedules of the working-hours list, each with its weekly summary."""
+    return [
+        {
+            "block": block,
+            "summary": hours_summary(block.typed_working_hours()),
+            "holidays": block.holiday_count(),
+        }
+        for block in page.team_schedules.blocks
+    ]
+
+
+def holiday_source_context() -> dict[str, Any]:
+    """What "Add public holidays" offers: the countries, and the years it starts with."""
+    year = this_year()
+    return {
+        "countries": country_choices(),
+        "first_year": year,
+        "last_year": year + 2,
+        "year_bounds": (FIRST_YEAR, LAST_YEAR),
+    }
+
+
+@login_required
+@require_POST
+def holiday_source_fragment(request: HttpRequest) -> JsonResponse:
+    """The holidays "Add public holidays" (``country``, ``subdivision``, ``first_year``,
+    ``last_year``) or "Import .ics" (``ics_file``, with ``source=ics``) would add to a schedule
+    being edited, as ``{"holidays": [{"date", "name"}, …]}``; nothing is saved. A refusal is a
+    400 with ``{"error": message}``."""
+    _require_super_admin(request)
+    sources = PublicHolidaysForm(request.POST, request.FILES)
+    try:
+        found = sources.found(from_file=request.POST.get("source") == "ics")
+    except HolidaySourceError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse(
+        {"holidays": [{"date": day.isoformat(), "name": name} for day, name in found]}
+    )
 
 
 @login_required
@@ -315,7 +375,10 @@ def sla_settings_check_fragment(request: HttpRequest) -> HttpResponse:
 def hours_summary_fragment(request: HttpRequest) -> HttpResponse:
     """The one-line weekly summary and the "a day is …" note for the hours being edited (htmx)."""
     _require_super_admin(request)
-    formset = PeriodFormSet(request.GET, prefix="period")
+    prefix = request.GET.get("prefix", "period")
+    if not SCHEDULE_PERIOD_PREFIX.fullmatch(prefix):
+        prefix = "period"
+    formset = PeriodFormSet(request.GET, prefix=prefix)
     hours: dict[str, list[list[str]]] = {}
     if formset.management_form.is_valid():
         for form in formset.forms:
@@ -325,7 +388,9 @@ def hours_summary_fragment(request: HttpRequest) -> HttpResponse:
                 hours.setdefault(form.day_key, []).append([start, end])
     context = {
         "hours_summary": hours_summary(hours),
+        # The "a day is …" note follows the default schedule only.
         "day_note": day_length_note(request.GET.get("applies", ""), hours),
+        "with_day_note": prefix == "period",
     }
     return render(request, "settings_app/_hours_summary.html", context)
 
@@ -362,30 +427,6 @@ def sla_audit_page(request: HttpRequest) -> HttpResponse:
 
 
 # --- One team's own working hours (SPEC §2.1 "Team schedules") ------------------------------
-
-
-def team_schedule_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """The working-hours list of the page: each team with its own schedule's zone, hours and
-    holidays, or none (it uses the default schedule), by team name."""
-    by_slug = {
-        slug: schedule
-        for schedule in document.get("team_schedules", [])
-        for slug in schedule["teams"]
-    }
-    rows = []
-    for slug, name in Team.objects.order_by("name").values_list("slug", "name"):
-        schedule = by_slug.get(slug)
-        rows.append(
-            {
-                "slug": slug,
-                "name": name,
-                "schedule": schedule,
-                "summary": hours_summary(schedule["working_hours"]) if schedule else "",
-                "holidays": len(schedule["holidays"]) if schedule else 0,
-                "shared_with": [t for t in schedule["teams"] if t != slug] if schedule else [],
-            }
-        )
-    return rows
 
 
 def _team_document(

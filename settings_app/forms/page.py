@@ -25,6 +25,7 @@ from settings_app.forms.rows import (
     hours_rows,
     property_rows,
 )
+from settings_app.forms.schedules import TeamSchedulesForms
 from settings_app.labels import SCOPE_LABELS
 from settings_app.selectors import chosen_scope_key
 
@@ -129,6 +130,13 @@ class SlaSettingsForms(ErrorRouting):
                 | {"enabled": True},
             )
 
+        # The teams' own schedules (SPEC section 2.1), each edited in its own dialog.
+        self.team_schedules = TeamSchedulesForms(
+            document=document,
+            team_choices=reference.property_values.get("team", []),
+            data=data,
+        )
+
         self.goals_by_property: dict[str, BaseGoalFormSet] = {}
         for prop in PROPERTIES:
             values = property_rows(prop, reference.property_values.get(prop, []))
@@ -210,6 +218,7 @@ class SlaSettingsForms(ErrorRouting):
         valid = self.general.is_valid()
         valid = self.periods.is_valid() and valid
         valid = self.holidays.is_valid() and valid
+        valid = self.team_schedules.is_valid() and valid
         if self.goals_all.is_bound:
             valid = self.goals_all.is_valid() and valid
             if self.goals_all.errors and self.general.is_valid() and self._chosen_key() != "all":
@@ -271,7 +280,16 @@ class SlaSettingsForms(ErrorRouting):
         }
         if by_scope:
             document["goals_by_scope"] = by_scope
+        team_schedules = self.team_schedules.to_document()
+        if team_schedules is not None:
+            document["team_schedules"] = team_schedules
         return document
+
+    def _apply_error(self, path: str, message: str) -> None:
+        parts = path.split(".")
+        if parts[0] == "team_schedules" and self.team_schedules.apply_error(parts[1:], message):
+            return
+        super()._apply_error(path, message)
 
     # -- for the template ------------------------------------------------------------------------
 
@@ -287,6 +305,7 @@ class SlaSettingsForms(ErrorRouting):
             or self.periods_have_errors
             or self.holidays_have_errors
             or self.goals_have_errors
+            or self.team_schedules.has_errors
         )
 
     @property

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.document import WEEKDAY_NAMES, WEEKDAYS
@@ -104,8 +105,30 @@ class PublicHolidaysForm(forms.Form):
         assert isinstance(country, forms.ChoiceField)
         country.choices = [("", _("Choose a country…")), *country_choices()]
 
+    def found(self, *, from_file: bool) -> list[tuple[datetime.date, str]]:
+        """The holidays asked for: the file's days (``from_file``), else the country's public
+        holidays in the years chosen. Raises ``HolidaySourceError`` saying what is wrong."""
+        if not self.is_valid():
+            raise HolidaySourceError(gettext("Check the country and the years."))
+        data = self.cleaned_data
+        if from_file:
+            upload = data.get("ics_file")
+            if upload is None:
+                raise HolidaySourceError(gettext("Choose a calendar file (.ics) first."))
+            return ics_holidays(upload.read())
+        if not data.get("country"):
+            raise HolidaySourceError(gettext("Choose a country first."))
+        first = data.get("first_year") or this_year()
+        last = data.get("last_year") or first
+        return public_holidays(
+            data["country"],
+            subdivision=data.get("subdivision") or "",
+            first_year=first,
+            last_year=last,
+        )
 
-def _this_year() -> int:
+
+def this_year() -> int:
     return datetime.datetime.now(datetime.UTC).year
 
 
@@ -142,8 +165,8 @@ class TeamHoursForms:
             data if bound else None,
             files if bound else None,
             initial={
-                "first_year": _this_year(),
-                "last_year": _this_year() + 2,
+                "first_year": this_year(),
+                "last_year": this_year() + 2,
             },
         )
         if bound:
@@ -181,27 +204,8 @@ class TeamHoursForms:
     def add_holidays(self, *, from_file: bool) -> int:
         """Add the public holidays asked for (or the file's days) to the holiday rows; dates
         already listed are kept as they are. Returns how many rows were added."""
-        if not self.sources.is_valid():
-            self.errors.append("Check the country and the years.")
-            return 0
-        data = self.sources.cleaned_data
         try:
-            if from_file:
-                upload = data.get("ics_file")
-                if upload is None:
-                    raise HolidaySourceError("Choose a calendar file (.ics) first.")
-                found = ics_holidays(upload.read())
-            else:
-                if not data.get("country"):
-                    raise HolidaySourceError("Choose a country first.")
-                first = data.get("first_year") or _this_year()
-                last = data.get("last_year") or first
-                found = public_holidays(
-                    data["country"],
-                    subdivision=data.get("subdivision") or "",
-                    first_year=first,
-                    last_year=last,
-                )
+            found = self.sources.found(from_file=from_file)
         except HolidaySourceError as exc:
             self.errors.append(str(exc))
             return 0

@@ -148,6 +148,263 @@
     }
   });
 
+  /* -- Holidays in one step: a country's public holidays or an .ics file, added as rows ------ */
+
+  function addRowFrom(prefix, template, container) {
+    const total = form.elements[`${prefix}-TOTAL_FORMS`];
+    const index = parseInt(total.value, 10) || 0;
+    const holder = document.createElement("template");
+    holder.innerHTML = template.innerHTML.replace(/__prefix__/g, String(index)).trim();
+    const row = holder.content.firstElementChild;
+    container.appendChild(row);
+    total.value = String(index + 1); // never lowered: removed rows leave gaps the server skips
+    return row;
+  }
+
+  function sortHolidayRows(tbody) {
+    const key = (row) => {
+      const date = row.querySelector('input[name$="-date"]');
+      return date && date.value ? date.value : "9999";
+    };
+    $$(".holiday-row", tbody).sort((a, b) => key(a).localeCompare(key(b))).forEach((row) => tbody.appendChild(row));
+  }
+
+  async function addFromSource(sources, fromFile) {
+    const status = $(".source-status", sources);
+    const body = new FormData();
+    body.set("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+    if (fromFile) {
+      const file = $('[data-source="ics_file"]', sources).files[0];
+      body.set("source", "ics");
+      if (file) body.set("ics_file", file);
+    } else {
+      ["country", "subdivision", "first_year", "last_year"].forEach((name) => {
+        body.set(name, $(`[data-source="${name}"]`, sources).value);
+      });
+    }
+    status.className = "small mt-2 source-status text-body-secondary";
+    status.textContent = TEXT.textChecking;
+    let answer;
+    try {
+      const response = await fetch(form.dataset.holidaySourceUrl, {
+        method: "POST",
+        body,
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      answer = await response.json();
+    } catch (error) {
+      answer = { error: TEXT.textSourceFailed };
+    }
+    if (answer.error || !Array.isArray(answer.holidays)) {
+      status.className = "small mt-2 source-status text-danger";
+      status.textContent = answer.error || TEXT.textSourceFailed;
+      return;
+    }
+    const tbody = $(sources.dataset.rows);
+    const template = $(sources.dataset.template);
+    const listed = new Set($$('input[name$="-date"]', tbody).map((input) => input.value).filter(Boolean));
+    let added = 0;
+    answer.holidays.forEach((holiday) => {
+      if (listed.has(holiday.date)) return;
+      const row = addRowFrom(sources.dataset.holidayPrefix, template, tbody);
+      row.querySelector('input[name$="-date"]').value = holiday.date;
+      row.querySelector('input[name$="-name"]').value = holiday.name;
+      listed.add(holiday.date);
+      added += 1;
+    });
+    sortHolidayRows(tbody);
+    status.className = "small mt-2 source-status text-success";
+    status.textContent = interpolate(TEXT.textSourceAdded, { added: added, listed: answer.holidays.length - added }, true);
+    if (tbody.id === "holiday-rows") syncHolidays();
+    syncSchedules();
+    updateDirty();
+  }
+
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest(".add-public-holidays, .import-ics");
+    if (!button) return;
+    addFromSource(button.closest(".holiday-sources"), button.classList.contains("import-ics"));
+  });
+
+  /* -- Team schedules: each edited in a dialog of its own, saved with the page --------------- */
+
+  const scheduleList = $("#schedule-list");
+  const schedulesTotal = form.elements["ts-TOTAL_FORMS"];
+
+  function scheduleModal(prefix) {
+    return document.getElementById(`${prefix}-modal`);
+  }
+
+  function isRemoved(prefix) {
+    const input = form.elements[`${prefix}-DELETE`];
+    return Boolean(input && input.value && !["False", "false", "0", "off"].includes(input.value));
+  }
+
+  function syncSchedules() {
+    if (!scheduleList) return;
+    const taken = new Set();
+    $$(".schedule-row", scheduleList).forEach((row) => {
+      const prefix = row.dataset.prefix;
+      const modal = scheduleModal(prefix);
+      if (!modal) return;
+      const removed = isRemoved(prefix);
+      row.classList.toggle("d-none", removed);
+      if (removed) return;
+      const boxes = $$("input.schedule-team:checked", modal);
+      boxes.forEach((box) => taken.add(box.value));
+      const names = boxes.map((box) => box.closest(".form-check").querySelector("label").textContent.trim());
+      const label = names.join(", ") || TEXT.textNoTeam;
+      row.querySelector(".schedule-teams").textContent = label;
+      $(".schedule-title-teams", modal).textContent = label;
+      row.querySelector(".schedule-zone-label").textContent = $("select.schedule-zone", modal).value;
+      const count = $$(".holiday-rows .holiday-row", modal).filter((r) => r.querySelector('input[name$="-date"]').value).length;
+      row.querySelector(".schedule-holidays").textContent = interpolate(
+        ngettext("%(count)s holiday", "%(count)s holidays", count), { count: count }, true,
+      );
+      $(".schedule-holiday-count", modal).textContent = String(count);
+    });
+    $$(".default-team-row", scheduleList).forEach((row) => row.classList.toggle("d-none", taken.has(row.dataset.team)));
+  }
+
+  async function refreshScheduleSummary(prefix) {
+    const modal = scheduleModal(prefix);
+    const row = document.getElementById(`${prefix}-row`);
+    if (!modal || !row) return;
+    const params = new URLSearchParams({ prefix: `${prefix}-period` });
+    $$(`[name^="${prefix}-period-"]`, modal).forEach((input) => params.append(input.name, input.value));
+    try {
+      const response = await fetch(`${form.dataset.summaryUrl}?${params}`, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const holder = document.createElement("div");
+      holder.innerHTML = await response.text();
+      const summary = holder.querySelector("#hours-summary");
+      if (summary) row.querySelector(".schedule-summary").textContent = summary.textContent;
+    } catch (error) {
+      /* the summary stays as it was; the rows themselves are what is saved */
+    }
+  }
+
+  function addSchedule(team) {
+    const index = parseInt(schedulesTotal.value, 10) || 0;
+    const prefix = `ts-${index}`;
+    const fill = (selector) => {
+      const holder = document.createElement("template");
+      holder.innerHTML = $(selector).innerHTML.replace(/__ts__/g, String(index)).trim();
+      return holder.content.firstElementChild;
+    };
+    const row = fill("#schedule-row-template");
+    const modal = fill("#schedule-modal-template");
+    const firstDefault = $(".default-team-row", scheduleList);
+    scheduleList.insertBefore(row, firstDefault);
+    $("#schedule-modals").appendChild(modal);
+    schedulesTotal.value = String(index + 1);
+    const box = $(`input.schedule-team[value="${team}"]`, modal);
+    if (box) box.checked = true;
+    modal.dataset.fresh = "1";
+    syncSchedules();
+    bootstrap.Modal.getOrCreateInstance(modal).show();
+    return prefix;
+  }
+
+  function dropFreshSchedule(modal) {
+    // A schedule added and then cancelled was never there: the page is as it was before.
+    const prefix = modal.dataset.prefix;
+    const row = document.getElementById(`${prefix}-row`);
+    const modalInstance = bootstrap.Modal.getInstance(modal);
+    modal.addEventListener("hidden.bs.modal", () => {
+      if (modalInstance) modalInstance.dispose();
+      modal.remove();
+    }, { once: true });
+    if (row) row.remove();
+    if (prefix === `ts-${parseInt(schedulesTotal.value, 10) - 1}`) {
+      schedulesTotal.value = String(parseInt(schedulesTotal.value, 10) - 1);
+    }
+  }
+
+  if (scheduleList) {
+    scheduleList.addEventListener("click", (event) => {
+      const own = event.target.closest(".own-hours");
+      if (own) {
+        addSchedule(own.dataset.team);
+        return;
+      }
+      const remove = event.target.closest(".remove-schedule");
+      if (remove) {
+        const prefix = remove.closest(".schedule-row").dataset.prefix;
+        form.elements[`${prefix}-DELETE`].value = "on";
+        syncSchedules();
+        updateDirty();
+      }
+    });
+  }
+
+  const scheduleSnapshots = new Map();
+  document.addEventListener("show.bs.modal", (event) => {
+    const modal = event.target;
+    if (!modal.classList || !modal.classList.contains("schedule-modal")) return;
+    const editor = $(".schedule-editor", modal);
+    scheduleSnapshots.set(modal.id, {
+      editor: editor.cloneNode(true), // input clones keep their current values
+      selects: $$("select", editor).map((select) => [select.id, select.value]),
+    });
+  });
+
+  document.addEventListener("click", (event) => {
+    const modal = event.target.closest(".schedule-modal");
+    if (!modal) return;
+    const prefix = modal.dataset.prefix;
+    const action = event.target.closest("[data-schedule-action]");
+    if (action) {
+      const snapshot = scheduleSnapshots.get(modal.id);
+      scheduleSnapshots.delete(modal.id);
+      if (action.dataset.scheduleAction === "cancel" && modal.dataset.fresh === "1") {
+        dropFreshSchedule(modal);
+      } else if (action.dataset.scheduleAction === "cancel" && snapshot) {
+        $(".schedule-editor", modal).replaceWith(snapshot.editor);
+        snapshot.selects.forEach(([id, value]) => {
+          const select = document.getElementById(id);
+          if (select) select.value = value;
+        });
+      } else {
+        delete modal.dataset.fresh;
+      }
+      bootstrap.Modal.getOrCreateInstance(modal).hide();
+      syncOffLabels();
+      syncSchedules();
+      refreshScheduleSummary(prefix);
+      setTimeout(updateDirty, 0);
+      return;
+    }
+    const add = event.target.closest(".add-period");
+    if (add) {
+      const list = $(`.periods[data-day="${add.dataset.day}"]`, modal);
+      const wasEmpty = list.querySelector(".period-row") === null;
+      const row = addRowFrom(`${prefix}-period`, $(".period-template", modal), list);
+      row.querySelector('input[name$="-day"]').value = add.dataset.day;
+      if (wasEmpty) {
+        row.querySelector('input[name$="-start"]').value = "09:00";
+        row.querySelector('input[name$="-end"]').value = "17:00";
+      }
+      syncOffLabels();
+      row.querySelector('input[name$="-start"]').focus();
+      return;
+    }
+    if (event.target.closest(".add-holiday")) {
+      const row = addRowFrom(`${prefix}-holiday`, $(`#${prefix}-holiday-template`), $(".holiday-rows", modal));
+      row.querySelector('input[name$="-date"]').focus();
+      syncSchedules();
+      return;
+    }
+    const remove = event.target.closest(".remove-row");
+    if (remove) {
+      const row = remove.closest(".period-row, .holiday-row");
+      if (row) row.remove();
+      syncOffLabels();
+      syncSchedules();
+    }
+  });
+
   /* -- Goals by property: the table row mirrors its side panel ------------------------------- */
 
   function minutesShort(minutes) {
@@ -304,7 +561,7 @@
   form.addEventListener("input", updateDirty);
   form.addEventListener("change", updateDirty);
   form.addEventListener("click", (event) => {
-    if (event.target.closest(".remove-row, .add-period, #add-holiday")) setTimeout(updateDirty, 0);
+    if (event.target.closest(".remove-row, .add-period, #add-holiday, .add-holiday")) setTimeout(updateDirty, 0);
   });
   $$(".modal [data-action]", form).forEach((button) => button.addEventListener("click", () => setTimeout(updateDirty, 0)));
 
