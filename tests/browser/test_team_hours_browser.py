@@ -1,7 +1,9 @@
-"""A super admin gives a team its own New York working hours in a real browser (SPEC §2.1 "Team
-schedules"): own hours from the settings page, the zone, Mon–Fri 08:00–18:00, US public holidays
-added in one step, saved for new and open tickets; an agent then sees that team's ticket due in
-New York working hours."""
+"""A super admin gives teams their own New York working hours in a real browser (SPEC §2.1 "Team
+schedules", issue 23), in the settings page's own dialog: "Own hours" for one team, a second team
+ticked into the same schedule, the zone, Mon–Fri 08:00–18:00 and Saturday morning, US public
+holidays added in one step, saved with the page for new and open tickets; an agent then sees that
+team's ticket due in New York working hours. The dialog is looked at at 1280 px and 390 px, in
+English and Swedish."""
 
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ def test_a_team_gets_new_york_hours_with_us_holidays_and_its_ticket_counts_in_th
         via="command",
     )
     team = Team.objects.create(slug="support-us", name="Support US")
+    Team.objects.create(slug="sales-us", name="Sales US")
     Team.objects.create(slug="billing", name="Billing")
     ticket = ticket_create(
         subject="Invoice missing",
@@ -63,39 +66,66 @@ def test_a_team_gets_new_york_hours_with_us_holidays_and_its_ticket_counts_in_th
     sign_in(page, "boss", "/settings/sla/")
     row = page.locator("#team-hours-support-us")
     assert "uses the default" in row.inner_text()
-    row.get_by_role("link", name="Own hours").click()
-    page.wait_for_url("**/settings/sla/team-hours/support-us/")
-    page.select_option("#id_timezone", "America/New_York")
+    row.get_by_role("button", name="Own hours").click()
+    dialog = page.locator("#ts-0-modal")
+    dialog.locator(".schedule-editor").wait_for(state="visible")
+    page.locator("#ts-0-modal.show:not(.showing)").wait_for()
+    assert dialog.get_by_label("Support US").is_checked()
+    dialog.get_by_label("Sales US").check()  # two teams, one schedule
+    dialog.locator("select.schedule-zone").select_option("America/New_York")
     for day in WEEKDAYS:
-        period = page.locator(f'.periods[data-day="{day}"] .period-row').first
+        period = dialog.locator(f'.periods[data-day="{day}"] .period-row').first
         period.locator('input[name$="-start"]').fill("08:00")
         period.locator('input[name$="-end"]').fill("18:00")
     # Saturday morning too, added with "Add hours".
-    page.locator('.add-period[data-day="sat"]').click()
-    saturday = page.locator('.periods[data-day="sat"] .period-row').first
+    dialog.locator('.add-period[data-day="sat"]').click()
+    saturday = dialog.locator('.periods[data-day="sat"] .period-row').first
     saturday.locator('input[name$="-start"]').fill("09:00")
     saturday.locator('input[name$="-end"]').fill("12:00")
+    # US public holidays for two years in one step.
     year = timezone.now().year
-    page.select_option("#id_country", "US")
-    page.fill("#id_first_year", str(year))
-    page.fill("#id_last_year", str(year + 1))
-    page.get_by_role("button", name="Add", exact=True).click()
-    page.wait_for_selector("#source-message")
-    assert "holidays added" in page.inner_text("#source-message")
+    dialog.locator("#ts-0-src-country").select_option("US")
+    dialog.locator("#ts-0-src-first-year").fill(str(year))
+    dialog.locator("#ts-0-src-last-year").fill(str(year + 1))
+    dialog.locator("#ts-0-src-add").click()
+    page.wait_for_function(
+        "() => document.querySelector('#ts-0-src-status').textContent.includes('holidays added')"
+    )
+    names = dialog.locator('.holiday-rows input[name$="-name"]')
+    assert [names.nth(i).input_value() for i in range(names.count())].count("Thanksgiving Day") == 2
     # The typed hours survived adding the holidays.
-    assert page.locator('.periods[data-day="mon"] input[name$="-start"]').input_value() == "08:00"
-    assert page.locator('input[value="Thanksgiving Day"]').count() == 2
+    assert dialog.locator('.periods[data-day="mon"] input[name$="-start"]').input_value() == "08:00"
+    page.screenshot(path=str(artifacts / "team-hours-dialog-1280.png"))
+    dialog.get_by_role("button", name="Done").click()
+    dialog.wait_for(state="hidden")
+
+    listed = page.locator("#ts-0-row")
+    page.wait_for_function(
+        "() => document.querySelector('#ts-0-row .schedule-summary').textContent"
+        ".includes('Mon–Fri 08:00–18:00')"
+    )
+    row_text = listed.inner_text()
+    assert "Sales US, Support US" in row_text and "America/New_York" in row_text
+    assert not page.locator("#team-hours-support-us").is_visible()
+    assert not page.locator("#team-hours-sales-us").is_visible()
+    assert page.locator("#team-hours-billing").is_visible()
+    assert page.locator("#unsaved-marker").is_visible()
+
+    # Save: checked first, then the apply dialog with the open ticket and its dry run.
+    page.locator("#save-button").click()
+    page.locator("#apply-modal.show:not(.showing)").wait_for()
+    page.locator("#dry-run:not([data-pending])").wait_for()
     page.get_by_label("To new tickets and the 1 open ticket", exact=False).check()
-    page.screenshot(path=str(artifacts / "team-hours.png"), full_page=True)
-    page.get_by_role("button", name="Save").click()
+    page.locator("#apply-save").click()
     page.wait_for_url("**/settings/sla/?recompute=*")
-    assert "Working hours of Support US saved" in page.inner_text("body")
-    row_text = page.locator("#team-hours-support-us").inner_text()
+    assert "SLA settings saved" in page.inner_text("body")
+    row_text = page.locator("#ts-0-row").inner_text()
     assert "America/New_York" in row_text and "Mon–Fri 08:00–18:00" in row_text
     page.screenshot(path=str(artifacts / "team-hours-list.png"), full_page=True)
 
     saved = sla_settings_document()["team_schedules"]
-    assert saved[0]["teams"] == ["support-us"]
+    assert len(saved) == 1
+    assert saved[0]["teams"] == ["sales-us", "support-us"]
     assert saved[0]["timezone"] == "America/New_York"
     assert {"date": f"{year}-07-04", "name": "Independence Day", "recurring": False} in saved[0][
         "holidays"
@@ -131,3 +161,70 @@ def test_a_team_gets_new_york_hours_with_us_holidays_and_its_ticket_counts_in_th
     )
     agent_page.screenshot(path=str(artifacts / "team-hours-ticket.png"), full_page=True)
     agent_context.close()
+
+
+def _team_schedule_saved() -> None:
+    sla_settings_save(
+        document=sla_document(
+            applies="working_hours",
+            timezone="Europe/Stockholm",
+            working_hours={day: [["09:00", "17:00"]] for day in WEEKDAYS},
+            goals=[goal_row(first_response=(120, 30))],
+        ),
+        actor=None,
+        via="command",
+    )
+    Team.objects.create(slug="support-us", name="Support US")
+    Team.objects.create(slug="billing", name="Billing")
+    document = sla_settings_document()
+    document["team_schedules"] = [
+        {
+            "teams": ["support-us"],
+            "timezone": "America/New_York",
+            "working_hours": {day: [["08:00", "18:00"]] for day in WEEKDAYS},
+            "holidays": [{"date": "2026-11-26", "name": "Thanksgiving Day", "recurring": False}],
+        }
+    ]
+    sla_settings_save(document=document, actor=None, via="command")
+
+
+@pytest.mark.parametrize(
+    ("locale", "width", "words"),
+    [
+        ("en-GB", 1280, ("Working hours of", "Add public holidays", "Import .ics", "Teams")),
+        ("en-GB", 390, ("Working hours of", "Add public holidays", "Import .ics", "Teams")),
+        ("sv-SE", 1280, ("Arbetstider för", "Lägg till helgdagar", "Importera .ics", "Team")),
+        ("sv-SE", 390, ("Arbetstider för", "Lägg till helgdagar", "Importera .ics", "Team")),
+    ],
+)
+def test_the_schedule_dialog_fits_narrow_and_wide_screens_in_both_languages(
+    browser, live_server, super_admin, artifacts: Path, locale: str, width: int, words: tuple
+) -> None:
+    _team_schedule_saved()
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 844}, locale=locale
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/accounts/login/?next=/settings/sla/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url("**/settings/sla/")
+    page.locator("#ts-0-row .edit-schedule").click()
+    page.locator("#ts-0-modal.show:not(.showing)").wait_for()
+    page.wait_for_timeout(300)
+    text = page.locator("#ts-0-modal").inner_text()
+    for word in words:
+        assert word in text, (word, text[:500])
+    # Nothing runs off the side: the dialog's content is no wider than the screen.
+    overflow = page.evaluate(
+        "() => { const m = document.querySelector('#ts-0-modal .modal-content');"
+        " return [m.scrollWidth, m.clientWidth, document.documentElement.scrollWidth]; }"
+    )
+    assert overflow[0] <= overflow[1] + 1 and overflow[2] <= width, overflow
+    page.screenshot(path=str(artifacts / f"team-hours-dialog-{locale}-{width}.png"))
+    context.close()
+    assert errors == [], errors
