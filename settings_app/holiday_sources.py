@@ -13,6 +13,7 @@ import re
 from functools import cache
 
 import holidays
+from django.utils.translation import gettext
 from holidays.registry import COUNTRIES
 from icalendar import Calendar
 
@@ -56,19 +57,26 @@ def public_holidays(
     the years ``first_year`` … ``last_year``, as (date, name)."""
     supported = holidays.list_supported_countries()
     if country not in supported:
-        raise HolidaySourceError(f"{country[:20]!r} is not a country the holiday library knows.")
+        raise HolidaySourceError(
+            gettext("%(country)s is not a country the holiday library knows.")
+            % {"country": repr(country[:20])}
+        )
     subdivision = subdivision.strip().upper()
     if subdivision and subdivision not in supported[country]:
-        known = ", ".join(supported[country]) or "none"
+        known = ", ".join(supported[country]) or gettext("none")
         raise HolidaySourceError(
-            f"{subdivision[:20]!r} is not a subdivision of {country} (choose from {known})."
+            gettext("%(subdivision)s is not a subdivision of %(country)s (choose from %(known)s).")
+            % {"subdivision": repr(subdivision[:20]), "country": country, "known": known}
         )
     if not FIRST_YEAR <= first_year <= last_year <= LAST_YEAR:
         raise HolidaySourceError(
-            f"Choose years from {FIRST_YEAR} to {LAST_YEAR}, the first not after the last."
+            gettext("Choose years from %(first)s to %(last)s, the first not after the last.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
         )
     if last_year - first_year + 1 > MAX_YEARS:
-        raise HolidaySourceError(f"At most {MAX_YEARS} years at a time.")
+        raise HolidaySourceError(
+            gettext("At most %(count)s years at a time.") % {"count": MAX_YEARS}
+        )
     found = holidays.country_holidays(
         country, subdiv=subdivision or None, years=range(first_year, last_year + 1)
     )
@@ -80,11 +88,15 @@ def ics_holidays(data: bytes) -> list[tuple[datetime.date, str]]:
     dates (``DTEND`` exclusive), an event with a time gives its start's date. Recurrence rules
     are not expanded (a calendar of holidays lists each one)."""
     if len(data) > MAX_ICS_BYTES:
-        raise HolidaySourceError("The file is larger than 1 MB; a holiday calendar is smaller.")
+        raise HolidaySourceError(
+            gettext("The file is larger than 1 MB; a holiday calendar is smaller.")
+        )
     try:
         calendar = Calendar.from_ical(data)
     except (ValueError, TypeError, IndexError, KeyError) as exc:
-        raise HolidaySourceError(f"Not an iCalendar (.ics) file: {str(exc)[:100]}") from None
+        raise HolidaySourceError(
+            gettext("Not an iCalendar (.ics) file: %(reason)s") % {"reason": str(exc)[:100]}
+        ) from None
     days: dict[datetime.date, str] = {}
     for event in calendar.walk("VEVENT"):
         start = event.get("DTSTART")
@@ -104,8 +116,10 @@ def ics_holidays(data: bytes) -> list[tuple[datetime.date, str]]:
         while day < max(last, first + datetime.timedelta(days=1)):
             days.setdefault(day, name)
             if len(days) > MAX_ICS_DAYS:
-                raise HolidaySourceError(f"The file holds more than {MAX_ICS_DAYS} days.")
+                raise HolidaySourceError(
+                    gettext("The file holds more than %(count)s days.") % {"count": MAX_ICS_DAYS}
+                )
             day += datetime.timedelta(days=1)
     if not days:
-        raise HolidaySourceError("The file holds no events.")
+        raise HolidaySourceError(gettext("The file holds no events."))
     return sorted(days.items())

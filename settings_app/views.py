@@ -523,8 +523,14 @@ def _schedule_page(request: HttpRequest, team: Team | None) -> HttpResponse:
                 if not result.changed:
                     messages.info(request, NO_CHANGES_MESSAGE)
                     return redirect(url)
-                whose = team.name if team is not None else str(gettext_lazy("the help desk"))
-                text = f"Working hours of {whose} saved (version {result.document['version']})."
+                version = result.document["version"]
+                text = (
+                    gettext("Working hours of %(team)s saved (version %(version)s).")
+                    % {"team": team.name, "version": version}
+                    if team is not None
+                    else gettext("Default working hours saved (version %(version)s).")
+                    % {"version": version}
+                )
                 if result.recompute is not None:
                     url += f"?recompute={result.recompute.pk}"
                     text += " " + ngettext(

@@ -218,10 +218,9 @@ class TeamHoursForms:
         ]
         rows = sorted(rows + added, key=lambda row: str(row["date"]))
         self.holidays = HolidayFormSet(prefix="holiday", initial=_holiday_initial(rows))
-        self.source_message = (
-            f"{len(added)} holidays added ({len(found) - len(added)} were listed already). "
-            "Check them, then save."
-        )
+        self.source_message = gettext(
+            "%(added)s holidays added (%(listed)s were listed already). Check them, then save."
+        ) % {"added": len(added), "listed": len(found) - len(added)}
         return len(added)
 
     # -- parsing ---------------------------------------------------------------------------------
@@ -277,7 +276,9 @@ class TeamHoursForms:
                 field = parts[2] if len(parts) > 2 and parts[2] in ("date", "name") else None
                 self._holiday_forms[index].add_error(field, message)
                 return
-        label = {"working_hours": "Working hours", "holidays": "Holidays"}.get(parts[0], "")
+        label = {"working_hours": gettext("Working hours"), "holidays": gettext("Holidays")}.get(
+            parts[0], ""
+        )
         self.errors.append(f"{label}: {message}" if label else message)
 
     # -- for the template ------------------------------------------------------------------------

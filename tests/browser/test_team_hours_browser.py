@@ -193,8 +193,8 @@ def _team_schedule_saved() -> None:
     [
         ("en-GB", 1280, ("Working hours of", "Add public holidays", "Import .ics", "Teams")),
         ("en-GB", 390, ("Working hours of", "Add public holidays", "Import .ics", "Teams")),
-        ("sv-SE", 1280, ("Arbetstider för", "Lägg till helgdagar", "Importera .ics", "Team")),
-        ("sv-SE", 390, ("Arbetstider för", "Lägg till helgdagar", "Importera .ics", "Team")),
+        ("sv-SE", 1280, ("Arbetstider för", "Lägg till allmänna helgdagar", "Importera .ics", "Team")),
+        ("sv-SE", 390, ("Arbetstider för", "Lägg till allmänna helgdagar", "Importera .ics", "Team")),
     ],
 )
 def test_the_schedule_dialog_fits_narrow_and_wide_screens_in_both_languages(
