@@ -315,6 +315,7 @@
     modal.addEventListener("hidden.bs.modal", () => {
       if (modalInstance) modalInstance.dispose();
       modal.remove();
+      updateDirty(); // its fields are gone with it: the page is as it was
     }, { once: true });
     if (row) row.remove();
     if (prefix === `ts-${parseInt(schedulesTotal.value, 10) - 1}`) {

@@ -101,6 +101,25 @@ def test_the_guides_screenshots(page: Any, live_server: Any) -> None:
     shoot(page, "settings-hours.png")
     page.locator('#hours-modal [data-action="done"]').click()
     page.locator("#hours-modal").wait_for(state="hidden")
+
+    # A team's own hours, in the same kind of dialog: its teams, zone, week and holidays, with a
+    # country's public holidays added in one step. Cancelled: a new schedule cancelled is gone.
+    page.locator("#team-hours-it").get_by_role("button", name="Own hours").click()
+    settled(page, "#ts-0-modal")
+    dialog = page.locator("#ts-0-modal")
+    assert dialog.get_by_label("IT").is_checked()
+    dialog.locator("select.schedule-zone").select_option("America/New_York")
+    dialog.locator("#ts-0-src-country").select_option("US")
+    dialog.locator("#ts-0-src-add").click()
+    page.wait_for_function(
+        "() => document.querySelector('#ts-0-src-status').textContent.includes('holidays added')"
+    )
+    dialog.locator("#ts-0-src-status").scroll_into_view_if_needed()
+    shoot(page, "settings-team-hours.png")
+    dialog.get_by_role("button", name="Cancel").click()
+    dialog.wait_for(state="detached")
+    assert page.locator("#team-hours-it").is_visible()
+    assert page.locator("#unsaved-marker").is_hidden()
     page.locator("#goals-priority-0-row").get_by_role("button", name="Edit SLA goals").click()
     settled(page, "#panel-goals-priority-0")
     shoot(page, "settings-goals.png")
