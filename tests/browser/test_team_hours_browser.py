@@ -188,13 +188,17 @@ def _team_schedule_saved() -> None:
     sla_settings_save(document=document, actor=None, via="command")
 
 
+ENGLISH = ("Working hours of", "Add public holidays", "Import .ics", "Teams")
+SWEDISH = ("Arbetstider för", "Lägg till allmänna helgdagar", "Importera .ics", "Team")
+
+
 @pytest.mark.parametrize(
     ("locale", "width", "words"),
     [
-        ("en-GB", 1280, ("Working hours of", "Add public holidays", "Import .ics", "Teams")),
-        ("en-GB", 390, ("Working hours of", "Add public holidays", "Import .ics", "Teams")),
-        ("sv-SE", 1280, ("Arbetstider för", "Lägg till allmänna helgdagar", "Importera .ics", "Team")),
-        ("sv-SE", 390, ("Arbetstider för", "Lägg till allmänna helgdagar", "Importera .ics", "Team")),
+        ("en-GB", 1280, ENGLISH),
+        ("en-GB", 390, ENGLISH),
+        ("sv-SE", 1280, SWEDISH),
+        ("sv-SE", 390, SWEDISH),
     ],
 )
 def test_the_schedule_dialog_fits_narrow_and_wide_screens_in_both_languages(
@@ -228,3 +232,49 @@ def test_the_schedule_dialog_fits_narrow_and_wide_screens_in_both_languages(
     page.screenshot(path=str(artifacts / f"team-hours-dialog-{locale}-{width}.png"))
     context.close()
     assert errors == [], errors
+
+
+def test_the_default_holidays_dialog_imports_an_ics_file_as_rows(
+    page, live_server, super_admin, tmp_path: Path
+) -> None:
+    """The default schedule's Holidays dialog has the same one-step sources: an .ics file's days
+    become ordinary rows (a date already listed is kept as typed), saved with the page."""
+    _team_schedule_saved()
+    ics = tmp_path / "closed.ics"
+    ics.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        b"BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20271228\r\nDTEND;VALUE=DATE:20271230\r\n"
+        b"SUMMARY:Year-end closing\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    sign_in(page, "boss", "/settings/sla/")
+    assert page.locator("#holiday-count").inner_text() == "0"
+    page.locator("#holidays-button").click()
+    page.locator("#holidays-modal.show:not(.showing)").wait_for()
+    page.locator("#default-src-ics").set_input_files(str(ics))
+    page.locator("#default-src-import").click()
+    page.wait_for_function(
+        "() => document.querySelector('#default-src-status').textContent.includes('2 holidays')"
+    )
+    dates = page.locator('#holiday-rows input[name$="-date"]')
+    assert [dates.nth(i).input_value() for i in range(dates.count())] == [
+        "2027-12-28",
+        "2027-12-29",
+    ]
+    # A file that is no calendar says so, and adds nothing.
+    bad = tmp_path / "bad.ics"
+    bad.write_bytes(b"hello")
+    page.locator("#default-src-ics").set_input_files(str(bad))
+    page.locator("#default-src-import").click()
+    page.wait_for_function(
+        "() => document.querySelector('#default-src-status').textContent.includes('iCalendar')"
+    )
+    assert dates.count() == 2
+    page.locator('#holidays-modal [data-action="done"]').click()
+    page.locator("#holidays-modal").wait_for(state="hidden")
+    assert page.locator("#holiday-count").inner_text() == "2"
+    page.locator("#save-button").click()
+    page.wait_for_url("**/settings/sla/")
+    page.locator(".alert-success").wait_for()
+    document = sla_settings_document()
+    assert [h["date"] for h in document["holidays"]] == ["2027-12-28", "2027-12-29"]
+    assert document["team_schedules"][0]["timezone"] == "America/New_York"  # kept

@@ -210,6 +210,12 @@ ROUTES: dict[str, Route] = {
     "settings_app:audit": Route(fixed("/settings/sla/audit/"), SUPER_ADMIN_PAGE),
     "settings_app:hours_summary": Route(fixed("/settings/sla/hours-summary/"), SUPER_ADMIN_PAGE),
     "settings_app:check": Route(fixed("/settings/sla/check/"), SUPER_ADMIN_PAGE, method="post"),
+    "settings_app:holiday_source": Route(
+        fixed("/settings/sla/holiday-source/"),
+        SUPER_ADMIN_PAGE,
+        method="post",
+        data=lambda world: {"country": "SE", "first_year": "2026", "last_year": "2026"},
+    ),
     "settings_app:team_hours": Route(
         lambda world: f"/settings/sla/team-hours/{world.team.slug}/", SUPER_ADMIN_PAGE
     ),
