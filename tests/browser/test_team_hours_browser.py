@@ -8,6 +8,7 @@ English and Swedish."""
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -115,6 +116,9 @@ def test_a_team_gets_new_york_hours_with_us_holidays_and_its_ticket_counts_in_th
     page.locator("#save-button").click()
     page.locator("#apply-modal.show:not(.showing)").wait_for()
     page.locator("#dry-run:not([data-pending])").wait_for()
+    # The dry run counts the team's open ticket, whose due moments move to New York's hours.
+    dry_run = page.locator("#dry-run").inner_text()
+    assert "What that would do now:" in dry_run and re.search(r"\b1 due (later|earlier)", dry_run)
     page.get_by_label("To new tickets and the 1 open ticket", exact=False).check()
     page.locator("#apply-save").click()
     page.wait_for_url("**/settings/sla/?recompute=*")
