@@ -60,12 +60,14 @@ def summary(runs: list[float], *, unit: str = "ms") -> str:
     """Median and spread (min–max), and p95 when there are enough runs."""
     scale = 1000.0 if unit == "ms" else 1.0
     values = sorted(r * scale for r in runs)
+    digits = 1 if unit == "ms" else 2
     text = (
-        f"median {statistics.median(values):.1f} {unit} (min {values[0]:.1f}, max {values[-1]:.1f}"
+        f"median {statistics.median(values):.{digits}f} {unit} "
+        f"(min {values[0]:.{digits}f}, max {values[-1]:.{digits}f}"
     )
     if len(values) >= 20:
         p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-        text += f", p95 {p95:.1f}"
+        text += f", p95 {p95:.{digits}f}"
     return text + f", n={len(values)})"
 
 

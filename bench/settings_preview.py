@@ -1,21 +1,25 @@
 """The dry run of a settings change on every open ticket (issue 15; goal: under 2 s at 100k).
 
     .venv/bin/python bench/settings_preview.py [--db bench] [--repeat 5] [--python-tickets 5000]
-        [--change goals|wide]
+        [--change goals|wide] [--parts N]
 
 Needs a database filled by ``bench/generate.py`` (the demo's settings, goals per priority). Two
 changes: ``goals`` (every priority's goals a fifth shorter: clocks only move, the database does
 it all) and ``wide`` (the same, "low" switched on and Friday afternoons off: clocks move both
-ways, a fifth of the tickets gain clocks, which the Python path plans, and many turn Due soon or
+ways, the low tickets gain clocks, which the Python planner plans, and many turn Due soon or
 Overdue at once).
 
-- ``check + dry run``: what the settings page and ``POST /api/sla/settings/preview/`` do:
-  ``sla_settings_check`` (validate, compare, build the new snapshot in a rolled-back savepoint)
-  and ``settings_preview`` over every open ticket (in the database where it can, as the recompute
-  does). Nothing is written: the script checks that the settings version, the clocks' moments and
-  the number of events are the same afterwards. Besides the wall time, the CPU time of the
-  database backend and of this process is printed: on a shared machine the wall time grows with
-  the load (``uptime`` is printed at the end), the CPU time hardly does.
+- ``check + dry run``: what the settings page, ``POST /api/sla/settings/preview/`` and the
+  background dry run do: ``sla_settings_check`` (validate, compare, build the new snapshot in a
+  rolled-back savepoint) and ``settings_preview`` over every open ticket (in the database where
+  it can, as the recompute does, split over ``--parts`` connections, default
+  ``PREVIEW_PARTS``; the rest planned in Python meanwhile). Nothing is written: the script checks
+  that the settings version, the clocks' moments and the number of events are the same
+  afterwards. Printed per run and as median (min–max): the wall time, and the CPU time of
+  this process plus every database backend it used (this connection's and each part's own):
+  on a shared machine the wall time grows with the load (``uptime`` is printed before and after),
+  the CPU time hardly does; on an idle two-core machine the wall time is about the CPU time
+  divided by the cores the work keeps busy.
 - ``Python path``: the same planning in Python only (what SQLite does, and PostgreSQL for the
   tickets the SQL leaves), timed on ``--python-tickets`` tickets and scaled per ticket.
 """
@@ -25,6 +29,8 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +43,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--python-tickets", type=int, default=5000)
     parser.add_argument("--change", choices=("goals", "wide"), default="wide")
+    parser.add_argument("--parts", type=int, help="connections (default: PREVIEW_PARTS)")
     args = parser.parse_args()
     django_setup(args.db)
 
@@ -46,6 +53,7 @@ def main() -> None:
 
     from settings_app.selectors import sla_settings_document
     from settings_app.services import sla_settings_check
+    from tickets import preview as preview_module
     from tickets.models import SlaClock, SlaEvent, Ticket
     from tickets.preview import _preview_in_python, settings_preview
 
@@ -81,32 +89,62 @@ def main() -> None:
     before = fingerprint()
     last: dict = {}
 
+    def proc_cpu(pid: int) -> float:
+        """CPU seconds (user + system) the process ``pid`` has used so far."""
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    # Each part runs on a connection of its own that ends with it: its backend's whole CPU time
+    # is read just before, on that connection.
+    parts_cpu: list[float] = []
+    parts_lock = threading.Lock()
+    original_part = preview_module.preview_tickets_sql
+
+    def part_measured(**kwargs):
+        rows = original_part(**kwargs)
+        if threading.current_thread() is not threading.main_thread():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            with parts_lock:
+                parts_cpu.append(proc_cpu(pid))
+        return rows
+
+    preview_module.preview_tickets_sql = part_measured
+
     def check_and_dry_run() -> None:
         now = timezone.now()
         check = sla_settings_check(document=document, now=now)
         assert check.config is not None
-        last["preview"] = settings_preview(config=check.config, now=now)
+        last["preview"] = settings_preview(config=check.config, now=now, parts=args.parts)
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
 
-    def backend_cpu() -> float:
-        stat = Path(f"/proc/{backend}/stat").read_text()
-        fields = stat.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
+    print("load before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     runs, cpu = [], []
-    for _ in range(args.repeat):
-        started, started_cpu = time.perf_counter(), backend_cpu() + time.process_time()
+    for number in range(1, args.repeat + 1):
+        parts_cpu.clear()
+        started = time.perf_counter()
+        own, own_backend = time.process_time(), proc_cpu(backend)
         check_and_dry_run()
         runs.append(time.perf_counter() - started)
-        cpu.append(backend_cpu() + time.process_time() - started_cpu)
-    print(f"check + dry run, {open_tickets:,} open tickets: wall {summary(runs)}")
-    print(f"  CPU time (database backend + this process): {summary(cpu)}")
+        own, own_backend = time.process_time() - own, proc_cpu(backend) - own_backend
+        cpu.append(own + own_backend + sum(parts_cpu))
+        print(
+            f"  run {number}: wall {runs[-1]:.2f} s, CPU {cpu[-1]:.2f} s = this process "
+            f"{own:.2f} + its backend {own_backend:.2f} + parts' backends "
+            f"{' + '.join(f'{c:.2f}' for c in parts_cpu) or '0'}"
+        )
+    print("load after: ", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    print(f"check + dry run, {open_tickets:,} open tickets, change {args.change!r}:")
+    print(f"  wall time: {summary(runs, unit='s')}")
+    print(f"  CPU time (this process + every database backend it used): {summary(cpu, unit='s')}")
     assert fingerprint() == before, "the dry run wrote something"
     print("nothing written (settings version, clocks' moments and events unchanged)")
     print("counts:", last["preview"].as_json())
+    preview_module.preview_tickets_sql = original_part
 
     now = timezone.now()
     config = sla_settings_check(document=document, now=now).config

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from settings_app import schemas
-from settings_app.dry_run import settings_dry_run
 from settings_app.models import SlaSettingsChange
 from settings_app.selectors import (
     agents_for_api,
@@ -159,9 +158,7 @@ def sla_settings_preview_endpoint(request: HttpRequest) -> Any:
         "tickets": None,
     }
     if check.changes and check.config is not None:
-        preview = settings_dry_run(config=check.config, now=now)
-        if preview is not None:
-            body |= preview.as_json()
+        body |= ticket_side().settings_preview(config=check.config, now=now).as_json()
     return answer(body)
 
 

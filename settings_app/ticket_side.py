@@ -3,7 +3,8 @@ tickets app, so that settings_app never imports tickets (docs/DECISIONS.md, "Lay
 
 Tickets depend on settings, not the reverse: yet saving settings "for new and open tickets"
 starts a recompute of the open tickets, the settings page shows its progress and how many
-tickets are open, and a team, pipeline or stage that tickets use is not deleted. This module
+tickets are open, the apply dialog and the API show what a change would do to the open tickets
+(the dry run), and a team, pipeline or stage that tickets use is not deleted. This module
 names those needs (``TicketSide``); ``tickets.ticket_side`` meets them, and ``tickets.apps``
 registers it when Django starts (``ticket_side_register``). Services and views reach it through
 ``ticket_side()``.
@@ -12,11 +13,14 @@ registers it when Django starts (``ticket_side_register``). Services and views r
 from __future__ import annotations
 
 import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
 from settings_app.models import Pipeline, Stage, Team
+
+if TYPE_CHECKING:
+    from settings_app.selectors import SlaConfig
 
 
 class Recompute(Protocol):
@@ -39,6 +43,16 @@ class Recompute(Protocol):
     def updated_at(self) -> datetime.datetime: ...  # its last progress
 
 
+class DryRun(Protocol):
+    """What applying a settings snapshot to the open tickets would do
+    (``tickets.preview.SettingsPreview``)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"computed_at", "open_tickets", "clocks", "tickets"}`` as
+        ``POST /api/sla/settings/preview/`` shows them (docs/API.md)."""
+        ...
+
+
 class TicketsUsing(NamedTuple):
     """The tickets that use a team, pipeline or stage: the first ids, and how many in all."""
 
@@ -58,6 +72,11 @@ class TicketSide(Protocol):
 
     def recompute_get(self, pk: int) -> Recompute | None:
         """The recompute ``pk``, if there is one."""
+        ...
+
+    def settings_preview(self, *, config: SlaConfig, now: datetime.datetime) -> DryRun:
+        """The dry run: what applying ``config`` (the snapshot a save would give) to every open
+        ticket at ``now`` would do, by the recompute's rules, writing nothing."""
         ...
 
     def recompute_latest_unfinished(self) -> Recompute | None:

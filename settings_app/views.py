@@ -26,7 +26,6 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from settings_app.display import audit_rows_of, day_length_note, dry_run_display, hours_summary
-from settings_app.dry_run import settings_dry_run
 from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
 from settings_app.forms.team_hours import PublicHolidaysForm, TeamHoursForms, this_year
 from settings_app.holiday_sources import (
@@ -197,8 +196,8 @@ def _dry_run(check: Check) -> dict[str, Any] | None:
     config = check.result.config if check.result is not None else None
     if config is None or not check.open_tickets:
         return None
-    preview = settings_dry_run(config=config, now=timezone.now())
-    return dry_run_display(preview.as_json()) if preview is not None else None
+    preview = ticket_side().settings_preview(config=config, now=timezone.now())
+    return dry_run_display(preview.as_json())
 
 
 def _save(request: HttpRequest, page: SlaSettingsForms) -> HttpResponse | None:

@@ -20,8 +20,3 @@ class TicketsConfig(AppConfig):
 
         api_token_lookup_register(api_token_for_key)
         ticket_side_register(TicketSide())
-        # The settings app checks a change; what it would do to open tickets is ours to say.
-        from settings_app.dry_run import dry_run_register
-        from tickets.preview import settings_preview
-
-        dry_run_register(settings_preview)

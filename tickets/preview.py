@@ -22,6 +22,8 @@ exist); it turns Due soon when it is due soon after and was active before (or di
 from __future__ import annotations
 
 import datetime
+import queue
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,8 @@ from tickets.recompute_sql import preview_tickets_sql
 
 # Open tickets planned per batch in Python: a batch is two queries and its states in memory.
 PREVIEW_CHUNK = 5000
+# Connections the database part is split over (outside a transaction): the machine's cores.
+PREVIEW_PARTS = 2
 CLOCK_KINDS = (sla.FIRST_RESPONSE, sla.NEXT_RESPONSE, sla.CLOSE)
 
 
@@ -186,38 +190,81 @@ def _from_sql(rows: list[tuple], *, now: datetime.datetime) -> SettingsPreview:
     return result
 
 
+def _sql_part(
+    *, config: SlaConfig, now: datetime.datetime, part: tuple[int, int], found: queue.Queue
+) -> list[tuple]:
+    """One part of the open tickets counted in the database, on this thread's own connection;
+    the ids it leaves to Python go to ``found``, then None."""
+    try:
+        # Temporary tables live until the end of this transaction; nothing else is written.
+        with transaction.atomic():
+            return preview_tickets_sql(config=config, now=now, on_left=found.put, part=part)
+    finally:
+        found.put(None)
+        connection.close()  # this thread's connection, opened for this part
+
+
 def settings_preview(
     *,
     config: SlaConfig,
     now: datetime.datetime,
     chunk_size: int = PREVIEW_CHUNK,
     in_database: bool | None = None,
+    parts: int | None = None,
 ) -> SettingsPreview:
     """What applying ``config`` to every open ticket at ``now`` would do; writes nothing.
 
     ``in_database`` (default: on PostgreSQL) lets the database compute the common case, as the
     recompute does; ``False`` plans every ticket in Python.
+
+    In the database the open tickets are split by id into ``parts`` (default
+    ``PREVIEW_PARTS``), each counted on a connection of its own in a thread of its own, while
+    this thread plans the tickets they leave to Python as their ids arrive: on two cores the
+    wall time is about half the work. Other connections cannot see this one's uncommitted
+    writes, so inside a transaction (a test's, say) the work stays on this connection, in turn.
     """
     if in_database is None:
         in_database = connection.vendor == "postgresql"
     result = SettingsPreview(now=now)
-    left: list[int] | None = None
-    if in_database:
-        # Temporary tables live until the end of this transaction; nothing else is written.
+    if not in_database:
+        after_id = 0
+        while ticket_ids := list(
+            Ticket.objects.filter(closed_at__isnull=True, id__gt=after_id)
+            .order_by("id")
+            .values_list("id", flat=True)[:chunk_size]
+        ):
+            after_id = ticket_ids[-1]
+            result.add(_preview_in_python(ticket_ids=ticket_ids, config=config, now=now))
+        return result
+
+    def plan(ticket_ids: list[int]) -> None:
+        for start in range(0, len(ticket_ids), chunk_size):
+            chunk = ticket_ids[start : start + chunk_size]
+            result.add(_preview_in_python(ticket_ids=chunk, config=config, now=now))
+
+    if parts is None:
+        parts = PREVIEW_PARTS if not connection.in_atomic_block else 1
+    if parts == 1:
+        left: list[int] = []
         with transaction.atomic():
-            rows, left = preview_tickets_sql(config=config, now=now)
+            rows = preview_tickets_sql(config=config, now=now, on_left=left.extend)
         result.add(_from_sql(rows, now=now))
-    after_id = 0
-    while True:
-        if left is not None:
-            ticket_ids, left = left[:chunk_size], left[chunk_size:]
-        else:
-            ticket_ids = list(
-                Ticket.objects.filter(closed_at__isnull=True, id__gt=after_id)
-                .order_by("id")
-                .values_list("id", flat=True)[:chunk_size]
-            )
-        if not ticket_ids:
-            return result
-        after_id = ticket_ids[-1]
-        result.add(_preview_in_python(ticket_ids=ticket_ids, config=config, now=now))
+        plan(left)
+        return result
+
+    found: queue.Queue[list[int] | None] = queue.Queue()
+    with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="settings-preview") as pool:
+        futures = [
+            pool.submit(_sql_part, config=config, now=now, part=(part, parts), found=found)
+            for part in range(parts)
+        ]
+        finished = 0
+        while finished < parts:
+            arrived = found.get()
+            if arrived is None:
+                finished += 1
+            else:
+                plan(arrived)
+        for future in futures:
+            result.add(_from_sql(future.result(), now=now))
+    return result

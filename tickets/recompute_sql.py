@@ -1,12 +1,12 @@
 """The recompute's common case done inside PostgreSQL: no ticket or clock row leaves the server.
 
-The settings' counted time is loaded into a temporary table of UTC working intervals with running
-sums (``WorkingSchedule.working_intervals``), one series per schedule (the default one and each
-team schedule, tagged with its number; a ticket counts in its team's), so a due moment is two
-index lookups and some integer arithmetic on epoch microseconds, exactly what
-``WorkingSchedule.add_working_time`` does with ``bisect`` on the same intervals. The rules are
-those of the Python set-based path (``tickets.recompute``): the same eligibility, the same
-events, and status and next check from the SQL mirrors in ``tickets.sla``;
+The settings' counted time is handed to the query as constant sorted arrays of UTC working
+intervals with running sums (``WorkingSchedule.working_intervals``), one set per schedule (the
+default one and each team schedule, by its number; a ticket counts in its team's), so a due moment
+is two binary searches (``width_bucket``) and some integer arithmetic on epoch microseconds,
+exactly what ``WorkingSchedule.add_working_time`` does with ``bisect`` on the same intervals.
+The rules are those of the Python set-based path (``tickets.recompute``): the same eligibility,
+the same events, and status and next check from the SQL mirrors in ``tickets.sla``;
 ``tests/tickets/test_recompute_paths.py`` proves the three paths agree.
 
 A ticket is left to the Python paths (returned to the caller) when it has excluded periods
@@ -17,6 +17,7 @@ a clock, or when one of its moments falls outside the intervals handed over.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -77,9 +78,9 @@ def _schedule_intervals(
 
 def _intervals(
     config: SlaConfig, now: datetime.datetime
-) -> tuple[tuple[list[int], ...], list[int], list[int]]:
-    """The spans of every schedule, each tagged with its number (0: the default schedule), and
-    the team ids whose tickets count in a team schedule with that schedule's number."""
+) -> tuple[list[tuple[list[int], ...]], list[int], list[int]]:
+    """The spans of every schedule in its number's place (0: the default schedule), and the
+    team ids whose tickets count in a team schedule with that schedule's number."""
     longest = max(
         (
             goal[0]
@@ -90,16 +91,22 @@ def _intervals(
         default=0,
     )
     numbers: dict[int, int] = {}
-    spans: tuple[list[int], ...] = ([], [], [], [], [])
+    spans: list[tuple[list[int], ...]] = []
     for number, schedule in enumerate(config.schedules()):
         numbers[id(schedule)] = number
-        parts = _schedule_intervals(schedule, longest=longest, now=now)
-        spans[0].extend([number] * len(parts[0]))
-        for column, values in zip(spans[1:], parts, strict=True):
-            column.extend(values)
+        spans.append(_schedule_intervals(schedule, longest=longest, now=now))
     team_ids = [int(key) for key in config.team_schedules]
     team_numbers = [numbers[id(schedule)] for schedule in config.team_schedules.values()]
     return spans, team_ids, team_numbers
+
+
+def _span_array(column: str, schedules: int, *, sc: str) -> str:
+    """SQL for the schedule ``sc``'s array ``column`` (``s``, ``e``, ``cb`` or ``ca``), a
+    constant per schedule: the parameter ``<column>_<number>``."""
+    if schedules == 1:
+        return f"%({column}_0)s::bigint[]"
+    cases = " ".join(f"WHEN {n} THEN %({column}_{n})s::bigint[]" for n in range(schedules))
+    return f"(CASE {sc} {cases} END)"
 
 
 def _goal_rows(config: SlaConfig) -> list[tuple]:
@@ -174,19 +181,11 @@ WHERE NOT k.odd
            AND (k.nr_started IS NULL OR k.nr_started < t.awaiting_reply_since))
 """
 
-_SPANS = """
-CREATE TEMP TABLE sla_recompute_spans ON COMMIT DROP AS
-SELECT * FROM unnest(%(sc)s::int[], %(s)s::bigint[], %(e)s::bigint[], %(cb)s::bigint[],
-                     %(ca)s::bigint[])
-    AS sp(sc, s, e, cb, ca);
-CREATE INDEX ON sla_recompute_spans (sc, s);
-CREATE INDEX ON sla_recompute_spans (sc, ca);
-ANALYZE sla_recompute_spans
-"""
-
-# add_working_time(start, goal) on the spans: the counted time before the start (the last span
-# starting at or before it), plus the goal, gives a target; the first span whose running sum
-# reaches the target holds the due moment. NULL (left to Python) outside the spans.
+# add_working_time(start, goal) on the spans, which are handed over as constant arrays (one set
+# per schedule, sorted): the counted time before the start (from the last span starting at or
+# before it: ``width_bucket``, a binary search), plus the goal, gives a target; the first span
+# whose running sum reaches the target holds the due moment (``width_bucket`` of the target less
+# one microsecond counts the spans before it). NULL (left to Python) outside the spans.
 _CLOCKS_WORK = """
 CREATE TEMP TABLE sla_recompute_work ON COMMIT DROP AS
 WITH r AS MATERIALIZED (  -- the running clocks of the tickets handled, with their new goal
@@ -196,38 +195,37 @@ WITH r AS MATERIALIZED (  -- the running clocks of the tickets handled, with the
                 ELSE ok.cl END AS goal,
            CASE c.kind WHEN 'first_response' THEN ok.fr_soon
                 WHEN 'next_response' THEN ok.nr_soon ELSE ok.cl_soon END AS soon,
-           (extract(epoch FROM c.started_at) * 1000000)::bigint AS start_us, ok.sc
+           s.start_us, ok.sc, width_bucket(s.start_us, {s}) AS i
     FROM tickets_slaclock c JOIN sla_recompute_tickets ok ON ok.id = c.ticket_id
+    CROSS JOIN LATERAL (
+        SELECT (extract(epoch FROM c.started_at) * 1000000)::bigint AS start_us
+    ) AS s
     WHERE c.completed_at IS NULL
     -- The sweep may hold some of these clocks: wait for it, then read what it wrote.
     {lock}
 ),
-m AS (
+-- Each step is materialized so that its values are computed once per clock (an expression
+-- referred to twice in a later step would otherwise be computed twice).
+m AS MATERIALIZED (
     SELECT r.*, r.soon IS NOT NULL AND r.soon < r.goal AS has_soon,
-           a.cb + LEAST(r.start_us - a.s, a.e - a.s) AS counted
-    FROM r LEFT JOIN LATERAL (
-        SELECT sp.s, sp.e, sp.cb FROM sla_recompute_spans sp
-        WHERE sp.sc = r.sc AND sp.s <= r.start_us
-        ORDER BY sp.s DESC LIMIT 1
-    ) AS a ON true
+           ({cb_r})[r.i] + LEAST(r.start_us - ({s_r})[r.i], ({e_r})[r.i] - ({s_r})[r.i])
+               AS counted
+    FROM r
+),
+j AS MATERIALIZED (
+    SELECT m.*, width_bucket(m.counted + m.goal::bigint * 60000000 - 1, {ca_m}) + 1 AS dj,
+           CASE WHEN m.has_soon
+                THEN width_bucket(m.counted + (m.goal - m.soon)::bigint * 60000000 - 1,
+                                  {ca_m}) + 1 END AS wj
+    FROM m
 ),
 n AS MATERIALIZED (
-    SELECT m.*, d.s + (m.counted + m.goal::bigint * 60000000 - d.cb) AS due_us,
-           CASE WHEN m.has_soon
-                THEN w.s + (m.counted + (m.goal - m.soon)::bigint * 60000000 - w.cb) END
-               AS soon_us
-    FROM m
-    LEFT JOIN LATERAL (
-        SELECT sp.s, sp.cb FROM sla_recompute_spans sp
-        WHERE sp.sc = m.sc AND sp.ca >= m.counted + m.goal::bigint * 60000000
-        ORDER BY sp.ca LIMIT 1
-    ) AS d ON true
-    LEFT JOIN LATERAL (
-        SELECT sp.s, sp.cb FROM sla_recompute_spans sp
-        WHERE m.has_soon AND sp.sc = m.sc
-          AND sp.ca >= m.counted + (m.goal - m.soon)::bigint * 60000000
-        ORDER BY sp.ca LIMIT 1
-    ) AS w ON true
+    SELECT j.*, ({s_j})[j.dj] + (j.counted + j.goal::bigint * 60000000 - ({cb_j})[j.dj])
+               AS due_us,
+           CASE WHEN j.has_soon
+                THEN ({s_j})[j.wj] + (j.counted + (j.goal - j.soon)::bigint * 60000000
+                                      - ({cb_j})[j.wj]) END AS soon_us
+    FROM j
 ),
 o AS (
     SELECT n.*, {due} AS new_due, CASE WHEN n.has_soon THEN {soon} END AS new_soon,
@@ -242,13 +240,15 @@ SELECT o.id, o.ticket_id, o.kind, o.cycle, o.status AS old_status, o.goal, o.soo
 FROM o
 """
 
-# Tickets with a moment outside the intervals handed over are left to Python, whole.
+# Tickets with a moment outside the intervals handed over are left to Python, whole (their ids
+# come back).
 _OUT_OF_RANGE = """
 WITH gone AS (
     DELETE FROM sla_recompute_tickets
     WHERE id IN (SELECT ticket_id FROM sla_recompute_work WHERE out_of_range) RETURNING id
-)
-DELETE FROM sla_recompute_work WHERE ticket_id IN (SELECT id FROM gone)
+),
+dropped AS (DELETE FROM sla_recompute_work WHERE ticket_id IN (SELECT id FROM gone))
+SELECT id FROM gone ORDER BY id
 """
 
 _CLOCKS = """
@@ -335,20 +335,24 @@ def _work_tables(
     config: SlaConfig,
     now: datetime.datetime,
     lock: bool,
-) -> dict[str, Any]:
+    part: tuple[int, int] = (0, 1),
+    on_tickets: Callable[[Any, dict[str, Any]], None] | None = None,
+) -> tuple[dict[str, Any], list[int]]:
     """Create the temporary tables of the tickets handled in the database
     (``sla_recompute_tickets``) and of their running clocks with new moments and live status
-    (``sla_recompute_work``), of the open tickets ``ticket_ids`` (None: every open ticket);
-    ``lock``: lock those clocks as they are read. Returns the statements' parameters."""
-    (numbers, starts, ends, before, through), ts_team, ts_number = _intervals(config, now)
+    (``sla_recompute_work``), of the open tickets ``ticket_ids`` (None: every open ticket, or
+    with ``part`` = (k, n) those whose id is k modulo n); ``lock``: lock those clocks as they are
+    read; ``on_tickets(cursor, params)`` is called once the tickets' table is there. Returns the
+    statements' parameters and the ids of the tickets dropped for a moment out of range."""
+    spans, ts_team, ts_number = _intervals(config, now)
     goals = _goal_rows(config)
     columns = [list(column) for column in zip(*goals, strict=True)] if goals else [[]] * 8
-    params = {
-        "sc": numbers,
-        "s": starts,
-        "e": ends,
-        "cb": before,
-        "ca": through,
+    params: dict[str, Any] = {
+        f"{column}_{number}": values
+        for number, parts in enumerate(spans)
+        for column, values in zip(("s", "e", "cb", "ca"), parts, strict=True)
+    }
+    params |= {
         "g_key": columns[0],
         "g_ref": columns[1],
         "g_fr": columns[2],
@@ -360,15 +364,29 @@ def _work_tables(
         "ts_team": ts_team,
         "ts_number": ts_number,
         "ids": ticket_ids,
+        "part": part[0],
+        "parts": part[1],
         "pause_stages": sorted(config.pause_stage_ids),
         "now": now,
         "version": config.version,
     }
     tickets_work = _TICKETS_WORK.format(
         property_key=_PROPERTY_KEY["" if config.scope == "all" else config.property],
-        tickets="true" if ticket_ids is None else "t.id = ANY(%(ids)s::bigint[])",
+        tickets=(
+            "t.id = ANY(%(ids)s::bigint[])"
+            if ticket_ids is not None
+            else "mod(t.id, %(parts)s) = %(part)s"
+            if part[1] > 1
+            else "true"
+        ),
     )
+    arrays = {
+        f"{column}{suffix}": _span_array(column, len(spans), sc=sc)
+        for column in ("s", "e", "cb", "ca")
+        for suffix, sc in (("", "ok.sc"), ("_r", "r.sc"), ("_m", "m.sc"), ("_j", "j.sc"))
+    }
     clocks_work = _CLOCKS_WORK.format(
+        **arrays,
         lock="FOR UPDATE OF c" if lock else "",
         due=_ts("n.due_us"),
         soon=_ts("n.soon_us"),
@@ -380,17 +398,17 @@ def _work_tables(
             now="%(now)s",
         ),
     )
-    cursor.execute(
-        "DROP TABLE IF EXISTS sla_recompute_work, sla_recompute_tickets, sla_recompute_spans"
-    )
-    cursor.execute(_SPANS, params)
+    cursor.execute("DROP TABLE IF EXISTS sla_recompute_work, sla_recompute_tickets")
     cursor.execute(tickets_work, params)
     cursor.execute("ANALYZE sla_recompute_tickets (id)")
+    if on_tickets is not None:
+        on_tickets(cursor, params)
     cursor.execute(clocks_work, params)
     cursor.execute(_OUT_OF_RANGE)
+    dropped = [row[0] for row in cursor.fetchall()]
     if lock:  # the recompute's updates join on it; the dry run only counts it
         cursor.execute("ANALYZE sla_recompute_work (id, ticket_id)")
-    return params
+    return params, dropped
 
 
 def recompute_tickets_sql(
@@ -406,14 +424,16 @@ def recompute_tickets_sql(
         # last commits (the part's cursor is in the same transaction), so do not wait for the
         # WAL flush.
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        params = _work_tables(cursor, ticket_ids=ticket_ids, config=config, now=now, lock=True)
+        params, _dropped = _work_tables(
+            cursor, ticket_ids=ticket_ids, config=config, now=now, lock=True
+        )
         cursor.execute(_CLOCKS, params)
         cursor.execute(_EVENTS_RECOMPUTED, params)
         cursor.execute(_EVENTS_TRANSITIONS, params)
         cursor.execute(_TICKETS, params)
         cursor.execute("SELECT id FROM sla_recompute_tickets")
         handled = {row[0] for row in cursor.fetchall()}
-        cursor.execute("DROP TABLE sla_recompute_work, sla_recompute_tickets, sla_recompute_spans")
+        cursor.execute("DROP TABLE sla_recompute_work, sla_recompute_tickets")
     return len(handled), [ticket_id for ticket_id in ticket_ids if ticket_id not in handled]
 
 
@@ -453,31 +473,59 @@ FROM (
 )
 
 
-# The open tickets the work tables left to Python, in id order.
+# The open tickets (of the part) that the tickets' table left to Python, in id order.
 _LEFT_OVER = """
 SELECT t.id FROM tickets_ticket t
-WHERE t.closed_at IS NULL AND NOT EXISTS (SELECT FROM sla_recompute_tickets ok WHERE ok.id = t.id)
+WHERE t.closed_at IS NULL AND {tickets}
+  AND NOT EXISTS (SELECT FROM sla_recompute_tickets ok WHERE ok.id = t.id)
 ORDER BY t.id
 """
 
 
 def preview_tickets_sql(
-    *, config: SlaConfig, now: datetime.datetime
-) -> tuple[list[tuple], list[int]]:
-    """The dry run of ``recompute_tickets_sql`` on every open ticket at once: the same work
-    tables, no lock and no write. The caller holds a transaction (the temporary tables end with
-    it). Returns the counts — ``(kind, earlier, later, unchanged, overdue_now, due_soon_now)``
-    per clock kind, then ``(None, tickets, changed, overdue_now, due_soon_now, 0)`` — and the
-    ids of the open tickets left to Python."""
+    *,
+    config: SlaConfig,
+    now: datetime.datetime,
+    on_left: Callable[[list[int]], None],
+    part: tuple[int, int] = (0, 1),
+) -> list[tuple]:
+    """The dry run of ``recompute_tickets_sql`` on every open ticket at once (or on those whose
+    id is k modulo n, ``part`` = (k, n)): the same work tables, no lock and no write. The caller
+    holds a transaction (the temporary tables end with it). The ids of the open tickets left to
+    Python are handed to ``on_left`` as soon as they are known (most of them before the clocks'
+    new moments are worked out, so that the caller can plan them meanwhile). Returns the counts:
+    ``(kind, earlier, later, unchanged, overdue_now, due_soon_now)`` per clock kind, then
+    ``(None, tickets, changed, overdue_now, due_soon_now, 0)``."""
+
+    def left_over(cursor: Any, params: dict[str, Any]) -> None:
+        cursor.execute(
+            _LEFT_OVER.format(tickets="mod(t.id, %(parts)s) = %(part)s" if part[1] > 1 else "true"),
+            params,
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            on_left(ids)
+
     with connection.cursor() as cursor:
-        # One pass over every open ticket: sorts and hashes of that size stay in memory.
+        # One pass over every open ticket: sorts and hashes of that size stay in memory, and
+        # hash joins beat the per-ticket index look-ups the planner would pick (it expects few
+        # tickets from the functions and filters).
         cursor.execute("SET LOCAL work_mem TO '64MB'")
+        cursor.execute("SET LOCAL enable_nestloop TO off")
         # Compiling these statements costs more than it saves (measured: ~0.1 s each).
         cursor.execute("SET LOCAL jit TO off")
-        params = _work_tables(cursor, ticket_ids=None, config=config, now=now, lock=False)
+        params, dropped = _work_tables(
+            cursor,
+            ticket_ids=None,
+            config=config,
+            now=now,
+            lock=False,
+            part=part,
+            on_tickets=left_over,
+        )
+        if dropped:
+            on_left(dropped)
         cursor.execute(_PREVIEW, params)
         rows = cursor.fetchall()
-        cursor.execute(_LEFT_OVER)
-        left = [row[0] for row in cursor.fetchall()]
-        cursor.execute("DROP TABLE sla_recompute_work, sla_recompute_tickets, sla_recompute_spans")
-    return rows, left
+        cursor.execute("DROP TABLE sla_recompute_work, sla_recompute_tickets")
+    return rows

@@ -1,14 +1,18 @@
 """The tickets' side of the SLA settings (``settings_app.ticket_side.TicketSide``): open ticket
-counts, recomputes of the open tickets, and the tickets that use a team, pipeline or stage.
-``tickets.apps`` registers it when Django starts."""
+counts, recomputes of the open tickets, the dry run of a change, and the tickets that use a team,
+pipeline or stage. ``tickets.apps`` registers it when Django starts."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from settings_app.models import Pipeline, Stage, Team
+from settings_app.selectors import SlaConfig
 from settings_app.ticket_side import TicketsUsing
 from tickets.models import SlaRecompute, Ticket
+from tickets.preview import SettingsPreview
+from tickets.preview import settings_preview as preview_run
 from tickets.recompute import sla_recompute_start
 
 UNFINISHED_RECOMPUTE_STATES = (SlaRecompute.State.QUEUED, SlaRecompute.State.RUNNING)
@@ -23,6 +27,9 @@ class TicketSide:
 
     def recompute_get(self, pk: int) -> SlaRecompute | None:
         return SlaRecompute.objects.filter(pk=pk).first()
+
+    def settings_preview(self, *, config: SlaConfig, now: datetime.datetime) -> SettingsPreview:
+        return preview_run(config=config, now=now)
 
     def recompute_latest_unfinished(self) -> SlaRecompute | None:
         return (

@@ -103,9 +103,10 @@ def _effects(before: dict, after: dict) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("scenario", list(SCENARIOS))
-@pytest.mark.parametrize("seed", [1, 2])
-def test_the_dry_run_counts_what_the_recompute_then_does(sla_settings, scenario, seed) -> None:
+def _compare_with_the_recompute(sla_settings, scenario: str, seed: int, **runs: dict) -> None:
+    """Random tickets under the scenario's old settings; the dry run of the new ones, once per
+    ``runs`` (name: ``settings_preview`` arguments), must count what a real save with "new and
+    open tickets" and its recompute then do."""
     rng = random.Random(seed)
     TeamFactory(slug="billing")
     TeamFactory(slug="hardware")
@@ -117,11 +118,10 @@ def test_the_dry_run_counts_what_the_recompute_then_does(sla_settings, scenario,
 
     check = sla_settings_check(document=new_settings, now=NOW)
     assert check.config is not None
-    paths = [False, True] if connection.vendor == "postgresql" else [False]
-    previews = [
-        settings_preview(config=check.config, now=NOW, in_database=path, chunk_size=7).as_json()
-        for path in paths
-    ]
+    previews = {
+        name: settings_preview(config=check.config, now=NOW, chunk_size=7, **kwargs).as_json()
+        for name, kwargs in runs.items()
+    }
     assert _snapshot() == stored  # the dry run wrote nothing
 
     saved = sla_settings(new_settings, apply_to="new_and_open")
@@ -131,9 +131,81 @@ def test_the_dry_run_counts_what_the_recompute_then_does(sla_settings, scenario,
     expected = _effects(before, _running(NOW))
 
     assert expected["tickets"]["changed"] > 0  # the scenario does something
-    for preview in previews:
-        assert preview.pop("computed_at") == "2026-12-03T13:17:00Z"
-        assert preview == expected
+    for name, preview in previews.items():
+        assert preview.pop("computed_at") == "2026-12-03T13:17:00Z", name
+        assert preview == expected, name
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_dry_run_counts_what_the_recompute_then_does(sla_settings, scenario, seed) -> None:
+    """Inside the test's transaction: in Python, and (PostgreSQL) in the database on this
+    connection, the ids it leaves planned in Python after it."""
+    runs: dict[str, dict] = {"python": {"in_database": False}}
+    if connection.vendor == "postgresql":
+        runs["database"] = {"in_database": True}
+    _compare_with_the_recompute(sla_settings, scenario, seed, **runs)
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL"
+)
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "scenario", ["by priority", "team schedules, by team", "pause stages and hours", "goals off"]
+)
+def test_the_dry_run_split_over_connections_counts_what_the_recompute_then_does(
+    sla_settings, scenario, monkeypatch
+) -> None:
+    """Outside a transaction the database part is split by ticket id over connections of their
+    own, in threads, while this thread plans what they leave to Python: the same counts."""
+    import threading
+
+    from tickets import preview as preview_module
+
+    calls: list[tuple[tuple[int, int], bool]] = []
+    original = preview_module.preview_tickets_sql
+
+    def spy(**kwargs):
+        calls.append((kwargs["part"], threading.current_thread() is threading.main_thread()))
+        return original(**kwargs)
+
+    monkeypatch.setattr(preview_module, "preview_tickets_sql", spy)
+    _compare_with_the_recompute(
+        sla_settings, scenario, 3, default={}, three={"parts": 3}, python={"in_database": False}
+    )
+    assert sorted(calls) == [
+        ((0, 2), False),
+        ((0, 3), False),
+        ((1, 2), False),
+        ((1, 3), False),
+        ((2, 3), False),
+    ]
+
+
+@needs_postgres
+def test_inside_a_transaction_the_dry_run_stays_on_this_connection(
+    sla_settings, monkeypatch
+) -> None:
+    """Other connections would not see this transaction's tickets: no split, no thread."""
+    import threading
+
+    from tickets import preview as preview_module
+
+    calls: list[tuple[tuple[int, int], bool]] = []
+    original = preview_module.preview_tickets_sql
+
+    def spy(**kwargs):
+        main = threading.current_thread() is threading.main_thread()
+        calls.append((kwargs.get("part", (0, 1)), main))
+        return original(**kwargs)
+
+    monkeypatch.setattr(preview_module, "preview_tickets_sql", spy)
+    _compare_with_the_recompute(sla_settings, "by priority", 4, default={})
+    assert calls == [((0, 1), True)]
 
 
 def test_the_dry_run_sees_clocks_turn_overdue_and_due_soon_at_once(sla_settings) -> None:
