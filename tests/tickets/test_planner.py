@@ -510,6 +510,34 @@ def test_a_clock_that_starts_during_a_pause_starts_paused() -> None:
     assert life.clock(FR) == running(FR, "active", "08:00", "13:00", "12:45")
 
 
+def test_a_clock_gained_during_a_pause_never_pauses_before_it_starts() -> None:
+    """A clock whose usual start falls after the pause began is paused from its start on.
+
+    The flows move a ticket out of its pause when the customer writes, so the state is built
+    directly (as the planner may be given it): paused since 08:30, the oldest unanswered message
+    at 09:00; the next-response cycle a priority change gains starts at 09:00, paused then.
+    """
+    life = live(
+        [("08:10", PublicReply()), ("08:30", StageChanged(WAITING))],
+        settings=BY_PRIORITY,
+        properties={"priority": "high"},
+    )
+    state = dataclasses.replace(life.state, awaiting_reply_since=at("09:00"))
+    result = planner.plan(
+        state,
+        [PropertyChanged({"priority": "urgent"})],
+        settings=BY_PRIORITY,
+        schedule=ALWAYS,
+        now=at("09:30"),
+    )
+    (gained,) = result.inserted
+    assert (gained.kind, gained.started_at, gained.paused_at) == (NR, at("09:00"), at("09:00"))
+    assert [(e.kind, shown(e.at)) for e in result.events if e.clock is gained] == [
+        ("applied", "09:00"),
+        ("paused", "09:00"),
+    ]
+
+
 def test_a_closed_overdue_and_paused_ticket_counts_as_overdue() -> None:
     """``sla_overdue_at`` keeps clocks that were overdue when they paused (frozen Overdue)."""
     life = live([("09:30", StageChanged(WAITING))])
@@ -645,6 +673,68 @@ def test_the_same_settings_applied_again_record_nothing() -> None:
     again = _applied(live([]), "08:40", FASTER)
     again = _applied(again, "08:41", FASTER)
     assert again.events == life.events
+
+
+@pytest.mark.parametrize(("how", "notifies"), [("settings", False), ("property", True)])
+def test_a_clock_gained_past_its_due_moment_emails_only_for_a_property_change(
+    how: str, notifies: bool
+) -> None:
+    """A clock that a change gives a ticket after the fact starts at its usual start and records
+    the transitions it passed at their own moments; applied settings email nobody, a property
+    change emails its last transition."""
+    if how == "settings":
+        life = _applied(live([], settings=Settings({})), "10:00", STANDARD)
+    else:
+        life = live(
+            [("10:00", PropertyChanged({"priority": "high"}))],
+            settings=BY_PRIORITY,
+            properties={"priority": ""},
+        )
+    assert [e for e in life.events if e[0] == FR] == [
+        (FR, 1, "applied", "08:00", False),
+        (FR, 1, "due_soon", "08:45", False),
+        (FR, 1, "overdue", "09:00", notifies),
+    ]
+
+
+# --- Team schedules ----------------------------------------------------------------------------
+
+# Mon–Fri 09:00–17:00 New York: 14:00Z–22:00Z in December.
+NEW_YORK = WorkingSchedule(
+    timezone="America/New_York", periods={day: [("09:00", "17:00")] for day in range(5)}
+)
+
+
+def test_a_ticket_counts_in_its_team_schedule_and_a_team_change_reschedules_it() -> None:
+    """Team "ny" counts in New York hours, every other team in the default schedule (24/7 here);
+    a move to another team counts the running clocks again from their original start."""
+    schedules = {"ny": NEW_YORK}
+    opened = planner.plan(
+        TicketState(created_at=at("08:00"), stage=NEW, properties={"team": "ny"}),
+        [Created()],
+        settings=STANDARD,
+        schedule=ALWAYS,
+        schedules=schedules,
+        now=at("08:00"),
+    )
+    first, close = opened.ticket.clocks
+    assert (shown(first.due_soon_at), shown(first.due_at)) == ("14:45", "15:00")
+    assert shown(close.due_at) == "+2d 22:00"  # three New York working days of 8 h
+    moved = planner.plan(
+        opened.ticket,
+        [PropertyChanged({"team": "billing"})],
+        settings=STANDARD,
+        schedule=ALWAYS,
+        schedules=schedules,
+        now=at("08:30"),
+    )
+    first, close = moved.ticket.clocks
+    assert (shown(first.due_soon_at), shown(first.due_at)) == ("08:45", "09:00")
+    assert shown(close.due_at) == "+1d 08:00"
+    assert [(e.kind, e.detail["why"]) for e in moved.events] == [
+        ("recomputed", "property"),
+        ("recomputed", "property"),
+    ]
 
 
 # --- The ticket's sort and filter keys ---------------------------------------------------------

@@ -182,6 +182,53 @@ OFFICE = WorkingSchedule(
 )
 
 
+CREATED_AT = at("2026-12-01T08:00:00")
+MESSAGE_AT = at("2026-12-01T10:00:00")  # the oldest unanswered customer message
+SECOND = datetime.timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "latest_started_at", "first_replied_at", "awaiting", "done", "expected"),
+    [
+        # First response: at creation, unless the ticket has one or a public reply came first.
+        (sla.FIRST_RESPONSE, None, None, None, False, CREATED_AT),
+        (sla.FIRST_RESPONSE, CREATED_AT, None, None, False, None),
+        (sla.FIRST_RESPONSE, None, MESSAGE_AT, None, True, None),
+        # Close: at creation, once.
+        (sla.CLOSE, None, None, None, False, CREATED_AT),
+        (sla.CLOSE, CREATED_AT, None, None, False, None),
+        # Next response: at the oldest unanswered message, once the first response is done…
+        (sla.NEXT_RESPONSE, None, None, MESSAGE_AT, False, None),
+        (sla.NEXT_RESPONSE, None, CREATED_AT, None, True, None),
+        (sla.NEXT_RESPONSE, None, CREATED_AT, MESSAGE_AT, True, MESSAGE_AT),
+        (sla.NEXT_RESPONSE, MESSAGE_AT - SECOND, CREATED_AT, MESSAGE_AT, True, MESSAGE_AT),
+        # … unless the latest cycle already started there or later.
+        (sla.NEXT_RESPONSE, MESSAGE_AT, CREATED_AT, MESSAGE_AT, True, None),
+        (sla.NEXT_RESPONSE, MESSAGE_AT + SECOND, CREATED_AT, MESSAGE_AT, True, None),
+    ],
+)
+def test_usual_start(
+    kind: str,
+    latest_started_at: datetime.datetime | None,
+    first_replied_at: datetime.datetime | None,
+    awaiting: datetime.datetime | None,
+    done: bool,
+    expected: datetime.datetime | None,
+) -> None:
+    """Where a clock the ticket lacks would start (SPEC section 3), at the boundaries."""
+    assert (
+        sla.usual_start(
+            kind,
+            latest_started_at=latest_started_at,
+            created_at=CREATED_AT,
+            first_replied_at=first_replied_at,
+            awaiting_reply_since=awaiting,
+            first_response_done=done,
+        )
+        == expected
+    )
+
+
 def test_clock_moments_on_24_7() -> None:
     # Start 08:00Z, goal 60, threshold 15: due 09:00Z, due soon 60 - 15 = 45 min → 08:45Z.
     due_at, due_soon_at = sla.clock_moments(
