@@ -593,8 +593,8 @@ def document_parse(
                 _add(
                     errors,
                     path,
-                    _("%(key_100)s is not a stage (use <pipeline>/<stage>).")
-                    % {"key_100": repr(key[:100])},
+                    _("%(key)s is not a stage (use <pipeline>/<stage>).")
+                    % {"key": repr(key[:100])},
                 )
             elif key not in pause_statuses:
                 pause_statuses.append(key)

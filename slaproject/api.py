@@ -17,7 +17,6 @@ starts (``api_token_lookup_register``), so the project's plumbing never imports 
 from __future__ import annotations
 
 import datetime
-import functools
 import json
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
@@ -29,7 +28,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, Schema
 from ninja.security.base import AuthBase
 
@@ -469,36 +467,3 @@ class ApiJsonErrorsMiddleware:
                 replaced["Allow"] = ", ".join(sorted(allowed, key=_method_order))
             return replaced
         return response
-
-
-def api_endpoint(
-    *, methods: tuple[str, ...], permission: str = AGENT
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """A plain Django view as an API endpoint with the same rules as the routers' (``ApiAuth``:
-    401, 403, 429; 405 with ``Allow``; ``ApiError`` answered as ``{"errors": …}``), for the
-    views not yet moved onto a router (the webhooks API)."""
-    auth = ApiAuth(permission)
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @csrf_exempt
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
-                message = _("Method %(method)s is not allowed here.") % {"method": request.method}
-                response = error_response(405, {"": [message]})
-                response["Allow"] = ", ".join(methods)
-                return response
-            try:
-                auth(request)
-                return view(request, *args, **kwargs)
-            except ApiRefusal as refusal:
-                return refusal.response
-            except ApiError as exc:
-                refused = error_response(exc.status, exc.errors)
-                for name, value in exc.headers.items():
-                    refused[name] = value
-                return refused
-
-        return wrapper
-
-    return decorate

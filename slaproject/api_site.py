@@ -17,6 +17,7 @@ from settings_app.api import router as settings_router
 from slaproject.api import ApiError, ApiRefusal, errors_from_validation
 from tickets.api import router as tickets_router
 from tickets.inbound.api import router as inbound_router
+from tickets.webhooks.api import router as webhooks_router
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ api = HelpDeskApi(
 api.add_router("", tickets_router)
 api.add_router("", settings_router)
 api.add_router("", inbound_router)
+api.add_router("", webhooks_router)
 
 
 def _errors(request: HttpRequest, status: int, errors: dict[str, list[str]]) -> HttpResponse:

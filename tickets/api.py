@@ -144,11 +144,24 @@ def _choice(
     if value is None or value == "":
         return ""
     if not isinstance(value, str) or value not in choices:
-        errors[name] = [
-            _("Must be one of: %(join_choices)s.") % {"join_choices": ", ".join(choices)},
-        ]
+        errors[name] = [_("Must be one of: %(choices)s.") % {"choices": ", ".join(choices)}]
         return ABSENT
     return value
+
+
+# A team's or a pipeline's refusals, one sentence each (translators see the whole of it).
+SLUG_MESSAGES: dict[str, dict[str, Callable[[], str]]] = {
+    "team": {
+        "type": lambda: _("Must be a team slug or null."),
+        "unknown": lambda: _("No team %(value)s (known: %(known)s)."),
+        "none": lambda: _("No team %(value)s (known: none)."),
+    },
+    "pipeline": {
+        "type": lambda: _("Must be a pipeline slug or null."),
+        "unknown": lambda: _("No pipeline %(value)s (known: %(known)s)."),
+        "none": lambda: _("No pipeline %(value)s (known: none)."),
+    },
+}
 
 
 def _slug_object(
@@ -161,15 +174,16 @@ def _slug_object(
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        errors[name] = [_("Must be a %(name)s slug or null.") % {"name": name}]
+        errors[name] = [SLUG_MESSAGES[name]["type"]()]
         return ABSENT
     found = model.objects.filter(slug=value).first()
     if found is None:
         known = ", ".join(model.objects.values_list("slug", flat=True)[:20])
-        errors[name] = [
-            _("No %(name)s %(value_50)s (known: %(known_or_none)s).")
-            % {"name": name, "value_50": repr(value[:50]), "known_or_none": known or "none"},
-        ]
+        if known:
+            message = SLUG_MESSAGES[name]["unknown"]() % {"value": repr(value[:50]), "known": known}
+        else:
+            message = SLUG_MESSAGES[name]["none"]() % {"value": repr(value[:50])}
+        errors[name] = [message]
         return ABSENT
     return found
 
@@ -355,7 +369,7 @@ def _patch(request: HttpRequest, ticket: Ticket) -> TicketJson:
         else:
             found = User.objects.filter(username=value, is_active=True).first()
             if found is None or not (found.is_staff or found.is_superuser):
-                errors["owner"] = [_("No agent %(value_50)s.") % {"value_50": repr(value[:50])}]
+                errors["owner"] = [_("No agent %(value)s.") % {"value": repr(value[:50])}]
             else:
                 owner = found
     stage: Stage | None | _Absent = ABSENT
@@ -372,8 +386,8 @@ def _patch(request: HttpRequest, ticket: Ticket) -> TicketJson:
             if stage is None:
                 known = ", ".join(stages.order_by("position").values_list("slug", flat=True))
                 errors["status"] = [
-                    _("No stage %(value_50)s in %(target_slug)s (known: %(known)s).")
-                    % {"value_50": repr(value[:50]), "target_slug": target.slug, "known": known},
+                    _("No stage %(value)s in %(pipeline)s (known: %(known)s).")
+                    % {"value": repr(value[:50]), "pipeline": target.slug, "known": known},
                 ]
                 stage = ABSENT
     if errors:

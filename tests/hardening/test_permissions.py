@@ -259,14 +259,14 @@ ROUTES: dict[str, Route] = {
         by_role("login", "403", "403", "403", "302>/settings/webhooks/"),
         method="post",
     ),
-    "webhooks:api_list": Route(fixed("/api/webhooks/"), SUPER_ADMIN_API, json=True),
-    "webhooks:api_detail": Route(
+    "api:api_webhooks": Route(fixed("/api/webhooks/"), SUPER_ADMIN_API, json=True),
+    "api:api_webhook": Route(
         lambda world: f"/api/webhooks/{_webhook(world).pk}/", SUPER_ADMIN_API, json=True
     ),
-    "webhooks:api_deliveries": Route(
+    "api:api_webhook_deliveries": Route(
         lambda world: f"/api/webhooks/{_webhook(world).pk}/deliveries/", SUPER_ADMIN_API, json=True
     ),
-    "webhooks:api_test": Route(
+    "api:api_webhook_test": Route(
         lambda world: f"/api/webhooks/{_webhook(world).pk}/test/",
         by_role("401j", "403j", "403j", "403j", "202"),
         method="post",

@@ -239,6 +239,13 @@ def test_the_openapi_document_describes_every_endpoint() -> None:
         ("GET", "/api/pipelines/"),
         ("GET", "/api/agents/"),
         ("POST", "/api/inbound-email/"),
+        ("GET", "/api/webhooks/"),
+        ("POST", "/api/webhooks/"),
+        ("GET", "/api/webhooks/{endpoint_id}/"),
+        ("PATCH", "/api/webhooks/{endpoint_id}/"),
+        ("DELETE", "/api/webhooks/{endpoint_id}/"),
+        ("GET", "/api/webhooks/{endpoint_id}/deliveries/"),
+        ("POST", "/api/webhooks/{endpoint_id}/test/"),
     }
     create = document["paths"]["/api/tickets/"]["post"]
     body = create["requestBody"]["content"]["application/json"]["schema"]

@@ -1,22 +1,35 @@
 """The webhooks API (SPEC §7, docs/API.md), for super admins: endpoints (the secret in the answer
 to the POST only), their delivery log, and a test event.
 
-Views check and translate input, then call one service; the shapes come from
-``tickets.webhooks.selectors``.
+A django-ninja router (``slaproject.api_site`` mounts it under ``/api/``), so these endpoints
+follow the same rules as the rest of the API (``slaproject.api``: 401, 403, 429, JSON errors,
+paging) and are described by ``/api/schema/``. Views check and translate input, then call one
+service; the shapes come from ``tickets.webhooks.selectors`` and are described by
+``tickets.webhooks.schemas``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router
 
-from slaproject.api import SUPER_ADMIN, ApiError, api_endpoint, json_body
+from slaproject.api import (
+    PAGE_PARAMETERS,
+    ApiError,
+    answer,
+    error_responses,
+    json_body,
+    json_request_body,
+    page_of,
+    paged,
+    super_admin_auth,
+)
+from tickets.webhooks import schemas
 from tickets.webhooks.models import WebhookEndpoint
 from tickets.webhooks.selectors import (
     delivery_json,
@@ -33,67 +46,56 @@ from tickets.webhooks.services import (
     webhook_test_send,
 )
 
-PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
+router = Router(auth=super_admin_auth, tags=["webhooks"])
 FIELDS = ("url", "events", "active")
 
 
 def _object(data: Any) -> Mapping[str, Any]:
+    """The body as an object of known fields only (400 naming each unknown one)."""
     if not isinstance(data, Mapping):
-        raise ApiError(400, {"": ["The body must be a JSON object."]})
-    unknown = {str(k)[:100]: ["Unknown field."] for k in data if k not in FIELDS}
+        raise ApiError(400, {"": [_("The body must be a JSON object.")]})
+    unknown = {str(k)[:100]: [_("Unknown field.")] for k in data if k not in FIELDS}
     if unknown:
         raise ApiError(400, unknown)
     return data
 
 
-def _paged(request: HttpRequest, queryset: QuerySet, shape: Any) -> JsonResponse:
-    try:
-        size = int(request.GET.get("page_size", PAGE_SIZE))
-    except ValueError:
-        raise ApiError(400, {"page_size": ["Must be a whole number."]}) from None
-    if size < 1:
-        raise ApiError(400, {"page_size": ["Must be at least 1."]})
-    size = min(size, MAX_PAGE_SIZE)
-    try:
-        page: Page = Paginator(queryset, size).page(request.GET.get("page", 1))
-    except PageNotAnInteger:
-        raise ApiError(400, {"page": ["Must be a whole number."]}) from None
-    except EmptyPage:
-        raise ApiError(404, {"page": ["No such page."]}) from None
-
-    def url(number: int) -> str:
-        params = request.GET.copy()
-        params["page"] = str(number)
-        return request.build_absolute_uri(request.path) + "?" + urlencode(params, doseq=True)
-
-    return JsonResponse(
-        {
-            "count": page.paginator.count,
-            "next": url(page.next_page_number()) if page.has_next() else None,
-            "previous": url(page.previous_page_number()) if page.has_previous() else None,
-            "results": [shape(item) for item in page.object_list],
-        }
-    )
-
-
 def _endpoint(endpoint_id: int) -> WebhookEndpoint:
     endpoint = endpoint_get(endpoint_id=endpoint_id)
     if endpoint is None:
-        raise ApiError(404, {"": ["No such webhook endpoint."]})
+        raise ApiError(404, {"": [_("No such webhook endpoint.")]})
     return endpoint
 
 
-@api_endpoint(methods=("GET", "POST"), permission=SUPER_ADMIN)
-def webhooks_endpoint(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
-        return _paged(request, endpoints_list(), endpoint_json)
+@router.get(
+    "/webhooks/",
+    response={200: schemas.WebhookEndpointPage, **error_responses(400, 404)},
+    url_name="api_webhooks",
+    summary="List webhook endpoints",
+    description="Oldest first, each with its newest delivery. Super admins only.",
+    openapi_extra={"parameters": PAGE_PARAMETERS},
+)
+def webhooks_list_endpoint(request: HttpRequest) -> Any:
+    page = page_of(request, endpoints_list())
+    return answer(paged(request, page, [endpoint_json(e) for e in page.object_list]))
+
+
+@router.post(
+    "/webhooks/",
+    response={201: schemas.WebhookEndpointCreated, **error_responses(400, 413, 415)},
+    url_name="api_webhooks",
+    summary="Add a webhook endpoint",
+    description=(
+        "The answer carries the endpoint's `secret`, which signs every delivery: it is shown "
+        "this once. Private, loopback and link-local targets are refused. Super admins only."
+    ),
+    openapi_extra=json_request_body(schemas.WebhookEndpointCreate),
+)
+def webhook_create_endpoint(request: HttpRequest) -> Any:
     data = _object(json_body(request))
-    if "url" not in data or "events" not in data:
-        raise ApiError(
-            400,
-            {name: ["This field is required."] for name in ("url", "events") if name not in data},
-        )
+    missing = [name for name in ("url", "events") if name not in data]
+    if missing:
+        raise ApiError(400, {name: [_("This field is required.")] for name in missing})
     try:
         created = webhook_endpoint_create(
             actor=request.user,
@@ -106,33 +108,87 @@ def webhooks_endpoint(request: HttpRequest) -> HttpResponse:
         raise ApiError(400, exc.errors) from None
     body = endpoint_json(_endpoint(created.pk))
     body["secret"] = created.secret  # this once
-    return JsonResponse(body, status=201)
+    return answer(body, 201)
 
 
-@api_endpoint(methods=("GET", "PATCH", "DELETE"), permission=SUPER_ADMIN)
-def webhook_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@router.get(
+    "/webhooks/{int:endpoint_id}/",
+    response={200: schemas.WebhookEndpoint, **error_responses(404)},
+    url_name="api_webhook",
+    summary="Read a webhook endpoint",
+    description="Without its secret (shown once, when it was added). Super admins only.",
+)
+def webhook_read_endpoint(request: HttpRequest, endpoint_id: int) -> Any:
+    return answer(endpoint_json(_endpoint(endpoint_id)))
+
+
+@router.patch(
+    "/webhooks/{int:endpoint_id}/",
+    response={200: schemas.WebhookEndpoint, **error_responses(400, 404, 413, 415)},
+    url_name="api_webhook",
+    summary="Change a webhook endpoint's URL, events or switch",
+    description=(
+        "Only the fields sent change; switching it on again forgets its failures. Super admins "
+        "only."
+    ),
+    openapi_extra=json_request_body(schemas.WebhookEndpointUpdate),
+)
+def webhook_update_endpoint(request: HttpRequest, endpoint_id: int) -> Any:
     endpoint = _endpoint(endpoint_id)
-    if request.method == "GET":
-        return JsonResponse(endpoint_json(endpoint))
-    if request.method == "DELETE":
-        webhook_endpoint_delete(endpoint_id=endpoint.pk)
-        return HttpResponse(status=204)
     data = _object(json_body(request))
     try:
         webhook_endpoint_update(endpoint_id=endpoint.pk, now=timezone.now(), **data)
     except WebhookInputError as exc:
         raise ApiError(400, exc.errors) from None
-    return JsonResponse(endpoint_json(_endpoint(endpoint.pk)))
+    except WebhookEndpoint.DoesNotExist:  # deleted meanwhile
+        raise ApiError(404, {"": [_("No such webhook endpoint.")]}) from None
+    return answer(endpoint_json(_endpoint(endpoint.pk)))
 
 
-@api_endpoint(methods=("GET",), permission=SUPER_ADMIN)
-def webhook_deliveries_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@router.delete(
+    "/webhooks/{int:endpoint_id}/",
+    response={204: None, **error_responses(404)},
+    url_name="api_webhook",
+    summary="Delete a webhook endpoint and its delivery log",
+    description="Super admins only.",
+)
+def webhook_delete_endpoint(request: HttpRequest, endpoint_id: int) -> Any:
+    if not webhook_endpoint_delete(endpoint_id=endpoint_id):
+        raise ApiError(404, {"": [_("No such webhook endpoint.")]})
+    return HttpResponse(status=204)
+
+
+@router.get(
+    "/webhooks/{int:endpoint_id}/deliveries/",
+    response={200: schemas.WebhookDeliveryPage, **error_responses(400, 404)},
+    url_name="api_webhook_deliveries",
+    summary="An endpoint's delivery log",
+    description=(
+        "Newest first, each delivery with its attempts (status code, duration, the answer's "
+        "first characters). Super admins only."
+    ),
+    openapi_extra={"parameters": PAGE_PARAMETERS},
+)
+def webhook_deliveries_endpoint(request: HttpRequest, endpoint_id: int) -> Any:
     endpoint = _endpoint(endpoint_id)
-    return _paged(request, endpoint_deliveries(endpoint_id=endpoint.pk), delivery_json)
+    page = page_of(request, endpoint_deliveries(endpoint_id=endpoint.pk))
+    return answer(paged(request, page, [delivery_json(d) for d in page.object_list]))
 
 
-@api_endpoint(methods=("POST",), permission=SUPER_ADMIN)
-def webhook_test_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+@router.post(
+    "/webhooks/{int:endpoint_id}/test/",
+    response={202: schemas.WebhookTestQueued, **error_responses(404)},
+    url_name="api_webhook_test",
+    summary="Send a test event",
+    description=(
+        'Queues a "webhook.test" delivery to the endpoint (also when it is switched off); its '
+        "outcome shows in the delivery log. Super admins only."
+    ),
+)
+def webhook_test_endpoint(request: HttpRequest, endpoint_id: int) -> Any:
     endpoint = _endpoint(endpoint_id)
-    delivery = webhook_test_send(endpoint_id=endpoint.pk, now=timezone.now())
-    return JsonResponse({"delivery": delivery.pk, "event_id": delivery.event_id}, status=202)
+    try:
+        delivery = webhook_test_send(endpoint_id=endpoint.pk, now=timezone.now())
+    except WebhookEndpoint.DoesNotExist:  # deleted meanwhile
+        raise ApiError(404, {"": [_("No such webhook endpoint.")]}) from None
+    return answer({"delivery": delivery.pk, "event_id": delivery.event_id}, 202)

@@ -1,8 +1,9 @@
-"""The webhooks page (``/settings/webhooks/``) and the endpoints API (``/api/webhooks/``)."""
+"""The webhooks page (``/settings/webhooks/``); the endpoints API (``/api/webhooks/``) is a router
+of the project's API (``tickets.webhooks.api``, mounted by ``slaproject.api_site``)."""
 
 from django.urls import path
 
-from tickets.webhooks import api, views
+from tickets.webhooks import views
 
 app_name = "webhooks"
 
@@ -12,12 +13,4 @@ urlpatterns = [
     path("settings/webhooks/<int:endpoint_id>/test/", views.endpoint_test, name="test"),
     path("settings/webhooks/<int:endpoint_id>/switch/", views.endpoint_switch, name="switch"),
     path("settings/webhooks/<int:endpoint_id>/delete/", views.endpoint_delete, name="delete"),
-    path("api/webhooks/", api.webhooks_endpoint, name="api_list"),
-    path("api/webhooks/<int:endpoint_id>/", api.webhook_endpoint, name="api_detail"),
-    path(
-        "api/webhooks/<int:endpoint_id>/deliveries/",
-        api.webhook_deliveries_endpoint,
-        name="api_deliveries",
-    ),
-    path("api/webhooks/<int:endpoint_id>/test/", api.webhook_test_endpoint, name="api_test"),
 ]
