@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeAlias
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -149,15 +150,44 @@ def goal_field_label(name: str) -> str:
     return str(GOAL_FIELD_LABELS.get(name, name))
 
 
-def stored_goal_label(text: str) -> str:
-    """The goal row named in a clock event's detail, as a person reads it.
+def stored_goal_label(goal: str, name: str = "") -> str:
+    """The goal row named in a clock event's detail, as a person reads it, in the active language.
 
-    Events record the label they were written with ("Priority Urgent"); events written before
-    the labels came here recorded keys ("all tickets", "priority urgent"), shown as labels too.
+    Events record the row's key (``goal_ref``: "all", "priority:urgent", "priority:" for the
+    no-value row, "team:5") and, for a team's or pipeline's row, the record's name at that time
+    (``name``). Events written earlier recorded an English label ("Priority Urgent", "No team",
+    "Team Billing") or, earlier still, a lower-case key ("all tickets", "priority urgent"): both
+    are read back into the key, so they read in the active language too; a text neither way
+    knows is shown as it is.
     """
-    if text == "all tickets":
+    if goal == "all":
+        return str(SCOPE_LABELS["all"])
+    scope, sep, value = goal.partition(":")
+    if sep and scope in PROPERTIES:
+        return goal_row_label(scope, value, names={value: name} if name and value else None)
+    return _older_goal_label(goal)
+
+
+def _older_goal_label(text: str) -> str:
+    if text in ("all tickets", "All tickets"):
         return str(SCOPE_LABELS["all"])
     prop, _sep, value = text.partition(" ")
-    if prop in PROPERTIES and value and value == value.lower():
+    if prop in PROPERTIES and value and value == value.lower():  # "priority urgent"
         return goal_row_label(prop, value)
+    with translation.override("en"):  # the labels older events recorded (the site's language)
+        english = {str(label): prop for prop, label in NO_VALUE_LABELS.items()}
+        fixed = {
+            f"{PROPERTY_LABELS[prop]} {label}": (prop, key)
+            for prop, labels in FIXED_VALUE_LABELS.items()
+            for key, label in labels.items()
+        }
+        prefixes = {f"{PROPERTY_LABELS[prop]} ": prop for prop in ("team", "pipeline")}
+    if text in english:
+        return value_label(english[text], None)
+    if text in fixed:
+        return goal_row_label(*fixed[text])
+    for prefix, prop in prefixes.items():
+        if text.startswith(prefix) and len(text) > len(prefix):
+            record = text[len(prefix) :]
+            return goal_row_label(prop, record, names={record: record})
     return text

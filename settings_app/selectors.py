@@ -149,7 +149,8 @@ class GoalSet:
     enabled: bool
     minutes: dict[str, int | None]
     ref: str = ""
-    label: str = ""
+    label: str = ""  # in the site's language, for logs
+    name: str = ""  # a team's or pipeline's row: the record's name (clock events record it)
     # Clock kinds whose goal is stored but would take more than five calendar years to count
     # in the schedule (settings saved before that bound, or by hand): they apply as no goal, so
     # no ticket creation walks centuries of calendar; the ticket page says why.
@@ -233,11 +234,14 @@ class SlaConfig:
         goal_set = self.goals.get(key)
         return goal_set is not None and goal_set.enabled and kind in goal_set.out_of_reach
 
-    def goal_label(self, ref: str | None) -> str:
-        """The human name of the goal row a ticket records (``Ticket.sla_goal_value``)."""
+    def goal_name(self, ref: str | None) -> str:
+        """The name of the team or pipeline whose goal row a ticket records
+        (``Ticket.sla_goal_value``, "team:5"); "" for other rows. Clock events record it beside
+        the row's key, so that their timeline names the row as it was called then, in the
+        reader's language (``settings_app.labels.stored_goal_label``)."""
         for goal_set in self.goals.values():
             if goal_set.ref == ref:
-                return goal_set.label
+                return goal_set.name
         return ""
 
 
@@ -295,18 +299,20 @@ def _chosen_goal_sets(
             value = str(goal.pipeline_id)
         else:
             value = goal.value
-        names = {goal.key: goal.team.name} if goal.team is not None else {}
+        name = goal.team.name if goal.team is not None else ""
         if goal.pipeline is not None:
-            names = {goal.key: goal.pipeline.name}
+            name = goal.pipeline.name
+        names = {goal.key: name} if name else {}
         minutes = {name: getattr(goal, name) for name in GOAL_FIELDS}
         goal_sets[value] = GoalSet(
             value=value,
             enabled=goal.enabled,
             minutes=minutes,
             ref=goal_ref(chosen, value),
-            # Recorded in clock events and logs: in the site's language, whoever's request
-            # builds this (cached) snapshot.
+            # Written to logs: in the site's language, whoever's request builds this (cached)
+            # snapshot.
             label=_stored_label(chosen, goal.key, names=names),
+            name=name,
             out_of_reach=_kinds_out_of_reach(minutes, within=within),
         )
     return goal_sets

@@ -432,7 +432,8 @@ def event_label(event: SlaEvent) -> str:
     }
     detail = event.detail or {}
     if event.kind == SlaEvent.Kind.APPLIED and detail.get("goal"):
-        text += f" ({stored_goal_label(str(detail['goal']))})"
+        goal = stored_goal_label(str(detail["goal"]), str(detail.get("goal_name") or ""))
+        text += f" ({goal})"
     elif event.kind in COMPLETED_EVENTS and detail.get("completed_by"):
         by = detail["completed_by"]
         text += " (" + _("by %(what)s") % {"what": COMPLETED_BY_LABELS.get(by, by)} + ")"
@@ -522,8 +523,11 @@ def event_detail_text(event: SlaEvent) -> str:
             continue
         if key == "applied_at" and value == detail.get("started_at"):
             continue  # applied when it started: said once
+        if key == "goal_name":
+            continue  # said with "goal"
         if key == "goal":
-            parts.append(_("goals for %(goal)s") % {"goal": stored_goal_label(str(value))})
+            goal = stored_goal_label(str(value), str(detail.get("goal_name") or ""))
+            parts.append(_("goals for %(goal)s") % {"goal": goal})
         elif key == "goal_minutes" and isinstance(value, int):
             parts.append(
                 _("goal %(time)s")

@@ -69,7 +69,7 @@ class Settings(Protocol):
 
     def goal_set_for(self, values: Mapping[str, Any]) -> GoalSet | None: ...
 
-    def goal_label(self, ref: str | None) -> str: ...
+    def goal_name(self, ref: str | None) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -377,8 +377,13 @@ class _Planning:
             clock.paused_at = max(self.state.paused_since, started_at)
         self.compute(clock)
         self.clocks.append(clock)
+        # The goal row's key ("priority:urgent"), not its label: the timeline names it in the
+        # reader's language (``settings_app.labels.stored_goal_label``); a team's or pipeline's
+        # row also records the record's name of the moment.
+        ref = self.state.sla_goal_value or ""
         detail = {
-            "goal": self.settings.goal_label(self.state.sla_goal_value or ""),
+            "goal": ref,
+            **({"goal_name": name} if (name := self.settings.goal_name(ref)) else {}),
             "goal_minutes": clock.goal_minutes,
             "due_soon_minutes": clock.due_soon_minutes,
             "started_at": sla.iso(started_at),

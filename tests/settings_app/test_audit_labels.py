@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime
 import re
 
+import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from settings_app.display import audit_rows_of
 from settings_app.document import PRIORITY_VALUES, SOURCE_VALUES
@@ -62,6 +64,37 @@ def test_goal_rows_are_named_as_on_the_page() -> None:
     assert stored_goal_label("all tickets") == "All tickets"
     assert stored_goal_label("priority urgent") == "Priority Urgent"
     assert stored_goal_label("Team Billing") == "Team Billing"
+
+
+@pytest.mark.parametrize(
+    ("stored", "name", "english", "swedish"),
+    [
+        # What clock events record: the row's key (and a record's name).
+        ("all", "", "All tickets", "Alla ärenden"),
+        ("priority:high", "", "Priority High", "Prioritet Hög"),
+        ("priority:", "", "No priority", "Ingen prioritet"),
+        ("team:", "", "No team", "Inget team"),
+        ("source:email", "", "Source Email", "Källa E-post"),
+        ("team:5", "Billing", "Team Billing", "Team Billing"),
+        ("pipeline:3", "Sales", "Pipeline Sales", "Pipeline Sales"),
+        # Older events: the English label of their moment, or a lower-case key.
+        ("All tickets", "", "All tickets", "Alla ärenden"),
+        ("Priority High", "", "Priority High", "Prioritet Hög"),
+        ("No priority", "", "No priority", "Ingen prioritet"),
+        ("No team", "", "No team", "Inget team"),
+        ("Source API", "", "Source API", "Källa API"),
+        ("Team Billing EU", "", "Team Billing EU", "Team Billing EU"),
+        ("all tickets", "", "All tickets", "Alla ärenden"),
+        ("priority urgent", "", "Priority Urgent", "Prioritet Brådskande"),
+        # Unknown text stays as it is.
+        ("Something else", "", "Something else", "Something else"),
+    ],
+)
+def test_a_stored_goal_row_reads_in_the_active_language(stored, name, english, swedish) -> None:
+    with translation.override("en"):
+        assert stored_goal_label(stored, name) == english
+    with translation.override("sv"):
+        assert stored_goal_label(stored, name) == swedish
 
 
 def test_the_audit_log_names_values_and_fields(admin_client_: Client, super_admin) -> None:

@@ -16,6 +16,7 @@ from settings_app.selectors import sla_settings_document
 from settings_app.services import ReferenceInUse, reference_delete, sla_settings_save
 from tests.factories import PipelineFactory, TeamFactory, TicketFactory, goal_row, sla_document
 from tests.settings_app.pages.helpers import form_data
+from tickets.display import event_label
 from tickets.models import Ticket
 from tickets.services import ticket_update
 
@@ -242,20 +243,19 @@ def test_the_admin_names_what_uses_a_pipeline(admin_client_, db) -> None:
 
 def test_a_rename_in_the_admin_names_the_team_anew_on_new_tickets(admin_client_, billing, by_team):
     """The settings snapshot (cached per process) is rebuilt, so new tickets' timeline names the
-    team's goal row by its new name."""
-    assert (
-        TicketFactory(team=billing)
-        .sla_events.get(clock_kind="first_response", kind="applied")
-        .detail["goal"]
-        == "Team Billing"
-    )
+    team's goal row by its new name; older tickets' events keep the name of their moment."""
+
+    def applied(ticket):
+        return ticket.sla_events.get(clock_kind="first_response", kind="applied")
+
+    before = TicketFactory(team=billing)
+    assert applied(before).detail["goal"] == f"team:{billing.pk}"
+    assert applied(before).detail["goal_name"] == "Billing"
+    assert event_label(applied(before)) == "First reply started (Team Billing)"
     url = f"/admin/settings_app/team/{billing.pk}/change/"
     data = form_data(admin_client_.get(url).content.decode(), "team_form")
     data.update({"name": ["Billing EU"], "slug": ["billing-eu"], "_save": ["Save"]})
     assert admin_client_.post(url, data).status_code == 302
-    assert (
-        TicketFactory(team=billing)
-        .sla_events.get(clock_kind="first_response", kind="applied")
-        .detail["goal"]
-        == "Team Billing EU"
-    )
+    after = TicketFactory(team=billing)
+    assert event_label(applied(after)) == "First reply started (Team Billing EU)"
+    assert event_label(applied(before)) == "First reply started (Team Billing)"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tickets.models import AgentProfile, Ticket
+from tests.factories import TicketFactory, goal_row, sla_document
+from tickets.models import AgentProfile, SlaEvent, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +137,35 @@ def test_settings_api_validation_in_swedish_keeps_the_document_paths(
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert errors["working_hours.mon.0"] == ["Slutar (09:00) innan eller när den börjar (17:00)."]
+
+
+def test_the_timeline_names_the_goal_row_in_the_readers_language(
+    agent_client: Client, sla_settings
+) -> None:
+    """Clock events record the goal row's key ("priority:high"), so a Swedish timeline reads
+    "(Prioritet Hög)"; events recorded before that, with the English label, read in Swedish too."""
+    sla_settings(
+        sla_document(
+            scope="property",
+            property="priority",
+            goals=[goal_row("high", first_response=(60, 15), close=(480, None))],
+        )
+    )
+    ticket = TicketFactory(priority="high")
+    applied = ticket.sla_events.get(clock_kind="first_response", kind="applied")
+    assert applied.detail["goal"] == "priority:high"
+    url = f"/tickets/{ticket.pk}/"
+
+    english = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "First reply started (Priority High)" in english
+    swedish = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "(Prioritet Hög)" in swedish
+    assert "Priority High" not in swedish
+
+    # An event stored with the English label (as events were before the key).
+    older = {**applied.detail, "goal": "Priority High"}
+    SlaEvent.objects.filter(pk=applied.pk).update(detail=older)
+    swedish = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "(Prioritet Hög)" in swedish and "Priority High" not in swedish
+    english = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "First reply started (Priority High)" in english

@@ -49,7 +49,7 @@ def test_switched_on_a_ticket_without_priority_gets_its_goals(sla_settings) -> N
     assert running(ticket) == {"first_response": 120, "close": 1440}
     assert Ticket.objects.get(pk=ticket.pk).sla_goal_value == "priority:"
     applied = SlaEvent.objects.get(ticket=ticket, clock_kind="first_response", kind="applied")
-    assert applied.detail["goal"] == "No priority"
+    assert applied.detail["goal"] == "priority:"
     urgent = TicketFactory(now=NOW, priority="urgent")
     assert running(urgent) == {"first_response": 30, "close": 240}
     assert Ticket.objects.get(pk=urgent.pk).sla_goal_value == "priority:urgent"

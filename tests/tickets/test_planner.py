@@ -80,8 +80,8 @@ class Settings:
         key = "" if self.scope == "all" else values.get(self.property, "")
         return self.goals.get(key)
 
-    def goal_label(self, ref: str | None) -> str:
-        return {"all": "All tickets"}.get(ref or "", f"Goals {ref}")
+    def goal_name(self, ref: str | None) -> str:
+        return ""
 
 
 def goals(value: str = "", **minutes: tuple[int, int | None]) -> Goals:
@@ -302,7 +302,7 @@ def test_first_response_and_close_start_at_creation() -> None:
     assert life.clock(NR) is None  # only after the first response
     assert life.events == CREATED
     assert life.details[0] == {
-        "goal": "All tickets",
+        "goal": "all",
         "goal_minutes": 60,
         "due_soon_minutes": 15,
         "started_at": "2026-12-01T08:00:00Z",
