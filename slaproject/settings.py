@@ -96,6 +96,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "slaproject.context_processors.viewer_zone",
             ],
+            # The "date" filter in each language's way: "5 dec" in Swedish (slaproject/dates.py).
+            "builtins": ["slaproject.template_dates"],
         },
     },
     {

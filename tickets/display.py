@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from settings_app.business_time import WorkingSchedule
 from settings_app.labels import CLOCK_LABELS, stored_goal_label
+from slaproject.dates import localize_format
 from tickets import sla
 from tickets.models import SlaClock, SlaEvent, TicketChange
 
@@ -366,7 +367,7 @@ def moment_texts(
 # days and months are lazy translations resolved each time: a sixth of the queue page's CPU.
 # ``moment_formatter`` turns a format into a list of small functions once per (format, active
 # language), with the language's day and month names read once; the output is the same as
-# ``dateformat.format`` (tests/tickets/test_moment_format.py compares them).
+# ``slaproject.dates.format_date`` (tests/tickets/test_moment_format.py compares them).
 
 _FORMAT_PIECES = re.compile(r"\\(.)|([a-zA-Z])|([^a-zA-Z\\]+)")
 
@@ -385,11 +386,13 @@ def _compile_moment_format(
     format_string: str,
 ) -> Callable[[datetime.datetime], str]:
     weekdays = [str(dates.WEEKDAYS_ABBR[day]) for day in range(7)]
-    months = [""] + [str(dates.MONTHS_3[month]).title() for month in range(1, 13)]
+    months_lower = [""] + [str(dates.MONTHS_3[month]) for month in range(1, 13)]
+    months = [""] + [month.title() for month in months_lower[1:]]
     letters: dict[str, Callable[[datetime.datetime], str]] = {
         "D": lambda moment: weekdays[moment.weekday()],
         "j": lambda moment: str(moment.day),
         "M": lambda moment: months[moment.month],
+        "b": lambda moment: months_lower[moment.month],
         "Y": lambda moment: f"{moment.year:04d}",
         "H": lambda moment: f"{moment.hour:02d}",
         "i": lambda moment: f"{moment.minute:02d}",
@@ -411,12 +414,14 @@ _moment_formatters: dict[tuple[str, str | None], Callable[[datetime.datetime], s
 
 
 def moment_formatter(format_string: str) -> Callable[[datetime.datetime], str]:
-    """A function formatting a local (aware) moment as ``dateformat.format(moment,
-    format_string)`` would, in the active language; made once per format and language."""
+    """A function formatting a local (aware) moment as ``slaproject.dates.format_date(moment,
+    format_string)`` would ("5 Dec" in English, "5 dec" in Swedish), in the active language;
+    made once per format and language."""
     key = (format_string, translation.get_language())
     formatter = _moment_formatters.get(key)
     if formatter is None:
-        formatter = _moment_formatters[key] = _compile_moment_format(format_string)
+        localized = localize_format(format_string)
+        formatter = _moment_formatters[key] = _compile_moment_format(localized)
     return formatter
 
 

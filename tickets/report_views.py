@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET
 from settings_app.labels import CLOCK_LABELS
 from settings_app.models import Team
 from slaproject.api import is_agent
+from slaproject.dates import format_date
 from tickets.report_chart import SeriesInput, TrendChart, trend_chart
 from tickets.reports import (
     BREAKDOWNS,
@@ -236,15 +237,15 @@ def table_rows(report: ComplianceReport) -> list[TableRow]:
 
 
 def _day_label(day: datetime.date) -> str:
-    return dateformat.format(day, "j M")
+    return format_date(day, "j M")
 
 
 def _bucket_name(first: datetime.date, last: datetime.date, *, step: str) -> str:
     if step == DAY:
-        return dateformat.format(first, "D j M Y")
-    week = _("week of %(day)s") % {"day": dateformat.format(first, "j M Y")}
+        return format_date(first, "D j M Y")
+    week = _("week of %(day)s") % {"day": format_date(first, "j M Y")}
     if (last - first).days != 6:
-        week += f" ({dateformat.format(first, 'j M')}–{dateformat.format(last, 'j M')})"
+        week += f" ({format_date(first, 'j M')}–{format_date(last, 'j M')})"
     return week
 
 

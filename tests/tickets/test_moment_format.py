@@ -1,5 +1,6 @@
-"""The cached moment formatter of ``tickets.display`` says exactly what Django's
-``dateformat.format`` says, in every zone and language, ambiguous and skipped hours included."""
+"""The cached moment formatter of ``tickets.display`` says exactly what
+``slaproject.dates.format_date`` (Django's ``dateformat.format`` with the language's month case)
+says, in every zone and language, ambiguous and skipped hours included."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import datetime
 import zoneinfo
 
 import pytest
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 
+from slaproject.dates import format_date
 from tickets import display
 
 ZONES = ("Europe/Stockholm", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC")
@@ -44,7 +46,7 @@ def test_the_cached_formatter_says_what_dateformat_says(zone_name: str, language
             formatter = display.moment_formatter(format_string)
             for moment in _moments():
                 local = moment.astimezone(zone)
-                assert formatter(local) == dateformat.format(local, format_string), (
+                assert formatter(local) == format_date(local, format_string), (
                     format_string,
                     local,
                 )
@@ -56,12 +58,34 @@ def test_local_moment_follows_the_active_zone_and_language() -> None:
     with timezone.override(zoneinfo.ZoneInfo("Europe/Stockholm")):
         assert display.local_moment(moment, now=now) == "Tue 3 Mar, 11:00 CET"
         with translation.override("sv"):
-            assert display.local_moment(moment, now=now) == dateformat.format(
-                moment.astimezone(zoneinfo.ZoneInfo("Europe/Stockholm")), display.MOMENT_FORMAT
-            )
-            assert display.local_moment(moment, now=now) != "Tue 3 Mar, 11:00 CET"
+            # Swedish writes weekday and month abbreviations in lower case.
+            assert display.local_moment(moment, now=now) == "tis 3 mar, 11:00 CET"
+            assert display.local_moment(moment, now=now, short=True) == "3 mar, 11:00"
+            may = datetime.datetime(2027, 5, 1, 10, 0, tzinfo=datetime.UTC)
+            assert display.local_moment(may, now=now) == "lör 1 maj 2027, 12:00 CEST"
     with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
         assert display.local_moment(moment, now=now) == "Tue 3 Mar, 05:00 EST"
         assert display.local_moment(moment, now=now, short=True) == "3 Mar, 05:00"
         next_year = now + datetime.timedelta(days=400)
         assert display.local_moment(next_year, now=now, short=True) == "4 Apr 2027, 20:00"
+
+
+def test_dates_in_templates_and_python_follow_the_languages_case() -> None:
+    """Django's "M" capitalises the month in every language; Swedish writes "5 dec"."""
+    from django.template import engines
+
+    day = datetime.date(2026, 12, 5)
+    moment = datetime.datetime(2026, 10, 3, 9, 5, tzinfo=datetime.UTC)
+    page = engines["django"].from_string(
+        '{{ day|date:"D j M Y" }} · {{ moment|date:"j M, H:i" }} · {{ day|date:"Y-m-d" }} · '
+        '{{ day|date:"\\M j M" }} · {{ day|date:"SHORT_DATE_FORMAT" }}'
+    )
+    with timezone.override(zoneinfo.ZoneInfo("UTC")):
+        with translation.override("en"):
+            assert format_date(day, "D j M Y") == "Sat 5 Dec 2026"
+            rendered = page.render({"day": day, "moment": moment})
+            assert rendered == "Sat 5 Dec 2026 · 3 Oct, 09:05 · 2026-12-05 · M 5 Dec · 12/05/2026"
+        with translation.override("sv"):
+            assert format_date(day, "D j M Y") == "lör 5 dec 2026"
+            rendered = page.render({"day": day, "moment": moment})
+            assert rendered == "lör 5 dec 2026 · 3 okt, 09:05 · 2026-12-05 · M 5 dec · 2026-12-05"

@@ -519,11 +519,12 @@ def _clock_label(kind: str) -> str:
 
 
 def _moment(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """``Tue 3 Mar 2026 11:00 CET`` in ``zone`` and the active language."""
-    from django.utils.dateformat import format as date_format
+    """``Tue 3 Mar 2026 11:00 CET`` (``tis 3 mar 2026 11:00 CET``) in ``zone`` and the active
+    language."""
+    from slaproject.dates import format_date
 
     local = moment.astimezone(zone)
-    return date_format(local, "D j M Y H:i T")
+    return format_date(local, "D j M Y H:i T")
 
 
 def outbound_test_queue(*, to: str, requested_by: Any, now: datetime.datetime) -> OutboundEmail:
