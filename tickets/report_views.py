@@ -24,7 +24,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from settings_app.labels import CLOCK_LABELS
@@ -62,7 +62,15 @@ SERIES_STYLES = {
     "close": ("#d9480f", "diamond"),
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_HEADER_TAIL = ["Goal", "Completed", "On time", "Late", "Running overdue", "% met"]
+# The CSV's header after the breakdown's name: the table's own column names, in the viewer's
+# language (the figures below them are written the same in every language: "87.5").
+CSV_HEADER_TAIL = (
+    gettext_lazy("Goal"),
+    pgettext_lazy("report", "Completed"),
+    pgettext_lazy("report", "On time"),
+    pgettext_lazy("report", "Late"),
+    gettext_lazy("Running overdue"),
+)
 DATE_MESSAGE = gettext_lazy("Enter a real date as YYYY-MM-DD.")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Days a custom range may name (beyond them lie no tickets, and moments that overflow).
@@ -182,7 +190,7 @@ class TableRow:
         f = self.figures
         return [
             csv_text(self.group_label),
-            self.goal_label,
+            str(self.goal_label),
             str(f.completed),
             str(f.on_time),
             str(f.late),
@@ -312,7 +320,9 @@ def _csv_response(report: ComplianceReport) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report)}"'
     writer = csv.writer(response)
-    writer.writerow([report.breakdown.label, *CSV_HEADER_TAIL])
+    # "%% met": the table's own entry (a template's "%" is doubled in its msgid).
+    met = _("%% met") % {}
+    writer.writerow([str(report.breakdown.label), *(str(name) for name in CSV_HEADER_TAIL), met])
     for row in table_rows(report):
         writer.writerow(row.csv_cells())
     return response
@@ -380,7 +390,9 @@ def sla_report_csv(request: HttpRequest) -> HttpResponse:
 
 def _csv_error(form: ReportForm) -> HttpResponse:
     return HttpResponse(
-        f"No report: {_error_text(form)}\n", status=400, content_type="text/plain; charset=utf-8"
+        _("No report: %(errors)s") % {"errors": _error_text(form)} + "\n",
+        status=400,
+        content_type="text/plain; charset=utf-8",
     )
 
 

@@ -252,6 +252,38 @@ def test_the_csv_equals_the_table(agent_client: Client, week_data, freeze) -> No
     )
 
 
+def test_the_csv_is_in_the_viewers_language_with_figures_written_alike(
+    agent_client: Client, week_data, freeze
+) -> None:
+    """Headers, goals and group names in Swedish for a Swedish reader; the figures are written
+    as in English ("33.3", a comma between cells), so a file reads the same into any script."""
+    freeze(NOW)
+    params = {**WEEK, "breakdown": "team"}
+    english = parse_csv(agent_client.get(CSV_URL, params, HTTP_ACCEPT_LANGUAGE="en"))
+    swedish = parse_csv(agent_client.get(CSV_URL, params, HTTP_ACCEPT_LANGUAGE="sv"))
+    assert swedish[0] == [
+        "Team",
+        "Mål",
+        "Avslutade",
+        "I tid",
+        "För sent",
+        "Pågående försenade",
+        "% uppfyllt",
+    ]
+    assert english[0][-1] == "% met"
+    assert swedish[1][:2] == ["Billing", "Första svar"]
+    assert swedish[2][:2] == ["Billing", "Nästa svar"] and swedish[2][-1] == "33.3"
+    assert [row[0] for row in swedish[1:]][::3] == ["Billing", "IT", "Inget team", "Totalt"]
+    # Every figure as in English.
+    assert [row[2:] for row in swedish[1:]] == [row[2:] for row in english[1:]]
+    # A refused request says why in the reader's language.
+    refused = agent_client.get(
+        CSV_URL, {"period": "custom", "start": "2026-13-01"}, HTTP_ACCEPT_LANGUAGE="sv"
+    )
+    assert refused.status_code == 400
+    assert refused.content.decode().startswith("Ingen rapport: ")
+
+
 def test_the_csv_never_starts_a_cell_with_a_formula(agent_client: Client, freeze) -> None:
     team = Team.objects.create(name='=HYPERLINK("http://x")', slug="formula")
     owner = ticket("Formula", team=team)
