@@ -539,7 +539,7 @@ def document_parse(
     team_slugs, pipeline_slugs = tuple(team_slugs), tuple(pipeline_slugs)
     errors: Errors = {}
     if not isinstance(document, Mapping):
-        return None, {"": ["The body must be a JSON object."]}
+        return None, {"": [_("The body must be a JSON object.")]}
     for key in document:
         if key not in TOP_LEVEL_KEYS:
             _add(errors, str(key)[:100], _("Unknown field."))

@@ -185,7 +185,7 @@ def test_no_email_for_a_clock_completed_before_the_sweep_sent_it(always, agent) 
     assert mail.outbox == []
 
 
-def test_the_sla_sweep_command_prints_what_it_changed(always, agent, freeze) -> None:
+def test_the_sla_sweep_command_prints_what_it_changed(always, agent, freeze, monkeypatch) -> None:
     TicketFactory(now=utc("2026-12-01T08:00:00Z"), owner=agent)  # due soon 08:45, due 09:00
     TicketFactory(now=utc("2026-12-01T08:20:00Z"))  # due soon 09:05, due 09:20
     freeze("2026-12-01T09:10:00Z")
@@ -198,6 +198,13 @@ def test_the_sla_sweep_command_prints_what_it_changed(always, agent, freeze) -> 
     call_command("sla_sweep", stdout=out)
     assert out.getvalue().strip() == (
         "Examined 0 clock(s): 0 turned due soon, 0 turned overdue; 0 email(s) sent."
+    )
+    # In the operator's language (LANG), as every command.
+    monkeypatch.setenv("LANG", "sv_SE.UTF-8")
+    out = StringIO()
+    call_command("sla_sweep", stdout=out)
+    assert out.getvalue().strip() == (
+        "Granskade klockor: 0; blev förfaller snart: 0; blev försenade: 0; skickade mejl: 0."
     )
 
 

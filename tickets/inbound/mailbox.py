@@ -24,6 +24,9 @@ from types import TracebackType
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 logger = logging.getLogger(__name__)
 
 # What one poll takes at most: 50 messages, 100 MB, or 60 seconds of work, whichever comes first;
@@ -62,13 +65,13 @@ def imap_settings_from_url(url: str) -> ImapSettings:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise ValueError("IMAP_URL must start with imaps://, imap+starttls:// or imap://.")
+        raise ValueError(_("IMAP_URL must start with imaps://, imap+starttls:// or imap://."))
     if not parts.hostname or not parts.username or parts.password is None:
-        raise ValueError("IMAP_URL needs a user, a password and a host: imaps://user:pass@host/")
+        raise ValueError(_("IMAP_URL needs a user, a password and a host: imaps://user:pass@host/"))
     try:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError:
-        raise ValueError("IMAP_URL has an invalid port.") from None
+        raise ValueError(_("IMAP_URL has an invalid port.")) from None
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
     return ImapSettings(
         host=parts.hostname,
@@ -82,7 +85,7 @@ def imap_settings_from_url(url: str) -> ImapSettings:
 
 def quote_folder(name: str) -> str:
     if not name.isascii() or any(ch in name for ch in "\r\n"):
-        raise ValueError(f"IMAP folder names must be plain ASCII: {name!r}.")
+        raise ValueError(_("IMAP folder names must be plain ASCII: “%(name)s”.") % {"name": name})
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -95,7 +98,9 @@ def _check(response: tuple[str, list], what: str) -> list:
     status, data = response
     if status != "OK":
         detail = b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace")
-        raise MailboxError(f"{what} failed: {detail or status}")
+        raise MailboxError(
+            _("%(what)s failed: %(detail)s") % {"what": what, "detail": detail or status}
+        )
     return data
 
 
@@ -122,13 +127,19 @@ class ImapMailbox:
         self.connection = connection
         try:
             try:
-                _check(connection.login(config.username, config.password), "Sign-in")
+                _check(
+                    connection.login(config.username, config.password),
+                    pgettext("mailbox step", "Sign-in"),
+                )
             except imaplib.IMAP4.error as exc:  # imaplib raises on a refused LOGIN
-                raise MailboxError(f"Sign-in failed: {_text(exc)}") from None
+                raise MailboxError(_("Sign-in failed: %(error)s") % {"error": _text(exc)}) from None
             if self.done_folder:
                 # Make sure the done folder exists (NO when it already does: fine).
                 connection.create(quote_folder(self.done_folder))
-            _check(connection.select(quote_folder(config.folder)), f"Opening {config.folder}")
+            _check(
+                connection.select(quote_folder(config.folder)),
+                pgettext("mailbox step", "Opening %(folder)s") % {"folder": config.folder},
+            )
         except BaseException:
             self._close()
             raise
@@ -157,12 +168,14 @@ class ImapMailbox:
     def waiting_uids(self) -> list[str]:
         """UIDs of the messages still to take, oldest first (IMAP UIDs are ASCII digits)."""
         criterion = "ALL" if self.done_folder else "UNSEEN"
-        data = _check(self.imap.uid("SEARCH", criterion), "Search")
+        data = _check(self.imap.uid("SEARCH", criterion), pgettext("mailbox step", "Search"))
         return sorted((data[0] or b"").decode("ascii", "replace").split(), key=int)
 
     def size(self, uid: str) -> int | None:
         """The message's size in bytes; None when it is gone (another poller moved it)."""
-        data = _check(self.imap.uid("FETCH", uid, "(RFC822.SIZE)"), "Reading a size")
+        data = _check(
+            self.imap.uid("FETCH", uid, "(RFC822.SIZE)"), pgettext("mailbox step", "Reading a size")
+        )
         for item in data:
             line = item[0] if isinstance(item, tuple) else item
             found = SIZE_RE.search(line or b"")
@@ -174,7 +187,10 @@ class ImapMailbox:
         """The message's bytes (the first ``limit`` bytes only, when given), without marking it
         seen; None when it is gone."""
         section = "BODY.PEEK[]" if limit is None else f"BODY.PEEK[]<0.{limit}>"
-        data = _check(self.imap.uid("FETCH", uid, f"({section})"), "Reading a message")
+        data = _check(
+            self.imap.uid("FETCH", uid, f"({section})"),
+            pgettext("mailbox step", "Reading a message"),
+        )
         for item in data:
             if isinstance(item, tuple) and len(item) == 2:
                 return item[1]
@@ -184,15 +200,24 @@ class ImapMailbox:
         """Move the message to the done folder (or flag it seen when there is none)."""
         imap = self.imap
         if not self.done_folder:
-            _check(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Seen)"), "Flagging as seen")
+            _check(
+                imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Seen)"),
+                pgettext("mailbox step", "Flagging as seen"),
+            )
             return
         folder = quote_folder(self.done_folder)
         capabilities = {c.upper() for c in imap.capabilities}
         if "MOVE" in capabilities:
-            _check(imap.uid("MOVE", uid, folder), f"Moving to {self.done_folder}")
+            _check(
+                imap.uid("MOVE", uid, folder),
+                pgettext("mailbox step", "Moving to %(folder)s") % {"folder": self.done_folder},
+            )
             return
         _check(imap.uid("COPY", uid, folder), f"Copying to {self.done_folder}")
-        _check(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)"), "Flagging as deleted")
+        _check(
+            imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)"),
+            pgettext("mailbox step", "Flagging as deleted"),
+        )
         if "UIDPLUS" in capabilities:
             _check(imap.uid("EXPUNGE", uid), "Expunging")
         else:

@@ -185,6 +185,14 @@ def test_bad_hours_are_marked_on_their_row_and_nothing_is_saved(admin_client_, t
     data.update(country=["US"], subdivision=["ZZ"])
     response = post(admin_client_, "support-us", data, intent="add_public_holidays")
     assert "not a subdivision" in text_of(response.content.decode(), "form-errors")
+    # In Swedish for a Swedish reader.
+    flat = {k: v if len(v) > 1 else v[0] for k, v in data.items()}
+    response = admin_client_.post(
+        url("support-us"),
+        {**flat, "intent": "add_public_holidays"},
+        HTTP_ACCEPT_LANGUAGE="sv",
+    )
+    assert "är ingen delregion i US (välj bland" in text_of(response.content.decode(), "form-errors")
 
 
 def test_a_team_goes_back_to_the_default_hours(admin_client_, teams) -> None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from slaproject.commands import TranslatedCommand
 from tickets.inbound.models import InboundEmail, Via
 from tickets.inbound.services import (
     DUPLICATE,
@@ -54,8 +55,8 @@ def describe(result: IngestResult) -> str:
     return result.detail
 
 
-class Command(BaseCommand):
-    help = "Take in one email from standard input (a mail server's pipe)."
+class Command(TranslatedCommand):
+    help = gettext_noop("Take in one email from standard input (a mail server's pipe).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         raw = sys.stdin.buffer.read(max_bytes() + 1)

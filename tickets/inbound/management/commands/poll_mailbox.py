@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from slaproject.commands import TranslatedCommand
 from tickets.inbound.mailbox import MailboxError
 from tickets.inbound.services import mailbox_take
 
 
-class Command(BaseCommand):
-    help = "Take the waiting mail of the IMAP_URL mailbox now."
+class Command(TranslatedCommand):
+    help = gettext_noop("Take the waiting mail of the IMAP_URL mailbox now.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.IMAP_URL:
