@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeAlias
 
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -174,7 +174,7 @@ def _older_goal_label(text: str) -> str:
     prop, _sep, value = text.partition(" ")
     if prop in PROPERTIES and value and value == value.lower():  # "priority urgent"
         return goal_row_label(prop, value)
-    with translation.override("en"):  # the labels older events recorded (the site's language)
+    with override("en"):  # the labels older events recorded (the site's language)
         english = {str(label): prop for prop, label in NO_VALUE_LABELS.items()}
         fixed = {
             f"{PROPERTY_LABELS[prop]} {label}": (prop, key)
