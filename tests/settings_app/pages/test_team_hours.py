@@ -192,7 +192,8 @@ def test_bad_hours_are_marked_on_their_row_and_nothing_is_saved(admin_client_, t
         {**flat, "intent": "add_public_holidays"},
         HTTP_ACCEPT_LANGUAGE="sv",
     )
-    assert "är ingen delregion i US (välj bland" in text_of(response.content.decode(), "form-errors")
+    errors = text_of(response.content.decode(), "form-errors")
+    assert "är ingen delregion i US (välj bland" in errors
 
 
 def test_a_team_goes_back_to_the_default_hours(admin_client_, teams) -> None:
