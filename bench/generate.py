@@ -59,7 +59,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
         "id, subject, requester_email, priority, team_id, source, pipeline_id, stage_id, "
         "created_at, updated_at, paused_since, excluded_periods, first_replied_at, "
         "last_replied_at, awaiting_reply_since, sla_goal_value, sla_settings_version, sla_due_at, "
-        "sla_overdue_at, requester_name, requester_language, cc_emails"
+        "sla_overdue_at, sla_active_until, requester_name, requester_language, cc_emails"
     )
     clock_cols = (
         "ticket_id, kind, cycle, goal_minutes, due_soon_minutes, settings_version, started_at, "
@@ -103,7 +103,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                 awaiting = first_reply + (now - first_reply) * rng.random()
                 if paused_since is not None and awaiting > paused_since:
                     awaiting = None
-            moments: list[tuple] = []  # (due, completed, paused) of each clock
+            moments: list[tuple] = []  # (due, due soon, completed, paused) of each clock
 
             def clock(
                 kind: str,
@@ -144,7 +144,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                     completed_at=done,
                     paused_at=paused_at,
                 )
-                moments.append((due_at, done, paused_at))
+                moments.append((due_at, due_soon_at, done, paused_at))
                 clock_rows.append(
                     (
                         ticket_id,
@@ -187,7 +187,8 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
                     awaiting,
                     goal_set.ref if goal_set else None,
                     config.version if goal_set else None,
-                    *sla.ticket_due_moments(moments),
+                    *sla.ticket_due_moments((m[0], m[2], m[3]) for m in moments),
+                    sla.ticket_active_until(moments),
                     "",
                     "",
                     json.dumps([]),

@@ -29,6 +29,9 @@ PATHS = (
     "/tickets/?priority=low&sla_status=due_soon",
     "/tickets/?stage=waiting-on-customer&team=billing",
     "/tickets/?q=printer",
+    "/tickets/?q=ticket+99999",
+    "/tickets/?q=%23630000",
+    "/tickets/?q=63",
 )
 
 
@@ -36,7 +39,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="bench")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--only", default="", help="comma-separated substrings: measure only the paths with one"
+    )
     args = parser.parse_args()
+    wanted = [part for part in args.only.split(",") if part]
+    paths = [p for p in PATHS if not wanted or any(part in p for part in wanted)]
     django_setup(args.db)
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -48,7 +56,7 @@ def main() -> None:
     client.force_login(agent)
     print(f"{Ticket.objects.count():,} tickets\n")
     print("| queue page | p50 | p95 |\n|---|---|---|")
-    for path in PATHS:
+    for path in paths:
         for _ in range(3):  # warm caches and the settings snapshot
             assert client.get(path).status_code == 200, path
         runs = []

@@ -171,7 +171,7 @@ def clocks_update(rows: list[tuple]) -> None:
 
 
 def tickets_set_sla(rows: list[tuple], *, now: datetime.datetime) -> None:
-    """(id, goal value, settings version, sla_due_at, sla_overdue_at) rows."""
+    """(id, goal value, settings version, sla_due_at, sla_overdue_at, sla_active_until) rows."""
     if not rows:
         return
     if _pg():
@@ -179,9 +179,11 @@ def tickets_set_sla(rows: list[tuple], *, now: datetime.datetime) -> None:
             cursor.execute(
                 "UPDATE tickets_ticket AS t SET sla_goal_value = v.goal_value, "
                 "sla_settings_version = v.version, sla_due_at = v.due_at, "
-                "sla_overdue_at = v.overdue_at, updated_at = %s "
+                "sla_overdue_at = v.overdue_at, sla_active_until = v.active_until, "
+                "updated_at = %s "
                 "FROM unnest(%s::bigint[], %s::varchar[], %s::integer[], %s::timestamptz[], "
-                "%s::timestamptz[]) AS v(id, goal_value, version, due_at, overdue_at) "
+                "%s::timestamptz[], %s::timestamptz[]) "
+                "AS v(id, goal_value, version, due_at, overdue_at, active_until) "
                 "WHERE t.id = v.id",
                 [now, *_columns(rows)],
             )
@@ -194,10 +196,18 @@ def tickets_set_sla(rows: list[tuple], *, now: datetime.datetime) -> None:
                 sla_settings_version=v,
                 sla_due_at=d,
                 sla_overdue_at=o,
+                sla_active_until=a,
                 updated_at=now,
             )
-            for i, g, v, d, o in rows
+            for i, g, v, d, o, a in rows
         ],
-        ["sla_goal_value", "sla_settings_version", "sla_due_at", "sla_overdue_at", "updated_at"],
+        [
+            "sla_goal_value",
+            "sla_settings_version",
+            "sla_due_at",
+            "sla_overdue_at",
+            "sla_active_until",
+            "updated_at",
+        ],
         batch_size=500,
     )

@@ -40,9 +40,16 @@ TICKET_SLA_FIELDS = (
     "sla_settings_version",
     "sla_due_at",
     "sla_overdue_at",
+    "sla_active_until",
 )
 # Of those, the ones the set-based ticket update writes (what a recompute changes most often).
-_SLA_ONLY = ("sla_goal_value", "sla_settings_version", "sla_due_at", "sla_overdue_at")
+_SLA_ONLY = (
+    "sla_goal_value",
+    "sla_settings_version",
+    "sla_due_at",
+    "sla_overdue_at",
+    "sla_active_until",
+)
 # A stored clock's columns, in ``planner.Clock`` order after (id, ticket_id).
 CLOCK_COLUMNS = (
     "id",
@@ -115,6 +122,7 @@ def ticket_state(
         sla_settings_version=ticket.sla_settings_version,
         sla_due_at=ticket.sla_due_at,
         sla_overdue_at=ticket.sla_overdue_at,
+        sla_active_until=ticket.sla_active_until,
         clocks=tuple(clock_from_model(clock) for clock in clocks),
     )
 
@@ -138,6 +146,7 @@ _TICKET_COLUMNS = (
     "sla_settings_version",
     "sla_due_at",
     "sla_overdue_at",
+    "sla_active_until",
 )
 
 
@@ -181,6 +190,7 @@ def ticket_states_load(
         settings_version,
         due_at,
         overdue_at,
+        active_until,
     ) in ticket_rows:
         states[ticket_id] = planner.TicketState(
             created_at=created_at,
@@ -202,6 +212,7 @@ def ticket_states_load(
             sla_settings_version=settings_version,
             sla_due_at=due_at,
             sla_overdue_at=overdue_at,
+            sla_active_until=active_until,
             clocks=tuple(by_ticket.get(ticket_id, ())),
         )
     return states
@@ -224,6 +235,7 @@ def _ticket_values(state: planner.TicketState) -> dict[str, Any]:
         "sla_settings_version": state.sla_settings_version,
         "sla_due_at": state.sla_due_at,
         "sla_overdue_at": state.sla_overdue_at,
+        "sla_active_until": state.sla_active_until,
     }
 
 

@@ -80,6 +80,13 @@ class Ticket(models.Model):
     # already overdue when they paused (those stay overdue while paused). The filter is then
     # ``sla_overdue_at < now``: one index range, however many tickets there are.
     sla_overdue_at = models.DateTimeField(null=True, blank=True)
+    # Until when (exclusive) the ticket matches the "Active" filter (null: no running clock is or
+    # will be Active): the latest end of an Active stretch among its running unpaused clocks
+    # (``min(due_soon_at, due_at + 1 µs)``), or ``sla.ACTIVE_WHILE_PAUSED`` for a paused clock
+    # that was Active when it paused. The filter is then ``sla_active_until > now``: one index
+    # range for the count, and the page walks the sort index with the test on its included
+    # column (``tickets.sla.ticket_active_until``).
+    sla_active_until = models.DateTimeField(null=True, blank=True)
     # People copied on the ticket (addresses): inbound mail's CC adds them, and public replies
     # are copied to them.
     cc_emails = models.JSONField(default=list, blank=True)
@@ -103,6 +110,16 @@ class Ticket(models.Model):
                 fields=["sla_overdue_at"],
                 condition=Q(closed_at__isnull=True),
                 name="ticket_overdue_idx",
+            ),
+            # The "Active" filter's count, from the index alone (``sla_active_until > now`` on
+            # open tickets; partial: open tickets with a running clock that is or will be
+            # Active). On PostgreSQL ticket_sla_due_idx also carries sla_active_until and
+            # closed_at (INCLUDE, migration 0019), so the filter's page walks the sort index
+            # without heap fetches.
+            models.Index(
+                fields=["sla_active_until"],
+                condition=Q(closed_at__isnull=True, sla_active_until__isnull=False),
+                name="ticket_active_idx",
             ),
             # On PostgreSQL also ticket_open_sort_key_idx, (id) INCLUDE (sla_due_at) WHERE open,
             # for the "Due soon" filter's page (migration 0006: Django would warn on SQLite).

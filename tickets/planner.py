@@ -124,6 +124,7 @@ class TicketState:
     sla_settings_version: int | None = None
     sla_due_at: datetime.datetime | None = None
     sla_overdue_at: datetime.datetime | None = None
+    sla_active_until: datetime.datetime | None = None
     clocks: tuple[Clock, ...] = ()
 
 
@@ -643,11 +644,16 @@ class _Planning:
         sla_due_at, sla_overdue_at = sla.ticket_due_moments(
             (clock.due_at, clock.completed_at, clock.paused_at) for clock in self.clocks
         )
+        sla_active_until = sla.ticket_active_until(
+            (clock.due_at, clock.due_soon_at, clock.completed_at, clock.paused_at)
+            for clock in self.clocks
+        )
         ticket = dataclasses.replace(
             self.state,
             clocks=tuple(self.clocks),
             sla_due_at=sla_due_at,
             sla_overdue_at=sla_overdue_at,
+            sla_active_until=sla_active_until,
         )
         inserted = [clock for clock in self.clocks if clock.id is None]
         updated = [

@@ -139,7 +139,7 @@ ts AS (  -- the teams that count in a team schedule, and its number
 ),
 t AS (
     SELECT t.id, t.first_replied_at, t.awaiting_reply_since, t.sla_goal_value,
-           t.sla_settings_version, t.sla_due_at, t.sla_overdue_at,
+           t.sla_settings_version, t.sla_due_at, t.sla_overdue_at, t.sla_active_until,
            g.ref AS goal_value, g.fr, g.fr_soon, g.nr, g.nr_soon, g.cl, g.cl_soon,
            coalesce(ts.sc, 0) AS sc
     FROM tickets_ticket t
@@ -310,22 +310,30 @@ ON CONFLICT DO NOTHING
 
 _TICKETS = """
 UPDATE tickets_ticket AS t SET sla_goal_value = v.goal_value, sla_settings_version = v.version,
-    sla_due_at = v.due_at, sla_overdue_at = v.overdue_at, updated_at = %(now)s
+    sla_due_at = v.due_at, sla_overdue_at = v.overdue_at, sla_active_until = v.active_until,
+    updated_at = %(now)s
 FROM (
     SELECT ok.id, ok.goal_value,
            CASE WHEN ok.goal_value IS NOT NULL THEN %(version)s::integer END AS version,
            min(w.due_at) FILTER (WHERE w.paused_at IS NULL) AS due_at,
            min(w.due_at) FILTER (WHERE w.paused_at IS NULL OR w.paused_at > w.due_at)
                AS overdue_at,
-           ok.sla_goal_value, ok.sla_settings_version, ok.sla_due_at, ok.sla_overdue_at
+           {active_until} AS active_until,
+           ok.sla_goal_value, ok.sla_settings_version, ok.sla_due_at, ok.sla_overdue_at,
+           ok.sla_active_until
     FROM sla_recompute_tickets ok LEFT JOIN sla_recompute_work w ON w.ticket_id = ok.id
     GROUP BY ok.id, ok.goal_value, ok.sla_goal_value, ok.sla_settings_version, ok.sla_due_at,
-             ok.sla_overdue_at
+             ok.sla_overdue_at, ok.sla_active_until
 ) AS v
 WHERE t.id = v.id
-  AND (v.goal_value, v.version, v.due_at, v.overdue_at)
-      IS DISTINCT FROM (v.sla_goal_value, v.sla_settings_version, v.sla_due_at, v.sla_overdue_at)
-"""
+  AND (v.goal_value, v.version, v.due_at, v.overdue_at, v.active_until)
+      IS DISTINCT FROM (v.sla_goal_value, v.sla_settings_version, v.sla_due_at, v.sla_overdue_at,
+                        v.sla_active_until)
+""".format(
+    active_until=sla.ticket_active_until_sql(
+        due_at="w.due_at", due_soon_at="w.due_soon_at", completed_at=None, paused_at="w.paused_at"
+    )
+)
 
 
 def _work_tables(

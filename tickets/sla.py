@@ -112,6 +112,57 @@ def ticket_due_moments(
     return (min(due) if due else None, min(overdue) if overdue else None)
 
 
+# ``Ticket.sla_active_until`` of a ticket with a paused clock that was Active when it paused: it
+# stays Active while paused (until a service resumes it and writes the ticket again). A far
+# moment rather than "infinity", which Python's datetime cannot hold; the year leaves room for any
+# time zone's offset.
+ACTIVE_WHILE_PAUSED = datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC)
+ACTIVE_WHILE_PAUSED_SQL = "'9999-01-01T00:00:00+00:00'::timestamptz"
+_ONE_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def ticket_active_until(
+    clocks: Iterable[
+        tuple[
+            datetime.datetime,
+            datetime.datetime | None,
+            datetime.datetime | None,
+            datetime.datetime | None,
+        ]
+    ],
+) -> datetime.datetime | None:
+    """A ticket's ``sla_active_until`` from its clocks' (due, due soon, completed, paused): until
+    when (exclusive) the ticket matches the "Active" filter, so that "Active at ``now``" is exactly
+    ``sla_active_until > now``. A running unpaused clock is Active while ``now <= due_at`` and
+    ``now < due_soon_at`` (``clock_status``), that is before ``min(due_soon_at, due_at + 1 µs)``;
+    a paused clock that was Active when it paused is Active while paused
+    (``ACTIVE_WHILE_PAUSED``). None when no running clock is or will be Active."""
+    until: list[datetime.datetime] = []
+    for due_at, due_soon_at, completed_at, paused_at in clocks:
+        if completed_at is not None:
+            continue
+        if paused_at is None:
+            end = due_at + _ONE_MICROSECOND
+            until.append(end if due_soon_at is None else min(end, due_soon_at))
+        elif paused_at <= due_at and (due_soon_at is None or paused_at < due_soon_at):
+            until.append(ACTIVE_WHILE_PAUSED)
+    return max(until) if until else None
+
+
+def ticket_active_until_sql(
+    *, due_at: str, due_soon_at: str, completed_at: str | None, paused_at: str
+) -> str:
+    """``ticket_active_until`` as a SQL aggregate over the given clock column expressions
+    (``completed_at=None``: the rows are running clocks only). PostgreSQL's ``least`` skips NULL."""
+    running = "" if completed_at is None else f"WHEN {completed_at} IS NOT NULL THEN NULL "
+    return (
+        f"max(CASE {running}"
+        f"WHEN {paused_at} IS NULL THEN least({due_soon_at}, {due_at} + interval '1 microsecond') "
+        f"WHEN {paused_at} <= {due_at} AND ({due_soon_at} IS NULL OR {paused_at} < {due_soon_at}) "
+        f"THEN {ACTIVE_WHILE_PAUSED_SQL} END)"
+    )
+
+
 def next_check_at(
     *,
     status: str,

@@ -56,7 +56,12 @@ def _snapshot() -> tuple:
     )
     tickets = sorted(
         Ticket.objects.values_list(
-            "id", "sla_goal_value", "sla_settings_version", "sla_due_at", "sla_overdue_at"
+            "id",
+            "sla_goal_value",
+            "sla_settings_version",
+            "sla_due_at",
+            "sla_overdue_at",
+            "sla_active_until",
         )
     )
     events = sorted(

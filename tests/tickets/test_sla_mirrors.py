@@ -159,3 +159,56 @@ def test_transitions_in_sql_agree_with_python() -> None:
                         old_status=old, new_status=new, due_at=due, due_soon_at=due_soon_at
                     )
                     assert tuple(cursor.fetchall()) == expected, (old, new, due_soon_at)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_ticket_is_active_exactly_before_its_active_until(sla_settings, seed: int) -> None:
+    """``ticket_active_until`` (the "Active" filter's ``sla_active_until > now``) agrees with
+    ``clock_status`` of the ticket's clocks at every boundary, to the microsecond, and its SQL
+    mirror (the recompute's) with it."""
+    sla_settings(sla_document(goals_enabled=False))
+    rng = random.Random(seed)
+    clocks = _random_clocks(rng, 60)
+    groups: list[list[SlaClock]] = []
+    while clocks:
+        size = rng.randint(1, 3)
+        groups.append(clocks[:size])
+        clocks = clocks[size:]
+    microsecond = datetime.timedelta(microseconds=1)
+    for group in groups:
+        until = sla.ticket_active_until(
+            (c.due_at, c.due_soon_at, c.completed_at, c.paused_at) for c in group
+        )
+        moments = {
+            moment + step
+            for c in group
+            for moment in (c.due_at, c.due_soon_at, c.paused_at)
+            if moment is not None
+            for step in (-SECOND, -microsecond, datetime.timedelta(0), microsecond, SECOND)
+        }
+        for now in sorted(moments):
+            active = any(
+                sla.clock_status(
+                    due_at=c.due_at,
+                    due_soon_at=c.due_soon_at,
+                    completed_at=c.completed_at,
+                    paused_at=c.paused_at,
+                    now=now,
+                )
+                == sla.ACTIVE
+                for c in group
+            )
+            assert (until is not None and until > now) == active, (group, now)
+        if connection.vendor == "postgresql":
+            aggregate = sla.ticket_active_until_sql(
+                due_at="due_at",
+                due_soon_at="due_soon_at",
+                completed_at="completed_at",
+                paused_at="paused_at",
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {aggregate} FROM tickets_slaclock WHERE id = ANY(%s)",
+                    [[c.pk for c in group]],
+                )
+                assert cursor.fetchone()[0] == until, group
