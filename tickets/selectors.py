@@ -244,6 +244,7 @@ def ticket_search_q(text: str) -> Q:
     text = text.strip()
     number = TICKET_NUMBER.fullmatch(text)
     if connection.vendor == "postgresql":
+        params: list[str | int]
         if _TRIGRAM.search(text):
             pattern = f"%{connection.ops.prep_for_like_query(text)}%"
             sql, params = _SEARCH_SQL, [pattern, pattern]
