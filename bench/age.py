@@ -1,0 +1,140 @@
+"""Age a generated database as production ages it: three recomputes and a day of sweeps.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5433/NAME .venv/bin/python bench/age.py \\
+        [--recomputes 3] [--hours 24] [--sweep-minutes 1]
+
+On a database filled by ``bench/generate.py`` (a copy: it is changed for good), on a PostgreSQL
+with its default configuration (autovacuum on, as in production; this machine's shared server
+has it off, so use a cluster of its own, docs/BENCHMARKS.md "Aged tables"):
+
+1. ``--recomputes`` times, every goal is made a minute longer than the time before (a settings
+   snapshot, nothing saved, as ``recompute_profile.py``) and every open ticket is recomputed in
+   chunks of ``RECOMPUTE_CHUNK`` tickets, each committed on its own, as the workers do;
+2. the sweep runs every ``--sweep-minutes`` of ``--hours`` simulated hours from the first
+   pending check on (``now`` moved on, the work between two sweeps being what a real day brings
+   due; with working-hours goals a weekend brings nothing, so it starts where the work does).
+
+Nothing is vacuumed by hand: what autovacuum does meanwhile is what it would do. It prints the
+tables' and indexes' sizes and dead tuples before and after (``pg_stat_user_tables``,
+``pgstattuple`` when installed). Then time the aged copy beside a fresh one with
+``bench/sweep.py`` and ``bench/queue_filters.py`` (the same ``DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import time
+
+from common import django_setup
+
+REPORT = """
+SELECT c.relname, pg_size_pretty(pg_relation_size(c.oid)), s.n_live_tup, s.n_dead_tup,
+       s.n_tup_upd, s.n_tup_hot_upd, s.autovacuum_count, s.autoanalyze_count
+FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
+WHERE c.relname IN ('tickets_ticket', 'tickets_slaclock', 'tickets_slaevent')
+ORDER BY c.relname
+"""
+INDEXES = """
+SELECT i.indexrelname, pg_size_pretty(pg_relation_size(i.indexrelid))
+FROM pg_stat_user_indexes i
+WHERE i.relname IN ('tickets_ticket', 'tickets_slaclock')
+ORDER BY i.relname, i.indexrelname
+"""
+
+
+def report(cursor, title: str) -> None:
+    print(f"\n{title}\n")
+    print("| table | size | live | dead | updates | HOT | autovacuums | autoanalyzes |")
+    print("|---|---|---|---|---|---|---|---|")
+    cursor.execute("SELECT pg_stat_force_next_flush()")
+    cursor.execute(REPORT)
+    for row in cursor.fetchall():
+        print("| " + " | ".join(str(value) for value in row) + " |")
+    print("\n| index | size |\n|---|---|")
+    cursor.execute(INDEXES)
+    for row in cursor.fetchall():
+        print(f"| {row[0]} | {row[1]} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="bench", help="when DATABASE_URL is not set")
+    parser.add_argument("--recomputes", type=int, default=3)
+    parser.add_argument("--hours", type=float, default=24)
+    parser.add_argument("--sweep-minutes", type=float, default=1)
+    args = parser.parse_args()
+    django_setup(args.db)
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from settings_app.selectors import sla_config_get
+    from tickets.models import SlaClock, Ticket
+    from tickets.recompute import RECOMPUTE_CHUNK, sla_recompute_tickets
+    from tickets.sweep import sla_sweep
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        print(f"autovacuum = {cursor.fetchone()[0]}")
+        report(cursor, "Before")
+    base = sla_config_get()
+    ids = list(
+        Ticket.objects.filter(closed_at__isnull=True).order_by("id").values_list("id", flat=True)
+    )
+    for round_number in range(1, args.recomputes + 1):
+        goals = {
+            key: dataclasses.replace(
+                goal_set,
+                minutes={
+                    name: value + round_number
+                    if value and name.endswith("_minutes") and "due_soon" not in name
+                    else value
+                    for name, value in goal_set.minutes.items()
+                },
+            )
+            for key, goal_set in base.goals.items()
+        }
+        config = dataclasses.replace(base, goals=goals, version=base.version + round_number)
+        now = timezone.now()
+        started = time.perf_counter()
+        for first in range(0, len(ids), RECOMPUTE_CHUNK):
+            with transaction.atomic():
+                sla_recompute_tickets(
+                    ticket_ids=ids[first : first + RECOMPUTE_CHUNK], config=config, now=now
+                )
+        print(
+            f"recompute {round_number}: {len(ids):,} tickets in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+    # From the first pending check on (generated data is "as of now": on a weekend with
+    # working-hours goals nothing turns until Monday morning).
+    first_check = (
+        SlaClock.objects.filter(next_check_at__isnull=False)
+        .order_by("next_check_at")
+        .values_list("next_check_at", flat=True)
+        .first()
+    )
+    step = datetime.timedelta(minutes=args.sweep_minutes)
+    start = timezone.now() if first_check is None else max(timezone.now(), first_check - step)
+    print(f"sweeps from {start:%Y-%m-%d %H:%M} UTC", flush=True)
+    sweeps = int(args.hours * 60 / args.sweep_minutes)
+    changed = 0
+    started = time.perf_counter()
+    for number in range(1, sweeps + 1):
+        changed += sla_sweep(now=start + number * step).changed
+        if number % 120 == 0:
+            print(
+                f"  {number:,} sweeps, {changed:,} clocks changed, "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+    print(f"a day of sweeps: {sweeps:,} sweeps, {changed:,} clocks changed")
+    with connection.cursor() as cursor:
+        report(cursor, "After")
+
+
+if __name__ == "__main__":
+    main()
