@@ -157,7 +157,7 @@ def measure(requests: int, only: str = "") -> dict[str, dict[str, float]]:
     return results
 
 
-def compare(old_tree: Path, rounds: int, requests: int, db: str) -> None:
+def compare(old_tree: Path, rounds: int, requests: int, db: str, only: str = "") -> None:
     runs: dict[str, list[dict]] = {"old": [], "new": []}
     for round_number in range(rounds):
         for side, tree in (("old", old_tree), ("new", ROOT)):
@@ -170,6 +170,7 @@ def compare(old_tree: Path, rounds: int, requests: int, db: str) -> None:
                     db,
                     "--requests",
                     str(requests),
+                    *(["--only", only] if only else []),
                 ],
                 cwd=Path(tree) / "bench",
                 check=True,
@@ -184,6 +185,8 @@ def compare(old_tree: Path, rounds: int, requests: int, db: str) -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---|")
     for label, _path in PAGES:
+        if only and not label.startswith(only):
+            continue
 
         def median(side: str, key: str, label: str = label) -> float:
             return statistics.median(run[label][key] for run in runs[side])
@@ -207,7 +210,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.compare:
-        compare(args.compare, args.rounds, args.requests, args.db)
+        compare(args.compare, args.rounds, args.requests, args.db, args.only)
         return
     django_setup(args.db)
     results = measure(args.requests, args.only)

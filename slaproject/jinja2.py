@@ -14,6 +14,7 @@ syntax).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -26,9 +27,30 @@ from tickets import display
 
 
 def _escape_as_django(value: Any) -> Markup:
-    if type(value) is str:  # the common case, without Django's lazy-string wrapper
+    kind = type(value)
+    if kind is str:  # the common case, without Django's lazy-string wrapper
         return Markup(html.escape(value))
+    if kind is Markup:  # already escaped (a translation formatted by ``_``)
+        return value
+    if kind is int:  # nothing to escape in a number
+        return Markup(value)
     return Markup(conditional_escape(value))
+
+
+def gettext_once() -> Callable[..., Markup]:
+    """``_`` for one rendering of a fragment that says the same few strings many times (the
+    queue's 25 rows): as the i18n extension's (newstyle, autoescaped: the translation is markup,
+    the values are escaped into it), each string translated once. Pass it as ``_`` in the
+    context; the active language must not change during the rendering."""
+    translated: dict[str, Markup] = {}
+
+    def gettext(string: str, **variables: Any) -> Markup:
+        text = translated.get(string)
+        if text is None:
+            text = translated[string] = Markup(translation.gettext(string))
+        return text % variables
+
+    return gettext
 
 
 def url(name: str, *args: Any) -> str:

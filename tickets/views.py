@@ -41,6 +41,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from settings_app.models import Source, Stage
 from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.api import is_agent
+from slaproject.jinja2 import gettext_once
 from slaproject.rate_limits import rate_limited
 from tickets import sla
 from tickets.display import (
@@ -297,11 +298,42 @@ def _queue_rows_html(rows: list[QueueRow], *, now: datetime.datetime, next_breac
         "rows": rows,
         "next_breach": next_breach,
         "moment": moment_texts(now),
+        "_": gettext_once(),
         "detail_url": reverse("tickets:detail", args=[0]).replace("/0/", "/{}/"),
-        "priorities": dict(Ticket._meta.get_field("priority").flatchoices),
-        "sources": dict(Ticket._meta.get_field("source").flatchoices),
+        "priorities": {k: str(v) for k, v in Ticket._meta.get_field("priority").flatchoices},
+        "sources": {k: str(v) for k, v in Ticket._meta.get_field("source").flatchoices},
     }
     return mark_safe(template.render(context))  # noqa: S308 (autoescaped)
+
+
+# The filter bar's HTML by what it shows (see ``_queue_filters_html``); at most this many kept.
+_FILTERS_HTML: dict[tuple, str] = {}
+_FILTERS_HTML_MAX = 512
+
+
+def _queue_filters_html(form: QueueFilterForm, *, next_breach: bool, is_filtered: bool) -> str:
+    """The queue's filter bar (``templates/tickets/_queue_filters.html``). Its six widgets were
+    a quarter of the page shell's CPU (Django's form templates), and it reads only the language,
+    the values sent and the lists of teams, agents and stages: rendered once for each of those
+    and kept in the process (a list that changes changes the key)."""
+    key = (
+        translation.get_language(),
+        next_breach,
+        is_filtered,
+        tuple(sorted(form.data.items())),
+        *(
+            tuple((value, str(label)) for value, label in form.fields[name].choices)  # type: ignore[attr-defined]
+            for name in ("team", "owner", "stage")
+        ),
+    )
+    found = _FILTERS_HTML.get(key)
+    if found is None:
+        context = {"form": form, "next_breach": next_breach, "is_filtered": is_filtered}
+        found = render_to_string("tickets/_queue_filters.html", context)
+        if len(_FILTERS_HTML) >= _FILTERS_HTML_MAX:
+            _FILTERS_HTML.clear()
+        _FILTERS_HTML[key] = found
+    return mark_safe(found)  # noqa: S308 (a Django template's output)
 
 
 def _saved_views(form: QueueFilterForm) -> list[SavedView]:
@@ -340,6 +372,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     config = sla_config_get()
     form = _queue_form(request)
     page, rows, state = _queue_page(request, form, config=config, now=now)
+    is_filtered = form.current() != QUEUE_DEFAULTS
     context = {
         "rows_state": state,
         "form": form,
@@ -348,7 +381,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "saved_views": _saved_views(form),
         "per_page": form.value_of("per_page"),
-        "is_filtered": form.current() != QUEUE_DEFAULTS,
+        "is_filtered": is_filtered,
+        "filters_html": _queue_filters_html(
+            form, next_breach=form.shows_next_breach, is_filtered=is_filtered
+        ),
         "next_breach": form.shows_next_breach,
         "badges_urls": _badges_urls(request),
         "refresh_seconds": REFRESH_SECONDS,

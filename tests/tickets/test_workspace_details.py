@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.staticfiles import finders
 from django.test import Client
 
@@ -126,6 +126,14 @@ def test_the_admin_link_only_for_users_the_admin_shows_something(
     client.force_login(support)
     assert nav_has_admin_link(client)
     assert client.get("/admin/").status_code == 200
+    # A permission through a group counts too; a group without one does not.
+    member = User.objects.create_user("member", "m@example.com", PASSWORD, is_staff=True)
+    group = Group.objects.create(name="Readers")
+    member.groups.add(group, Group.objects.create(name="Nothing"))
+    client.force_login(member)
+    assert not nav_has_admin_link(client)
+    group.permissions.add(Permission.objects.get(codename="view_ticket"))
+    assert nav_has_admin_link(client)
 
 
 def test_the_admin_shows_times_in_the_viewers_zone_and_names_it(
