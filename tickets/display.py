@@ -130,7 +130,9 @@ def status_style(status: str) -> StatusStyle:
     styles = _translated_styles.get(language)
     if styles is None:
         styles = _translated_styles[language] = {
-            key: dataclasses.replace(style, label=str(style.label), short_label=str(style.short_label))
+            key: dataclasses.replace(
+                style, label=str(style.label), short_label=str(style.short_label)
+            )
             for key, style in STATUS_STYLES.items()
         }
     return styles[status]
