@@ -152,6 +152,37 @@ class TicketFilters:
     q: str = ""  # subject or requester contains
 
 
+# The filters' lists, read on every queue page: the same queries each time, compiled once.
+_FIXED_QUERIES: dict[str, Callable[[], QuerySet]] = {
+    "teams": lambda: Team.objects.order_by("name").values_list("slug", "name"),
+    "agents": lambda: (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_staff=True) | Q(is_superuser=True))
+        .order_by("username")
+        .values_list("username")
+    ),
+    "stages": lambda: Stage.objects.order_by(
+        "pipeline__position", "pipeline_id", "position", "id"
+    ).values_list("slug", "name"),
+}
+
+
+@functools.cache
+def _fixed_query_sql(name: str, vendor: str) -> tuple[str, tuple]:
+    sql, params = _FIXED_QUERIES[name]().query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _fixed_query_rows(name: str) -> list[tuple]:
+    """The rows of ``_FIXED_QUERIES[name]`` (text and number columns only, as the ORM reads
+    them), without building and compiling the query again."""
+    sql, params = _fixed_query_sql(name, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def filter_choices(*, only: Iterable[str] | None = None) -> dict[str, Any]:
     """The choices of the ticket filters (``tickets.forms.TicketFilterForm``): ``teams`` as
     (slug, name), ``agents``' usernames (active), and ``stages``, one (slug, names) per stage slug
@@ -160,20 +191,12 @@ def filter_choices(*, only: Iterable[str] | None = None) -> dict[str, Any]:
     wanted = {"teams", "agents", "stages"} if only is None else set(only)
     choices: dict[str, Any] = {"teams": [], "agents": [], "stages": []}
     if "teams" in wanted:
-        choices["teams"] = list(Team.objects.order_by("name").values_list("slug", "name"))
+        choices["teams"] = _fixed_query_rows("teams")
     if "agents" in wanted:
-        choices["agents"] = list(
-            get_user_model()
-            .objects.filter(is_active=True)
-            .filter(Q(is_staff=True) | Q(is_superuser=True))
-            .order_by("username")
-            .values_list("username", flat=True)
-        )
+        choices["agents"] = [username for (username,) in _fixed_query_rows("agents")]
     if "stages" in wanted:
         names: dict[str, list[str]] = {}
-        for slug, name in Stage.objects.order_by(
-            "pipeline__position", "pipeline_id", "position", "id"
-        ).values_list("slug", "name"):
+        for slug, name in _fixed_query_rows("stages"):
             if name not in names.setdefault(slug, []):
                 names[slug].append(name)
         choices["stages"] = [(slug, " / ".join(labels)) for slug, labels in names.items()]
