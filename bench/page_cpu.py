@@ -14,7 +14,14 @@ messages, property changes, a reply that completes its first-response clock), cr
 ``--compare OLD_TREE`` runs this same file from ``OLD_TREE`` (another checkout, e.g. made with
 ``git archive <commit> | tar -x -C OLD_TREE``) and from this tree in turns, ``--rounds`` times
 each, on the same database, and prints the median of each side's rounds: old and new alternated
-in one sitting, so both see the same machine.
+in one sitting, so both see the same machine. ``--only LABEL`` limits either form to the requests
+whose label starts so. After the table it says, for issue 25's goals, the new CPU as a share of
+the old (or in ms) and whether the goal is met; the goals are against the commit before that
+issue's page work, 9f463c0:
+
+    mkdir /tmp/speed-old && git archive 9f463c0 | tar -x -C /tmp/speed-old
+    echo 9f463c0 > /tmp/speed-old/COMMIT && cp bench/page_cpu.py /tmp/speed-old/bench/
+    .venv/bin/python bench/page_cpu.py --db NAME --compare /tmp/speed-old --rounds 6 --requests 60
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ PAGES = (
     ("ticket page", "/tickets/{ticket}/"),
     ("ticket poll", "/tickets/{ticket}/live/"),
     ("report page (7 days)", "/reports/sla/"),
+)
+
+
+# Issue 25's goals: (label, goal, "ratio" of new to old CPU or "ms" of new CPU).
+TARGETS = (
+    ("queue page (default view)", 0.40, "ratio"),
+    ("queue poll, nothing changed", 3.0, "ms"),
+    ("ticket page", 0.50, "ratio"),
 )
 
 
@@ -179,6 +194,9 @@ def compare(old_tree: Path, rounds: int, requests: int, db: str, only: str = "")
             ).stdout
             runs[side].append(json.loads(output.strip().splitlines()[-1]))
             print(f"  round {round_number + 1} {side} done", file=sys.stderr, flush=True)
+    marker = Path(old_tree) / "COMMIT"
+    old_name = marker.read_text().strip() if marker.exists() else "(no COMMIT file)"
+    print(f"old: {old_tree} at {old_name}; new: {ROOT}")
     print(
         "| request | old CPU ms | new CPU ms | new / old | old wall ms | new wall ms "
         "| queries old → new |"
@@ -198,6 +216,19 @@ def compare(old_tree: Path, rounds: int, requests: int, db: str, only: str = "")
             f"{runs['old'][0][label]['queries']} → {runs['new'][0][label]['queries']} |"
         )
     print(f"\n(medians of {rounds} alternated rounds of {requests} requests each)")
+    # Issue 25's goals, against the commit before its page work (9f463c0).
+    print("\nIssue 25's goals (server CPU per request, new against old):")
+    for label, goal, kind in TARGETS:
+        if only and not label.startswith(only):
+            continue
+        old_cpu = statistics.median(run[label]["cpu"] for run in runs["old"])
+        new_cpu = statistics.median(run[label]["cpu"] for run in runs["new"])
+        if kind == "ratio":
+            verdict = "met" if new_cpu / old_cpu <= goal else "NOT met"
+            print(f"  {label}: {new_cpu / old_cpu:.0%} of old (goal ≤ {goal:.0%}): {verdict}")
+        else:
+            verdict = "met" if new_cpu <= goal else "NOT met"
+            print(f"  {label}: {new_cpu:.2f} ms (goal ≤ {goal:g} ms): {verdict}")
 
 
 def main() -> None:
