@@ -29,7 +29,7 @@ def _fast_loader(zone: Any) -> type:
         return found
     from_iso = datetime.datetime.fromisoformat
 
-    class FastTzLoader(BaseTzLoader):  # type: ignore[misc,valid-type]
+    class FastTzLoader(BaseTzLoader):
         timezone = zone
 
         def load(self, data: Any) -> datetime.datetime:
@@ -39,7 +39,7 @@ def _fast_loader(zone: Any) -> type:
                     return from_iso(text[:-3]).replace(tzinfo=zone)
                 except ValueError:
                     pass
-            return super().load(data)  # type: ignore[no-any-return]
+            return super().load(data)
 
     _loaders[zone] = FastTzLoader
     return FastTzLoader

@@ -35,17 +35,19 @@ def has_admin_access(context: Any) -> bool:
 @cache
 def _any_permission_sql() -> str:
     """Whether a user holds any permission, their own or through a group (a row, or none)."""
-    user_model = get_user_model()
-    own = user_model._meta.get_field("user_permissions").remote_field.through._meta
-    groups = user_model._meta.get_field("groups").remote_field
-    member = groups.through._meta
-    group_perms = groups.model._meta.get_field("permissions").remote_field.through._meta
+    user_model: Any = get_user_model()
+    own: Any = user_model.user_permissions.through._meta
+    member: Any = user_model.groups.through._meta
+    group_perms: Any = user_model.groups.field.related_model.permissions.through._meta
+
+    def column(meta: Any, name: str) -> str:
+        return str(connection.ops.quote_name(meta.get_field(name).column))
+
     quote = connection.ops.quote_name
     return (
-        f"SELECT 1 FROM {quote(own.db_table)} WHERE {quote(own.get_field('user').column)} = %s"
+        f"SELECT 1 FROM {quote(own.db_table)} WHERE {column(own, 'user')} = %s"
         f" UNION ALL SELECT 1 FROM {quote(member.db_table)} m"
-        f" JOIN {quote(group_perms.db_table)} g"
-        f" ON g.{quote(group_perms.get_field('group').column)}"
-        f" = m.{quote(member.get_field('group').column)}"
-        f" WHERE m.{quote(member.get_field('user').column)} = %s LIMIT 1"
+        f" JOIN {quote(group_perms.db_table)} g ON g.{column(group_perms, 'group')}"
+        f" = m.{column(member, 'group')}"
+        f" WHERE m.{column(member, 'user')} = %s LIMIT 1"
     )
