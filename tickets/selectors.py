@@ -659,8 +659,12 @@ def agent_zone(user: Any) -> zoneinfo.ZoneInfo:
 def _zone_and_language_sql() -> str:
     """The agent's zone, the schedule's and the agent's language, written once (the ORM's
     building of this small query cost more CPU than running it, on every agent request)."""
-    quote = connection.ops.quote_name
-    profile, settings_meta = AgentProfile._meta, SlaSettings._meta
+    profile: Any = AgentProfile._meta
+    settings_meta: Any = SlaSettings._meta
+
+    def quote(name: Any) -> str:
+        return str(connection.ops.quote_name(name))
+
     column = {
         name: quote(profile.get_field(name).column) for name in ("user", "timezone", "language")
     }
