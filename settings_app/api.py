@@ -8,8 +8,10 @@ import datetime
 import logging
 from typing import Any, TypedDict
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -29,7 +31,7 @@ from settings_app.services import (
     sla_settings_check,
     sla_settings_save,
 )
-from settings_app.ticket_side import Recompute, ticket_side
+from settings_app.ticket_side import PreviewRun, Recompute, ticket_side
 from slaproject.api import (
     PAGE_PARAMETERS,
     ApiError,
@@ -123,16 +125,41 @@ def sla_settings_endpoint(request: HttpRequest) -> Any:
     return answer(result.document)
 
 
+def preview_run_json(run: PreviewRun) -> dict[str, Any]:
+    """A background dry run as the API shows it: progress, then the counts under ``result``
+    (what the 200 of ``POST /api/sla/settings/preview/`` holds)."""
+    result = None
+    if run.state == "done" and run.result is not None:
+        result = {"version": run.settings_version, "changes": run.changes, **run.result}
+    return {
+        "id": run.pk,
+        "state": run.state,
+        "tickets": run.tickets,
+        "done": run.done,
+        "url": reverse("api:api_settings_preview_run", kwargs={"pk": run.pk}),
+        "error": _(run.error) if run.error else None,
+        "result": result,
+    }
+
+
 @router.post(
     "/sla/settings/preview/",
     auth=super_admin_auth,
-    response={200: dict[str, Any], **error_responses(400, 409, 413, 415, 503)},
+    response={
+        200: dict[str, Any],
+        202: schemas.SettingsPreviewQueued,
+        **error_responses(400, 409, 413, 415, 503),
+    },
     url_name="api_settings_preview",
     summary="Preview a settings change (dry run)",
     description=(
         "The body a PUT takes (`apply_to` ignored), validated as a save would be, compared with "
         'the saved settings and applied to the open tickets without writing anything: `{"version", '
-        '"changes", "open_tickets", "computed_at", "clocks", "tickets"}`.'
+        '"changes", "open_tickets", "computed_at", "clocks", "tickets"}`. With more open tickets '
+        "than `SLA_PREVIEW_INLINE_MAX_TICKETS` (100,000 by default) the counts are worked out in "
+        'the background: 202 with the same keys (`clocks` and `tickets` null) and `"preview"`, '
+        "its progress (`id`, `url`), which `GET /api/sla/settings/previews/<id>/` follows until "
+        '`state` is `"done"` (the counts in `result`) or `"failed"` (`error`).'
     ),
     openapi_extra=json_request_body(schemas.SlaSettingsPut),
 )
@@ -149,17 +176,43 @@ def sla_settings_preview_endpoint(request: HttpRequest) -> Any:
     except DatabaseError:
         logger.exception("SLA settings preview failed in the database")
         raise ApiError(503, {"": [SAVE_FAILED_MESSAGE]}) from None
+    open_tickets = ticket_side().open_tickets_count()
     body: dict = {
         "version": check.before["version"],
         "changes": check.changes,
-        "open_tickets": ticket_side().open_tickets_count(),
+        "open_tickets": open_tickets,
         "computed_at": now.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z"),
         "clocks": None,
         "tickets": None,
     }
     if check.changes and check.config is not None:
+        if open_tickets > settings.SLA_PREVIEW_INLINE_MAX_TICKETS:
+            run = ticket_side().settings_preview_start(
+                document=document,
+                settings_version=check.before["version"],
+                changes=check.changes,
+                tickets=open_tickets,
+                requested_by=request.user,
+            )
+            body |= {"computed_at": None, "preview": preview_run_json(run)}
+            return answer(body, 202)
         body |= ticket_side().settings_preview(config=check.config, now=now).as_json()
     return answer(body)
+
+
+@router.get(
+    "/sla/settings/previews/{int:pk}/",
+    auth=super_admin_auth,
+    response={200: schemas.SettingsPreviewRun, **error_responses(404)},
+    url_name="api_settings_preview_run",
+    summary="A background dry run's progress and counts",
+)
+def sla_settings_preview_run_endpoint(request: HttpRequest, pk: int) -> Any:
+    """Progress of a dry run worked out in the background, then its counts (``result``)."""
+    run = ticket_side().settings_preview_get(pk)
+    if run is None:
+        raise ApiError(404, {"": [_("No dry run with id %(id)s.") % {"id": pk}]})
+    return answer(preview_run_json(run))
 
 
 @router.get(

@@ -241,7 +241,11 @@ def dry_run_display(preview: Mapping[str, Any]) -> dict[str, Any] | None:
     if clocks is None:
         return None
     rows = []
-    for kind, effect in clocks.items():
+    # In the goals' order, whatever order the JSON came in (a stored one comes sorted by jsonb).
+    order = list(CLOCK_LABELS)
+    for kind, effect in sorted(
+        clocks.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)
+    ):
         seen = sum(effect[name] for name in ("earlier", "later", "unchanged", "started", "removed"))
         if seen:
             rows.append({"kind": kind, "label": str(CLOCK_LABELS.get(kind, kind)), **effect})

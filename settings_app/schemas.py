@@ -5,7 +5,7 @@ paths such as ``goals.0.close_minutes``); these schemas describe it."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
@@ -104,6 +104,38 @@ class Recompute(Schema):
 
 class SlaSettingsQueued(SlaSettingsDocument):
     recompute: Recompute
+
+
+class SettingsPreviewRun(Schema):
+    """A dry run worked out in the background (more open tickets than
+    ``SLA_PREVIEW_INLINE_MAX_TICKETS``): its progress, then the counts."""
+
+    id: int
+    state: Literal["queued", "running", "done", "failed"]
+    tickets: int = Field(..., description="Open tickets to go through.")
+    done: int = Field(..., description="Open tickets gone through so far.")
+    url: str = Field(..., description="Where to follow it: GET this path.")
+    error: str | None = Field(..., description='Why it failed (state "failed"), else null.')
+    result: dict[str, Any] | None = Field(
+        ...,
+        description=(
+            'When done: what the 200 of POST /api/sla/settings/preview/ holds ({"version", '
+            '"changes", "open_tickets", "computed_at", "clocks", "tickets"}); else null.'
+        ),
+    )
+
+
+class SettingsPreviewQueued(Schema):
+    """The 202 of ``POST /api/sla/settings/preview/``: the check's answer at once, the counts
+    in the background."""
+
+    version: int
+    changes: list[dict[str, Any]]
+    open_tickets: int
+    computed_at: None = None
+    clocks: None = None
+    tickets: None = None
+    preview: SettingsPreviewRun
 
 
 class TeamItem(Schema):

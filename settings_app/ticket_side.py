@@ -53,6 +53,35 @@ class DryRun(Protocol):
         ...
 
 
+class PreviewRun(Protocol):
+    """A dry run worked out in the background (``tickets.models.SettingsPreviewRun``), above
+    ``SLA_PREVIEW_INLINE_MAX_TICKETS`` open tickets."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def state(self) -> str: ...  # "queued", "running", "done" or "failed"
+
+    @property
+    def settings_version(self) -> int: ...  # the saved version it was checked against
+
+    @property
+    def changes(self) -> Any: ...  # what a save would change (``sla_settings_check``'s)
+
+    @property
+    def tickets(self) -> int: ...  # open tickets to go through
+
+    @property
+    def done(self) -> int: ...
+
+    @property
+    def result(self) -> Any: ...  # ``DryRun.as_json()`` once done, else None
+
+    @property
+    def error(self) -> str: ...  # why it failed (an English message to translate), else ""
+
+
 class TicketsUsing(NamedTuple):
     """The tickets that use a team, pipeline or stage: the first ids, and how many in all."""
 
@@ -77,6 +106,24 @@ class TicketSide(Protocol):
     def settings_preview(self, *, config: SlaConfig, now: datetime.datetime) -> DryRun:
         """The dry run: what applying ``config`` (the snapshot a save would give) to every open
         ticket at ``now`` would do, by the recompute's rules, writing nothing."""
+        ...
+
+    def settings_preview_start(
+        self,
+        *,
+        document: Any,
+        settings_version: int,
+        changes: list[dict[str, Any]],
+        tickets: int,
+        requested_by: Any,
+    ) -> PreviewRun:
+        """Record the dry run of ``document`` (checked: it changes ``changes`` of
+        ``settings_version``) over ``tickets`` open tickets, to be worked out in the background
+        once the caller's transaction commits."""
+        ...
+
+    def settings_preview_get(self, pk: int) -> PreviewRun | None:
+        """The background dry run ``pk``, if there is one."""
         ...
 
     def recompute_latest_unfinished(self) -> Recompute | None:

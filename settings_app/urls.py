@@ -16,6 +16,11 @@ urlpatterns = [
     path("settings/sla/holiday-source/", views.holiday_source_fragment, name="holiday_source"),
     path("settings/sla/hours-summary/", views.hours_summary_fragment, name="hours_summary"),
     path(
+        "settings/sla/dry-runs/<int:pk>/",
+        views.dry_run_progress_fragment,
+        name="dry_run_progress",
+    ),
+    path(
         "settings/sla/recomputes/<int:pk>/",
         views.recompute_progress_fragment,
         name="recompute_progress",

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -44,7 +45,7 @@ from settings_app.services import (
     sla_settings_check,
     sla_settings_save,
 )
-from settings_app.ticket_side import Recompute, ticket_side
+from settings_app.ticket_side import PreviewRun, Recompute, ticket_side
 from slaproject.api import is_super_admin
 from slaproject.health.selectors import recompute_waiting_since
 
@@ -176,7 +177,9 @@ def _check(page: SlaSettingsForms) -> Check:
     return Check("changed", changes=result.changes, open_tickets=open_ticket_count(), result=result)
 
 
-def apply_dialog_context(check: Check, *, dry_run: bool = True) -> dict[str, Any]:
+def apply_dialog_context(
+    check: Check, *, dry_run: bool = True, requested_by: Any = None
+) -> dict[str, Any]:
     """The apply dialog's content, rendered only after the change was validated: what changes,
     where it may apply (the open tickets it would recompute) and what that would do to them
     (the dry run; with ``dry_run=False`` a placeholder the page's script fills in)."""
@@ -186,18 +189,41 @@ def apply_dialog_context(check: Check, *, dry_run: bool = True) -> dict[str, Any
         "change_rows": rows[:APPLY_DIALOG_CHANGES],
         "more_changes": max(0, len(rows) - APPLY_DIALOG_CHANGES),
         "open_tickets": check.open_tickets,
-        "preview": _dry_run(check) if dry_run else None,
+        **(_dry_run(check, requested_by=requested_by) if dry_run else {"preview": None}),
         "dry_run_pending": not dry_run and bool(check.open_tickets),
     }
 
 
-def _dry_run(check: Check) -> dict[str, Any] | None:
-    """What "new and open tickets" would do now, for the dialog (None: nothing to say)."""
-    config = check.result.config if check.result is not None else None
-    if config is None or not check.open_tickets:
-        return None
+def _dry_run(check: Check, *, requested_by: Any) -> dict[str, Any]:
+    """What "new and open tickets" would do now, for the dialog: ``{"preview": …}`` (None:
+    nothing to say), or above ``SLA_PREVIEW_INLINE_MAX_TICKETS`` open tickets ``{"run": …}``,
+    a dry run started in the background, whose block follows its progress."""
+    result = check.result
+    config = result.config if result is not None else None
+    if result is None or config is None or not check.open_tickets:
+        return {"preview": None}
+    if check.open_tickets > settings.SLA_PREVIEW_INLINE_MAX_TICKETS:
+        run = ticket_side().settings_preview_start(
+            document=result.after,
+            settings_version=result.before["version"],
+            changes=result.changes,
+            tickets=check.open_tickets,
+            requested_by=requested_by,
+        )
+        return dry_run_run_context(run)
     preview = ticket_side().settings_preview(config=config, now=timezone.now())
-    return dry_run_display(preview.as_json())
+    return {"preview": dry_run_display(preview.as_json())}
+
+
+def dry_run_run_context(run: PreviewRun) -> dict[str, Any]:
+    """A background dry run's block: its progress, its failure, or its counts once done."""
+    if run.state == "done" and run.result is not None:
+        return {"preview": dry_run_display(run.result)}
+    return {
+        "run": run,
+        "percent": min(100, run.done * 100 // run.tickets) if run.tickets else 0,
+        "error": gettext(run.error) if run.error else "",
+    }
 
 
 def _save(request: HttpRequest, page: SlaSettingsForms) -> HttpResponse | None:
@@ -260,7 +286,7 @@ def sla_settings_page(request: HttpRequest) -> HttpResponse:
                 if response is not None:
                     return response
             elif check.outcome == "changed":
-                dialog = apply_dialog_context(check)
+                dialog = apply_dialog_context(check, requested_by=request.user)
             elif check.outcome == "unchanged":
                 notice = str(NO_CHANGES_MESSAGE)
             elif check.outcome == "failed":
@@ -361,12 +387,33 @@ def sla_settings_check_fragment(request: HttpRequest) -> HttpResponse:
     )
     check = _check(page)
     if request.POST.get("part") == "dry_run":
-        preview = _dry_run(check) if check.outcome == "changed" else None
-        return render(request, "settings_app/_dry_run.html", {"preview": preview})
+        block = (
+            _dry_run(check, requested_by=request.user)
+            if check.outcome == "changed"
+            else {"preview": None}
+        )
+        return _dry_run_block(request, block)
     context: dict[str, Any] = {"check": check}
     if check.outcome == "changed":
         context |= apply_dialog_context(check, dry_run=False)
     return render(request, "settings_app/_apply_dialog_body.html", context)
+
+
+def _dry_run_block(request: HttpRequest, block: dict[str, Any]) -> HttpResponse:
+    template = "_dry_run_progress.html" if "run" in block else "_dry_run.html"
+    return render(request, f"settings_app/{template}", block)
+
+
+@login_required
+@require_GET
+def dry_run_progress_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background dry run's block in the apply dialog: its progress (it polls itself every
+    second), or its counts once done, or why it failed."""
+    _require_super_admin(request)
+    run = ticket_side().settings_preview_get(pk)
+    if run is None:
+        raise Http404("No such dry run.")
+    return _dry_run_block(request, dry_run_run_context(run))
 
 
 @login_required

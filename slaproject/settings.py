@@ -266,6 +266,9 @@ TICKET_PRESENCE_SECONDS = env.float("TICKET_PRESENCE_SECONDS", default=3 * TICKE
 
 # How often Celery beat sweeps the SLA clocks (seconds).
 SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
+# Up to this many open tickets the dry run of a settings change is worked out in the request;
+# above it in the background (Celery), with progress (docs/DECISIONS.md, "The dry run").
+SLA_PREVIEW_INLINE_MAX_TICKETS = env.int("SLA_PREVIEW_INLINE_MAX_TICKETS", default=100_000)
 # How often a worker proves it runs (a beat-scheduled task that stamps a row; /healthz and the
 # recompute progress read it). An unclaimed heartbeat expires rather than piling up.
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15.0)

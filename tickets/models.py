@@ -459,6 +459,40 @@ class SlaRecomputePart(models.Model):
         return f"Part ({self.after_id}, {self.last_id}] of recompute {self.recompute_id}"
 
 
+class SettingsPreviewRun(models.Model):
+    """A dry run of a settings change worked out in the background (over
+    ``SLA_PREVIEW_INLINE_MAX_TICKETS`` open tickets): the document checked, what it changes, the
+    progress, then the counts (``tickets.preview_runs``)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    state = models.CharField(max_length=12, choices=State, default=State.QUEUED)
+    document = models.JSONField()  # the settings document as sent
+    settings_version = models.PositiveIntegerField()  # the saved version it was checked against
+    changes = models.JSONField(default=list)  # what a save would change
+    tickets = models.PositiveIntegerField(default=0)  # open tickets when it was asked for
+    done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)  # SettingsPreview.as_json() when done
+    error = models.TextField(blank=True)  # why it failed, for the person who asked
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "settings dry run"
+
+    def __str__(self) -> str:
+        return f"Dry run {self.pk} (v{self.settings_version}): {self.done}/{self.tickets}"
+
+
 class AgentProfile(models.Model):
     """An agent's own preferences: display time zone and SLA email notifications."""
 

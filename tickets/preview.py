@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import queue
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,6 +212,7 @@ def settings_preview(
     chunk_size: int = PREVIEW_CHUNK,
     in_database: bool | None = None,
     parts: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> SettingsPreview:
     """What applying ``config`` to every open ticket at ``now`` would do; writes nothing.
 
@@ -218,14 +220,27 @@ def settings_preview(
     recompute does; ``False`` plans every ticket in Python.
 
     In the database the open tickets are split by id into ``parts`` (default
-    ``PREVIEW_PARTS``), each counted on a connection of its own in a thread of its own, while
-    this thread plans the tickets they leave to Python as their ids arrive: on two cores the
-    wall time is about half the work. Other connections cannot see this one's uncommitted
-    writes, so inside a transaction (a test's, say) the work stays on this connection, in turn.
+    ``PREVIEW_PARTS``), each counted on a connection of its own in a thread of its own (at most
+    ``PREVIEW_PARTS`` at once), while this thread plans the tickets they leave to Python as their
+    ids arrive: on two cores the wall time is about half the work. Other connections cannot see
+    this one's uncommitted writes, so inside a transaction (a test's, say) the work stays on this
+    connection, in turn (whatever ``parts`` says). ``on_progress(n)``, in this thread: n open
+    tickets are counted so far.
     """
     if in_database is None:
         in_database = connection.vendor == "postgresql"
     result = SettingsPreview(now=now)
+
+    def progress(more: int = 0) -> None:
+        if on_progress is not None:
+            on_progress(result.open_tickets + more)
+
+    def plan(ticket_ids: list[int], more: int = 0) -> None:
+        for start in range(0, len(ticket_ids), chunk_size):
+            chunk = ticket_ids[start : start + chunk_size]
+            result.add(_preview_in_python(ticket_ids=chunk, config=config, now=now))
+            progress(more)
+
     if not in_database:
         after_id = 0
         while ticket_ids := list(
@@ -234,37 +249,40 @@ def settings_preview(
             .values_list("id", flat=True)[:chunk_size]
         ):
             after_id = ticket_ids[-1]
-            result.add(_preview_in_python(ticket_ids=ticket_ids, config=config, now=now))
+            plan(ticket_ids)
         return result
 
-    def plan(ticket_ids: list[int]) -> None:
-        for start in range(0, len(ticket_ids), chunk_size):
-            chunk = ticket_ids[start : start + chunk_size]
-            result.add(_preview_in_python(ticket_ids=chunk, config=config, now=now))
-
-    if parts is None:
+    if parts is None or connection.in_atomic_block:
         parts = PREVIEW_PARTS if not connection.in_atomic_block else 1
     if parts == 1:
         left: list[int] = []
         with transaction.atomic():
             rows = preview_tickets_sql(config=config, now=now, on_left=left.extend)
         result.add(_from_sql(rows, now=now))
+        progress()
         plan(left)
         return result
 
     found: queue.Queue[list[int] | None] = queue.Queue()
-    with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="settings-preview") as pool:
+    workers = min(parts, PREVIEW_PARTS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="settings-preview") as pool:
         futures = [
             pool.submit(_sql_part, config=config, now=now, part=(part, parts), found=found)
             for part in range(parts)
         ]
-        finished = 0
+        finished, in_database_done = 0, 0
         while finished < parts:
             arrived = found.get()
             if arrived is None:
                 finished += 1
+                in_database_done = sum(
+                    _from_sql(future.result(), now=now).open_tickets
+                    for future in futures
+                    if future.done() and future.exception() is None
+                )
+                progress(in_database_done)
             else:
-                plan(arrived)
+                plan(arrived, in_database_done)
         for future in futures:
             result.add(_from_sql(future.result(), now=now))
     return result

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from slaproject.health.models import Heartbeat
 from slaproject.health.services import heartbeat_stamp
+from tickets.preview_runs import PREVIEW_RUN_TASK, settings_preview_run
 from tickets.recompute import RECOMPUTE_TASK, sla_recompute_chunk
 from tickets.sweep import sla_sweep_and_notify
 
@@ -27,6 +28,12 @@ def sla_recompute_task(recompute_id: int) -> None:
     """One chunk of a settings recompute; queues the next chunk until none is left."""
     if sla_recompute_chunk(recompute_id=recompute_id, now=timezone.now()):
         sla_recompute_task.delay(recompute_id)
+
+
+@shared_task(name=PREVIEW_RUN_TASK, acks_late=True, ignore_result=True)
+def settings_preview_run_task(run_id: int) -> None:
+    """A dry run of a settings change over many open tickets (claimed once: safe to run twice)."""
+    settings_preview_run(run_id=run_id)
 
 
 @shared_task(ignore_result=False)

@@ -10,9 +10,10 @@ from typing import Any
 from settings_app.models import Pipeline, Stage, Team
 from settings_app.selectors import SlaConfig
 from settings_app.ticket_side import TicketsUsing
-from tickets.models import SlaRecompute, Ticket
+from tickets.models import SettingsPreviewRun, SlaRecompute, Ticket
 from tickets.preview import SettingsPreview
 from tickets.preview import settings_preview as preview_run
+from tickets.preview_runs import settings_preview_start
 from tickets.recompute import sla_recompute_start
 
 UNFINISHED_RECOMPUTE_STATES = (SlaRecompute.State.QUEUED, SlaRecompute.State.RUNNING)
@@ -30,6 +31,26 @@ class TicketSide:
 
     def settings_preview(self, *, config: SlaConfig, now: datetime.datetime) -> SettingsPreview:
         return preview_run(config=config, now=now)
+
+    def settings_preview_start(
+        self,
+        *,
+        document: Any,
+        settings_version: int,
+        changes: list[dict[str, Any]],
+        tickets: int,
+        requested_by: Any,
+    ) -> SettingsPreviewRun:
+        return settings_preview_start(
+            document=document,
+            settings_version=settings_version,
+            changes=changes,
+            tickets=tickets,
+            requested_by=requested_by,
+        )
+
+    def settings_preview_get(self, pk: int) -> SettingsPreviewRun | None:
+        return SettingsPreviewRun.objects.filter(pk=pk).first()
 
     def recompute_latest_unfinished(self) -> SlaRecompute | None:
         return (

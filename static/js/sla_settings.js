@@ -685,7 +685,11 @@
       const holder = document.createElement("div");
       holder.innerHTML = await response.text();
       const block = holder.querySelector("#dry-run");
-      if (block && pending.isConnected) pending.replaceWith(block);
+      if (block && pending.isConnected) {
+        pending.replaceWith(block);
+        // Over many open tickets it runs in the background: the block follows its progress.
+        if (block.hasAttribute("hx-get") && window.htmx) window.htmx.process(block);
+      }
     } catch (error) {
       if (pending.isConnected) pending.textContent = TEXT.textDryRunFailed;
     }

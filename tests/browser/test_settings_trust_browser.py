@@ -312,6 +312,51 @@ def test_4_the_apply_dialog_shows_the_dry_run_before_anything_is_saved(
     assert all(due_after[ticket] < due_before[ticket] for ticket in due_before)
 
 
+def test_4_over_the_limit_the_dialog_shows_the_dry_run_s_progress_then_its_counts(
+    page, live_server, super_admin, settings, artifacts: Path
+) -> None:
+    """Above SLA_PREVIEW_INLINE_MAX_TICKETS open tickets (lowered here to 2) the dry run runs in
+    the background: the dialog shows its progress, then the counts, with nothing saved."""
+    from tickets.models import SettingsPreviewRun
+    from tickets.preview_runs import settings_preview_run
+
+    settings.SLA_PREVIEW_INLINE_MAX_TICKETS = 2
+    saved = demo(open_tickets=0)
+    for number in range(3):  # under the demo's goals: Urgent's first reply in 15 min
+        ticket_create(
+            subject=f"Open {number}",
+            body="Hi",
+            requester_email="c@example.com",
+            priority="urgent",
+            now=timezone.now(),
+        )
+    sign_in(page)
+    panel = open_panel(page, URGENT)
+    field(page, f"{URGENT}-first_response_minutes_number").fill("10")
+    field(page, f"{URGENT}-first_response_due_soon_minutes_number").fill("2")
+    close_panel(panel, "done")
+    page.locator("#save-button").click()
+    page.locator("#apply-modal.show:not(.showing)").wait_for()
+    progress = page.locator("#dry-run[data-background]")
+    progress.wait_for()
+    text = progress.inner_text()
+    assert "Working out in the background what that would do now to the 3 open tickets" in text
+    assert "0 of 3 gone through; you may save meanwhile." in text
+    assert page.get_by_role("progressbar", name="Dry run progress").is_visible()
+    page.screenshot(path=str(artifacts / "trust_4_dry_run_background_1280.png"))
+
+    run = SettingsPreviewRun.objects.get()  # queued: no worker runs in the tests
+    settings_preview_run(run_id=run.pk)  # what the Celery task does
+    page.locator("#dry-run .dry-run-summary").wait_for(timeout=15_000)  # it polled its way here
+
+    dry_run = page.locator("#dry-run").inner_text()
+    assert "What that would do now:" in dry_run
+    assert "First reply 0 due later · 3 due earlier · 0 overdue now" in dry_run
+    assert "No ticket turns Overdue or Due soon at once." in dry_run
+    assert sla_settings_document() == saved and not SlaRecompute.objects.exists()
+    page.screenshot(path=str(artifacts / "trust_4_dry_run_background_done_1280.png"))
+
+
 # --- 5 -------------------------------------------------------------------------------------
 
 

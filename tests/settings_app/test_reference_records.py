@@ -176,6 +176,22 @@ def test_a_pause_stage_is_not_deleted(db) -> None:
     assert sla_settings_document()["pause_statuses"] == ["support/waiting-on-customer"]
 
 
+def test_a_stage_with_tickets_in_it_is_not_deleted_and_an_unused_one_is(db) -> None:
+    """Not a pause stage, no goal names it: its tickets alone keep it (issue 15, item 2)."""
+    save(sla_document(pause_statuses=[]))
+    new = Stage.objects.get(pipeline__slug="support", slug="new")
+    ticket = TicketFactory()
+    assert ticket.stage_id == new.pk
+    with pytest.raises(ReferenceInUse) as refused:
+        reference_delete(obj=new)
+    assert refused.value.uses == [f"1 open ticket: #{ticket.pk}"]
+    assert Stage.objects.filter(pk=new.pk).exists()
+    assert Ticket.objects.get(pk=ticket.pk).stage_id == new.pk
+    unused = Stage.objects.get(pipeline__slug="support", slug="waiting-on-us")
+    reference_delete(obj=unused)
+    assert not Stage.objects.filter(pk=unused.pk).exists()
+
+
 # --- Deletes, in the admin ------------------------------------------------------------------
 
 

@@ -235,6 +235,7 @@ def test_the_openapi_document_describes_every_endpoint() -> None:
         ("PUT", "/api/sla/settings/"),
         ("POST", "/api/sla/settings/preview/"),
         ("GET", "/api/sla/recomputes/{pk}/"),
+        ("GET", "/api/sla/settings/previews/{pk}/"),
         ("GET", "/api/teams/"),
         ("GET", "/api/pipelines/"),
         ("GET", "/api/agents/"),

@@ -136,3 +136,65 @@ def test_the_apply_dialog_shows_the_dry_run_and_writes_nothing(admin_client_: Cl
     assert sla_settings_document() == saved
     assert sorted(SlaClock.objects.values_list("id", "due_at", "status")) == clocks
     assert not SlaRecompute.objects.exists()
+
+
+def test_over_the_limit_the_dialog_follows_a_background_dry_run(
+    admin_client_: Client, db, settings
+) -> None:
+    """Above SLA_PREVIEW_INLINE_MAX_TICKETS open tickets the dialog's dry run runs in the
+    background: a progress block that polls itself, then the same counts."""
+    import datetime
+
+    import time_machine
+
+    from settings_app.services import sla_settings_save
+    from tests.factories import goal_row, sla_document
+    from tickets.models import SettingsPreviewRun, SlaClock
+    from tickets.preview_runs import settings_preview_run
+
+    now = datetime.datetime(2026, 12, 3, 13, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(now, tick=False):
+        sla_settings_save(
+            document=sla_document(goals=[goal_row(first_response=(60, 15), close=(1440, None))]),
+            actor=None,
+            via="command",
+        )
+        for minutes_ago in (50, 40, 10, 1):
+            ticket_create(
+                subject="Hi",
+                body="Hi",
+                requester_email="c@example.com",
+                now=now - datetime.timedelta(minutes=minutes_ago),
+            )
+        saved = sla_settings_document()
+        clocks = sorted(SlaClock.objects.values_list("id", "due_at", "status"))
+        data = form_data(page_html(admin_client_))
+        data["goal-all-first_response_minutes_number"] = ["45"]
+        data["goal-all-first_response_minutes_unit"] = ["minutes"]
+        data["goal-all-first_response_due_soon_minutes_number"] = ["10"]
+        data["goal-all-first_response_due_soon_minutes_unit"] = ["minutes"]
+        inline = admin_client_.post("/settings/sla/check/", {**data, "part": ["dry_run"]})
+        settings.SLA_PREVIEW_INLINE_MAX_TICKETS = 3
+
+        started = admin_client_.post("/settings/sla/check/", {**data, "part": ["dry_run"]})
+        run = SettingsPreviewRun.objects.get()
+        html = started.content.decode()
+        assert f'hx-get="/settings/sla/dry-runs/{run.pk}/"' in html
+        assert "Working out in the background what that would do now to the 4 open tickets" in (
+            text_of(html, "dry-run")
+        )
+        assert "0 of 4 gone through" in text_of(html, "dry-run")
+        SettingsPreviewRun.objects.filter(pk=run.pk).update(state="running", done=2)
+        halfway = admin_client_.get(f"/settings/sla/dry-runs/{run.pk}/").content.decode()
+        assert "2 of 4 gone through" in text_of(halfway, "dry-run") and "w-pct-50" in halfway
+        SettingsPreviewRun.objects.filter(pk=run.pk).update(state="queued", done=0)
+        settings_preview_run(run_id=run.pk, now=now)  # what the Celery task does
+        done = admin_client_.get(f"/settings/sla/dry-runs/{run.pk}/").content.decode()
+
+    assert "hx-get" not in done  # it stops polling
+    assert text_of(done, "dry-run") == text_of(inline.content.decode(), "dry-run")
+    assert "1 ticket turns Overdue at once, 1 turn Due soon" in text_of(done, "dry-run")
+    assert sla_settings_document() == saved
+    assert sorted(SlaClock.objects.values_list("id", "due_at", "status")) == clocks
+    assert not SlaRecompute.objects.exists()
+    assert admin_client_.get("/settings/sla/dry-runs/999/").status_code == 404
