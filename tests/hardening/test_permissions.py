@@ -150,6 +150,18 @@ def _webhook_delivery(world: World) -> Any:
     return _webhook(world).deliveries.first().pk
 
 
+def _preview_run(world: World) -> int:
+    """A background dry run of the settings (issue 15), made on first use."""
+    from tickets.models import SettingsPreviewRun
+
+    found = SettingsPreviewRun.objects.first()
+    if found is None:
+        found = SettingsPreviewRun.objects.create(
+            document=sla_settings_document(), settings_version=1, tickets=1
+        )
+    return found.pk
+
+
 def _team_schedule(world: World) -> int:
     """A team schedule (of no team, so the world's team stays deletable)."""
     from settings_app.models import TeamSchedule
@@ -223,6 +235,9 @@ ROUTES: dict[str, Route] = {
     "settings_app:recompute_progress": Route(
         lambda world: f"/settings/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_PAGE
     ),
+    "settings_app:dry_run_progress": Route(
+        lambda world: f"/settings/sla/dry-runs/{_preview_run(world)}/", SUPER_ADMIN_PAGE
+    ),
     "api:api_settings": Route(fixed("/api/sla/settings/"), SUPER_ADMIN_API, json=True),
     "api:api_settings_preview": Route(
         fixed("/api/sla/settings/preview/"),
@@ -274,6 +289,11 @@ ROUTES: dict[str, Route] = {
     ),
     "api:api_recompute": Route(
         lambda world: f"/api/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_API, json=True
+    ),
+    "api:api_settings_preview_run": Route(
+        lambda world: f"/api/sla/settings/previews/{_preview_run(world)}/",
+        SUPER_ADMIN_API,
+        json=True,
     ),
     # --- agents' pages ---
     "tickets:queue": Route(fixed("/tickets/"), AGENT_PAGE),
