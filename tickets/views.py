@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -208,7 +208,7 @@ def _queue_page(
         if ticket.owner_id is None:
             owner = ""
         elif ticket.owner_id == request.user.pk:
-            owner = "you"
+            owner = pgettext("owner of a ticket", "you")
         else:
             owner = ticket.owner.get_username()
         rows.append(

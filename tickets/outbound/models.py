@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tickets.outbound.reasons import detail_text
+
 
 class EmailSettings(models.Model):
     """The help desk's email identity and switches: one row (pk 1), kept apart from the SLA
@@ -164,6 +166,11 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {', '.join(self.to)}: {self.subject}"
+
+    @property
+    def detail_text(self) -> str:
+        """``detail`` (stored in English) in the active language."""
+        return detail_text(self.detail)
 
     @property
     def state_at(self) -> datetime.datetime | None:

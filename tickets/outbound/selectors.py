@@ -10,6 +10,7 @@ from typing import TypedDict
 from django.conf import settings
 
 from tickets.outbound.models import EmailSettings, OutboundEmail
+from tickets.outbound.reasons import detail_text
 
 SETTINGS_PK = 1
 # Emails that belong to a ticket's conversation with its customer: a reply to one of them is the
@@ -76,7 +77,9 @@ class Delivery:
 
 def _delivery(email: OutboundEmail) -> Delivery:
     state = OutboundEmail.State.QUEUED if email.state == "sending" else email.state
-    return Delivery(state=state, detail=email.detail, at=email.state_at, email_id=email.pk)
+    return Delivery(
+        state=state, detail=detail_text(email.detail), at=email.state_at, email_id=email.pk
+    )
 
 
 def message_deliveries(message_ids: Iterable[int]) -> dict[int, Delivery]:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from settings_app.labels import CLOCK_SENTENCE_LABELS
 from slaproject.celery import task_queue
-from tickets.outbound import compose
+from tickets.outbound import compose, reasons
 from tickets.outbound.models import EmailSettings, OutboundEmail
 from tickets.outbound.selectors import Identity, email_identity, email_settings_get
 
@@ -638,15 +638,15 @@ def _failure(exc: BaseException) -> tuple[bool, str]:
         return bool(codes) and all(code >= 500 for code in codes), reason
     if isinstance(exc, smtplib.SMTPAuthenticationError | smtplib.SMTPNotSupportedError):
         # The server's settings are wrong: retried, so that fixing them delivers the email.
-        return False, f"The mail server refused the sign-in: {exc}"
+        return False, reasons.stored(reasons.SIGN_IN_REFUSED, exc)
     if isinstance(exc, smtplib.SMTPResponseException):
         return exc.smtp_code >= 500, f"{exc.smtp_code} {_smtp_text(exc.smtp_error)}"
     if isinstance(exc, BadHeaderError | ValueError | UnicodeError):
-        return True, f"The email could not be built: {exc}"
+        return True, reasons.stored(reasons.NOT_BUILT, exc)
     if _is_timeout(exc):
-        return False, f"The mail server did not answer in time ({exc or 'timed out'})."
+        return False, reasons.stored(reasons.TIMED_OUT, f"({exc or 'timed out'}).")
     if isinstance(exc, smtplib.SMTPException | OSError):
-        return False, f"Could not reach the mail server: {exc}"
+        return False, reasons.stored(reasons.NO_SERVER, exc)
     return False, f"{type(exc).__name__}: {exc}"
 
 
@@ -731,7 +731,7 @@ def outbound_emails_requeue(*, now: datetime.datetime, batch_size: int = REQUEUE
         state=OutboundEmail.State.QUEUED,
         next_attempt_at=now,
         enqueued_at=None,
-        detail=_("The worker stopped while sending; queued again."),
+        detail=reasons.REQUEUED,  # stored in English, shown translated (reasons.detail_text)
     )
     due = OutboundEmail.objects.filter(
         state=OutboundEmail.State.QUEUED, next_attempt_at__lte=now
@@ -771,11 +771,11 @@ def outbound_emails_send_again(*, email_ids: Iterable[int], now: datetime.dateti
 def outbound_mark_bounced(*, message_id: str, reason: str, now: datetime.datetime) -> bool:
     """Mark our email with this Message-ID (angle brackets included) failed: a bounce came
     back for it. Returns False when no email of ours has that id. For incoming mail."""
-    reason = reason.strip()[:1900] or _("no reason given")
+    reason = reason.strip()[:1900] or reasons.NO_REASON
     updated = OutboundEmail.objects.filter(message_id=message_id.strip()).update(
         state=OutboundEmail.State.FAILED,
         failed_at=now,
-        detail=_("Bounced: %(reason)s") % {"reason": reason},
+        detail=reasons.stored(reasons.BOUNCED, reason),
     )
     return bool(updated)
 
@@ -812,5 +812,5 @@ def outbound_demo_settle(*, now: datetime.datetime) -> int:
     return OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED).update(
         state=OutboundEmail.State.SENT,
         sent_at=F("created_at"),
-        detail=_("Demo data: not really sent."),
+        detail=reasons.DEMO_NOT_SENT,
     )
