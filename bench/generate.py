@@ -1,12 +1,17 @@
 """Fill PostgreSQL with N open tickets and their SLA clocks in every state, set-based (COPY).
 
-    .venv/bin/python bench/generate.py --tickets 1000000 [--db bench]
+    .venv/bin/python bench/generate.py --tickets 1000000 [--db bench] [--extra-teams 5]
 
 Settings: the demo's (Europe/Stockholm working hours with holidays, goals per priority, `low`
 off). Tickets are created over the last 20 days (most of them recent); half have had their first
 reply, some wait on a next reply, some sit in the pause stage; all are open. Every clock's moments
 are computed with the real business-time core and ``tickets.sla``; persisted statuses are what a
 sweep at "now" would leave. Existing tickets are removed first.
+
+``--extra-teams N`` adds N teams (``bench-team-1`` …) to the demo's two before the tickets are
+spread over the teams, so that ``bench/recompute.py --team-schedules`` can give five teams
+schedules of their own without moving tickets first (a mass update would age the tables). The
+same seed and options give the same rows on any commit's schema.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from common import django_setup
 BATCH_LOG = 100_000
 
 
-def generate(*, tickets: int, seed: int = 1) -> dict:
+def generate(*, tickets: int, seed: int = 1, extra_teams: int = 0) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -34,6 +39,10 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
     from tickets import sla
 
     demo_seed()
+    for number in range(1, extra_teams + 1):
+        Team.objects.get_or_create(
+            slug=f"bench-team-{number}", defaults={"name": f"Bench team {number}"}
+        )
     settings_row = SlaSettings.objects.get(pk=1)
     sla_settings_save(
         document={**DEMO_SETTINGS, "version": settings_row.version},
@@ -46,7 +55,7 @@ def generate(*, tickets: int, seed: int = 1) -> dict:
     rng = random.Random(seed)
     stages = {s.slug: s.pk for s in Stage.objects.filter(pipeline__slug="support")}
     pipeline_id = Stage.objects.get(pk=stages["new"]).pipeline_id
-    team_ids = list(Team.objects.values_list("pk", flat=True))
+    team_ids = list(Team.objects.order_by("pk").values_list("pk", flat=True))
     priorities = ["urgent", "high", "high", "medium", "medium", "medium", "low"]
     goals = {value: goal_set for value, goal_set in config.goals.items() if goal_set.enabled}
 
@@ -220,9 +229,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--db", default="bench")
+    parser.add_argument("--extra-teams", type=int, default=0, help="bench teams to add")
     args = parser.parse_args()
     django_setup(args.db)
-    result = generate(tickets=args.tickets)
+    result = generate(tickets=args.tickets, extra_teams=args.extra_teams)
     print(
         f"Generated {result['tickets']:,} open tickets and {result['clocks']:,} clocks "
         f"in {result['seconds']} s."

@@ -2,7 +2,7 @@
 beside a baseline of Django ``bulk_update`` on the same data, in the same run.
 
     REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/recompute.py [--db bench]
-        [--baseline-clocks 50000]
+        [--baseline-clocks 50000] [--team-schedules 5] [--json]
 
 Needs a database filled by ``bench/generate.py`` and Redis. Two worker processes
 (``celery worker --pool=solo``) are started against the benchmark database and stopped at the end.
@@ -13,11 +13,19 @@ Needs a database filled by ``bench/generate.py`` and Redis. Two worker processes
   takes too long to repeat), which is stated in the output.
 - Ours: ``sla_settings_save(…, apply_to="new_and_open")`` and wait until the ``SlaRecompute`` is
   done: end to end, including the events for every recomputed clock.
+
+``--baseline-clocks 0`` skips the baseline. ``--team-schedules N`` (issue 23, SPEC §2.1): the
+same save also gives N teams (``bench-team-1`` …, made by ``bench/generate.py --extra-teams 5``)
+schedules of their own (other zones and hours, a holiday each), so the recompute counts each
+ticket in its team's schedule: N + 1 schedules. ``--json`` prints the figures as one JSON line
+at the end (for ``bench/sitting.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +39,8 @@ def main() -> None:
     parser.add_argument("--db", default="bench")
     parser.add_argument("--baseline-clocks", type=int, default=50_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--team-schedules", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL (a Redis database of its own, e.g. redis://127.0.0.1:6379/14).")
@@ -94,11 +104,12 @@ def main() -> None:
             last_id = batch[-1].pk
     baseline = time.perf_counter() - started
     baseline_full = baseline * running_count / max(done, 1)
-    print(
-        f"baseline bulk_update: {done:,} clocks in {baseline:.1f} s "
-        f"({done / baseline:,.0f} clocks/s) -> {baseline_full:,.0f} s for all {running_count:,}"
-        " (extrapolated)"
-    )
+    if done:
+        print(
+            f"baseline bulk_update: {done:,} clocks in {baseline:.1f} s "
+            f"({done / baseline:,.0f} clocks/s) -> {baseline_full:,.0f} s for all "
+            f"{running_count:,} (extrapolated)"
+        )
 
     # --- Ours: through Celery with N workers -------------------------------------------------
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
@@ -121,12 +132,20 @@ def main() -> None:
         for i in range(args.workers)
     ]
     try:
-        time.sleep(6)  # let the workers connect
+        # The timing starts once every worker answers a ping (a worker that is still importing
+        # would otherwise be timed: under load that took longer than a fixed wait).
+        waited = time.perf_counter()
+        while len(app.control.ping(timeout=1.0) or []) < args.workers:
+            if time.perf_counter() - waited > 120:
+                sys.exit("The Celery workers did not answer a ping within 120 s.")
+        print(f"{args.workers} workers answered after {time.perf_counter() - waited:.1f} s")
         document = sla_settings_document()
         for goal in document["goals"]:
             for key in ("first_response_minutes", "next_response_minutes", "close_minutes"):
                 if goal[key]:
                     goal[key] += 5
+        if args.team_schedules:
+            document["team_schedules"] = team_schedules(args.team_schedules)
         events_before = SlaEvent.objects.count()
         started = time.perf_counter()
         result = sla_settings_save(
@@ -152,7 +171,50 @@ def main() -> None:
         f"ours (Celery, {args.workers} workers): {recompute.done:,} tickets in {ours:.1f} s "
         f"({recompute.done / ours:,.0f} tickets/s), {events:,} events written"
     )
-    print(f"speed-up over the extrapolated bulk_update baseline: {baseline_full / ours:.1f}x")
+    if done:
+        print(f"speed-up over the extrapolated bulk_update baseline: {baseline_full / ours:.1f}x")
+    if args.json:
+        figures = {
+            "seconds": round(ours, 2),
+            "tickets": recompute.done,
+            "events": events,
+            "team_schedules": args.team_schedules,
+            "baseline_seconds": round(baseline_full, 1) if done else None,
+        }
+        print(json.dumps(figures))
+
+
+# Zones and weekday hours of the benchmark's team schedules (one each, in this order), as in
+# ``bench/recompute_profile.py``.
+TEAM_SCHEDULES = (
+    ("America/New_York", ("08:00", "18:00")),
+    ("Asia/Tokyo", ("09:00", "17:30")),
+    ("Europe/London", ("07:00", "15:00")),
+    ("Australia/Sydney", ("08:30", "16:30")),
+    ("America/Los_Angeles", ("06:00", "14:00")),
+)
+
+
+def team_schedules(count: int) -> list[dict]:
+    """The settings document's ``team_schedules`` for ``bench-team-1`` … ``bench-team-<count>``
+    (SPEC §7): each its own zone, weekday hours and one holiday three days from today."""
+    from settings_app.models import Team
+
+    slugs = [f"bench-team-{number}" for number in range(1, count + 1)]
+    found = set(Team.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    if missing := [slug for slug in slugs if slug not in found]:
+        sys.exit(f"No team {', '.join(missing)}: generate with bench/generate.py --extra-teams 5")
+    holiday = (datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=3)).isoformat()
+    days = ("mon", "tue", "wed", "thu", "fri")
+    return [
+        {
+            "teams": [slug],
+            "timezone": zone,
+            "working_hours": {day: [[start, end]] for day in days},
+            "holidays": [{"date": holiday, "name": "Bench holiday", "recurring": False}],
+        }
+        for slug, (zone, (start, end)) in zip(slugs, TEAM_SCHEDULES[:count], strict=True)
+    ]
 
 
 if __name__ == "__main__":
