@@ -278,6 +278,9 @@ class Sitting:
         if self.late(f"page_cpu ({other})", minutes=4):
             return
         tree = self.trees["old"] if other == "old" else Path(self.args.before25_tree).resolve()
+        rounds, requests = (
+            (self.args.runs, 25) if other == "old" else (self.args.pc_rounds, self.args.pc_requests)
+        )
         pristine = {
             "new": self.pristine("small", "new"),
             other: self.pristine("small", "old") if other == "old" else self.args.before25_db,
@@ -295,8 +298,8 @@ class Sitting:
                 command=self.script(
                     "page_cpu.py",
                     *("--compare", str(tree), "--db", dbs["new"]),
-                    *("--old-db", dbs[other], "--rounds", str(self.args.runs)),
-                    *("--requests", "25"),
+                    *("--old-db", dbs[other], "--rounds", str(rounds)),
+                    *("--requests", str(requests)),
                 ),
                 parse=parse_json_last_line,
                 timeout=1500,
@@ -513,6 +516,8 @@ def main() -> None:
     parser.add_argument("--summary-only", action="store_true")
     parser.add_argument("--before25-tree", help="a checkout before issue 25's page work")
     parser.add_argument("--before25-db", default="h_bench_before25_100k")
+    parser.add_argument("--pc-rounds", type=int, default=6, help="page_cpu_before25's rounds")
+    parser.add_argument("--pc-requests", type=int, default=60, help="… and requests a round")
     args = parser.parse_args()
     if args.summary_only:
         print(summarise(Path(args.out)))
