@@ -25,7 +25,7 @@ Steps:
 
 - ``sweep`` (1M copy per run): ``sweep.py --repeat 3`` (nothing due; 1k and 10k due), then
   ``webhooks.py --due 10000 --repeat 3`` (new: no endpoint and one active endpoint alternated;
-  old: the sweep alone), then ``queue_filters.py`` on the default, "Active" and search queues.
+  old: the sweep alone), then ``queue_filters.py`` on the "Active" and search queues.
 - ``recompute`` (1M copy per run): ``recompute.py --baseline-clocks 0`` through two Celery
   workers; on the new side also with ``--team-schedules 5``.
 - ``events`` (100k copy per run): ``queue_page.py`` (first, while the copy holds exactly 100k
@@ -58,7 +58,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PYTHON = str(ROOT / ".venv/bin/python")
-FILTER_PATHS = "/tickets/,/tickets/?sla_status=active,/tickets/?q=printer"
+FILTER_ONLY = "sla_status=active,q="  # queue_filters.py --only: "Active" and the searches
 
 
 class Sitting:
@@ -202,7 +202,7 @@ class Sitting:
                         **{**common, "step": "filters"},
                         command=self.script(
                             "queue_filters.py",
-                            *("--db", db, "--requests", "10", "--paths", FILTER_PATHS),
+                            *("--db", db, "--requests", "10", "--only", FILTER_ONLY),
                         ),
                         parse=parse_percentiles,
                     )
