@@ -35,6 +35,9 @@ Steps:
   page work, with its own 100k database ``--before25-db``).
 - ``load``: ``load.py`` (PostgreSQL, 50 connections) from each checkout, alternated.
 - ``preview``: ``settings_preview.py`` on a 100k copy (new only).
+- ``aged``: ``sweep.py`` and ``queue_page.py`` on copies of ``fresh`` and ``aged`` (100k, aged by
+  ``bench/age.py``) in the cluster at ``--aged-server`` (new only; docs/BENCHMARKS.md "Aged
+  tables").
 
 Everything a run printed goes to ``<out>/<step>-<side>-<run>.txt``; ``<out>/runs.jsonl`` holds
 one line per run (command, start, end, load average before, database, exit status, figures read
@@ -75,24 +78,25 @@ class Sitting:
         self.env["LOG_LEVEL"] = "WARNING"
 
     # -- databases -------------------------------------------------------------------------------
-    def sql(self, *statements: str) -> None:
+    def sql(self, *statements: str, server: str = PG_SERVER) -> None:
         import psycopg
 
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
             for statement in statements:
                 connection.execute(statement)
 
-    def clone(self, template: str, name: str) -> float:
+    def clone(self, template: str, name: str, server: str = PG_SERVER) -> float:
         started = time.perf_counter()
         self.sql(
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
             f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY',
             "CHECKPOINT",
+            server=server,
         )
         return time.perf_counter() - started
 
-    def drop(self, name: str) -> None:
-        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    def drop(self, name: str, server: str = PG_SERVER) -> None:
+        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', server=server)
 
     def pristine(self, size: str, side: str) -> str:
         return (self.args.big_db if size == "big" else self.args.small_db).format(side=side)
@@ -311,6 +315,39 @@ class Sitting:
     def step_page_cpu_before25(self) -> None:
         self.step_page_cpu(other="before25")
 
+    def step_aged(self) -> None:
+        """Issue 25's aged tables: the new code on copies of a fresh and an aged 100k database of
+        a cluster of their own (``--aged-server``, autovacuum on; ``fresh`` and ``aged`` made as
+        docs/BENCHMARKS.md "Aged tables" says), alternated: ``sweep.py`` and ``queue_page.py``."""
+        server = self.args.aged_server
+        for number in range(1, self.args.runs + 1):
+            for label in ("fresh", "aged"):
+                if self.late(f"aged run {number} {label}", minutes=1):
+                    return
+                db = f"{self.args.prefix}_{label}_run"
+                self.clone(label, db, server=server)
+                env = {**self.env, "DATABASE_URL": f"{server}/{db}"}
+                try:
+                    common = dict(side="new", label=label, number=number, database=db, env=env)
+                    self.run(
+                        **common,
+                        step="aged sweep",
+                        command=self.script("sweep.py", "--repeat", "3"),
+                        parse=parse_sweep,
+                    )
+                    self.run(
+                        **common,
+                        step="aged queue",
+                        command=self.script(
+                            "queue_page.py",
+                            *("--size", str(self.args.small_size), "--prefix", "unused_"),
+                            *("--requests", "20"),
+                        ),
+                        parse=parse_queue_page,
+                    )
+                finally:
+                    self.drop(db, server=server)
+
     def step_load(self) -> None:
         for number in range(1, self.args.load_runs + 1):
             for side in ("old", "new"):
@@ -514,6 +551,7 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=int, default=20)
     parser.add_argument("--out", default=str(ROOT / "var" / "sitting"))
     parser.add_argument("--summary-only", action="store_true")
+    parser.add_argument("--aged-server", default="postgres://postgres@127.0.0.1:5433")
     parser.add_argument("--before25-tree", help="a checkout before issue 25's page work")
     parser.add_argument("--before25-db", default="h_bench_before25_100k")
     parser.add_argument("--pc-rounds", type=int, default=6, help="page_cpu_before25's rounds")
