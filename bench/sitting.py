@@ -61,7 +61,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PYTHON = str(ROOT / ".venv/bin/python")
-FILTER_ONLY = "sla_status=active,q="  # queue_filters.py --only: "Active" and the searches
+FILTER_ONLY = "sla_status=active,sla_status=overdue,q=printer,q=%23"  # Active, Overdue, 2 searches
 
 
 class Sitting:
