@@ -507,6 +507,17 @@ def summarise(out: Path) -> str:
                 ratio = f"{statistics.median(new) / statistics.median(old):.2f}"
                 within = "yes" if statistics.median(new) <= max(old) else "**no**"
             lines.append(f"| {key} | " + " | ".join(cells) + f" | {ratio} | {within} |")
+    lines += [
+        "\nruns\n",
+        "| started (UTC) | step | side | run | load average before (1, 5, 15 min) | s | exit |",
+        "|---|---|---|---:|---|---:|---:|",
+    ]
+    for record in (r for r in records if "step" in r):
+        load = ", ".join(f"{x:.2f}" for x in record["load_before"])
+        lines.append(
+            f"| {record['started']} | {record['step']} | {record['label']} | {record['run']} | "
+            f"{load} | {record['seconds']:.0f} | {record['status']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
