@@ -5,16 +5,17 @@ back onto their fields (``settings_app.forms.errors``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
 
-from settings_app.document import PROPERTIES, WEEKDAY_NAMES, WEEKDAYS
+from settings_app.document import PROPERTIES, WEEKDAYS
 from settings_app.forms.errors import ErrorRouting
-from settings_app.forms.fields import clock_normalise, usual_units
+from settings_app.forms.fields import usual_units
 from settings_app.forms.rows import (
     BaseGoalFormSet,
+    DayPeriods,
     GoalForm,
     HolidayForm,
     HolidayFormSet,
@@ -22,8 +23,11 @@ from settings_app.forms.rows import (
     PeriodFormSet,
     SlaGeneralForm,
     goal_formset_class,
+    holiday_count,
     hours_rows,
+    period_days,
     property_rows,
+    typed_working_hours,
 )
 from settings_app.forms.schedules import TeamSchedulesForms
 from settings_app.labels import SCOPE_LABELS
@@ -36,14 +40,6 @@ class PageReference:
 
     stage_choices: list[tuple[str, str]]  # (key "<pipeline>/<stage>", "Support › Waiting …")
     property_values: dict[str, list[tuple[str, str]]]  # property -> [(key, label)]
-
-
-@dataclass
-class DayPeriods:
-    key: str
-    name: str
-    forms: list[PeriodForm] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
 
 class SlaSettingsForms(ErrorRouting):
@@ -332,27 +328,13 @@ class SlaSettingsForms(ErrorRouting):
         return any(form.has_errors for form in forms_)
 
     def days(self) -> list[DayPeriods]:
-        """The period rows grouped by weekday, Monday first, in the order they were typed."""
-        by_day = {
-            day: DayPeriods(key=day, name=str(WEEKDAY_NAMES[i])) for i, day in enumerate(WEEKDAYS)
-        }
-        for form in self.periods.forms:
-            if form.day_key in by_day:
-                by_day[form.day_key].forms.append(form)
-        return list(by_day.values())
+        return period_days(self.periods)
 
     def typed_working_hours(self) -> dict[str, list[list[str]]]:
-        """The periods as typed (bound) or saved, leniently: rows missing a time are left out."""
-        hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
-        for form in self.periods.forms:
-            start = clock_normalise(str(form["start"].value() or ""))
-            end = clock_normalise(str(form["end"].value() or ""))
-            if form.day_key in hours and start and end:
-                hours[form.day_key].append([start, end])
-        return hours
+        return typed_working_hours(self.periods)
 
     def holiday_count(self) -> int:
-        return sum(1 for form in self.holidays.forms if form["date"].value())
+        return holiday_count(self.holidays)
 
     def property_tables(self) -> list[dict[str, Any]]:
         labels = {prop: str(SCOPE_LABELS[prop]) for prop in PROPERTIES}

@@ -4,14 +4,14 @@ one holiday, one goal row (three durations and their due-soon thresholds)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.display import minutes_short
-from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAYS
+from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAY_NAMES, WEEKDAYS
 from settings_app.forms.fields import (
     APPLY_TO_CHOICES,
     MAX_GOAL_ROWS,
@@ -224,6 +224,43 @@ HolidayFormSet = forms.formset_factory(
     absolute_max=MAX_HOLIDAY_ROWS,
     validate_max=True,
 )
+
+
+@dataclass
+class DayPeriods:
+    """One weekday of a schedule's dialog: its period rows in the order they were typed."""
+
+    key: str
+    name: str
+    forms: list[PeriodForm] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def period_days(periods: forms.BaseFormSet) -> list[DayPeriods]:
+    """The period rows grouped by weekday, Monday first, in the order they were typed."""
+    by_day = {
+        day: DayPeriods(key=day, name=str(WEEKDAY_NAMES[i])) for i, day in enumerate(WEEKDAYS)
+    }
+    for form in periods.forms:
+        if form.day_key in by_day:
+            by_day[form.day_key].forms.append(form)
+    return list(by_day.values())
+
+
+def typed_working_hours(periods: forms.BaseFormSet) -> dict[str, list[list[str]]]:
+    """The periods as typed (bound) or saved, leniently: rows missing a time are left out."""
+    hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
+    for form in periods.forms:
+        start = clock_normalise(str(form["start"].value() or ""))
+        end = clock_normalise(str(form["end"].value() or ""))
+        if form.day_key in hours and start and end:
+            hours[form.day_key].append([start, end])
+    return hours
+
+
+def holiday_count(holidays: forms.BaseFormSet) -> int:
+    """How many holiday rows have a date (typed or saved)."""
+    return sum(1 for form in holidays.forms if form["date"].value())
 
 
 @dataclass

@@ -19,19 +19,22 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from settings_app.document import WEEKDAY_NAMES, WEEKDAYS
+from settings_app.document import WEEKDAYS
 from settings_app.forms.fields import (
     LooseMultipleChoiceField,
     ZoneSelect,
-    clock_normalise,
     timezone_choices,
 )
 from settings_app.forms.rows import (
+    DayPeriods,
     HolidayForm,
     HolidayFormSet,
     PeriodForm,
     PeriodFormSet,
+    holiday_count,
     hours_rows,
+    period_days,
+    typed_working_hours,
 )
 
 # Far above any help desk's number of teams; a crafted count cannot build thousands of forms.
@@ -60,13 +63,6 @@ class TeamScheduleForm(forms.Form):
         self.fields["timezone"].widget = ZoneSelect(
             choices=timezone_choices(), attrs={"class": "form-select schedule-zone"}
         )
-
-
-@dataclass
-class DayRows:
-    key: str
-    name: str
-    forms: list[PeriodForm] = field(default_factory=list)
 
 
 @dataclass
@@ -100,25 +96,14 @@ class TeamScheduleBlock:
         names = [self.team_names.get(slug, slug) for slug in self.chosen_teams()]
         return ", ".join(names) or gettext("No team chosen")
 
-    def days(self) -> list[DayRows]:
-        names = dict(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True))
-        by_day = {day: DayRows(key=day, name=str(names[day])) for day in WEEKDAYS}
-        for form in self.periods.forms:
-            if form.day_key in by_day:
-                by_day[form.day_key].forms.append(form)
-        return list(by_day.values())
+    def days(self) -> list[DayPeriods]:
+        return period_days(self.periods)
 
     def typed_working_hours(self) -> dict[str, list[list[str]]]:
-        hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
-        for form in self.periods.forms:
-            start = clock_normalise(str(form["start"].value() or ""))
-            end = clock_normalise(str(form["end"].value() or ""))
-            if form.day_key in hours and start and end:
-                hours[form.day_key].append([start, end])
-        return hours
+        return typed_working_hours(self.periods)
 
     def holiday_count(self) -> int:
-        return sum(1 for form in self.holidays.forms if form["date"].value())
+        return holiday_count(self.holidays)
 
     @property
     def has_errors(self) -> bool:

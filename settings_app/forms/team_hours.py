@@ -19,20 +19,21 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from settings_app.document import WEEKDAY_NAMES, WEEKDAYS
+from settings_app.document import WEEKDAYS
 from settings_app.forms.fields import (
     APPLY_TO_CHOICES,
     ZoneSelect,
-    clock_normalise,
     timezone_choices,
 )
-from settings_app.forms.page import DayPeriods
 from settings_app.forms.rows import (
+    DayPeriods,
     HolidayForm,
     HolidayFormSet,
     PeriodForm,
     PeriodFormSet,
     hours_rows,
+    period_days,
+    typed_working_hours,
 )
 from settings_app.holiday_sources import (
     FIRST_YEAR,
@@ -284,22 +285,10 @@ class TeamHoursForms:
     # -- for the template ------------------------------------------------------------------------
 
     def days(self) -> list[DayPeriods]:
-        by_day = {
-            day: DayPeriods(key=day, name=str(WEEKDAY_NAMES[i])) for i, day in enumerate(WEEKDAYS)
-        }
-        for form in self.periods.forms:
-            if form.day_key in by_day:
-                by_day[form.day_key].forms.append(form)
-        return list(by_day.values())
+        return period_days(self.periods)
 
     def typed_working_hours(self) -> dict[str, list[list[str]]]:
-        hours: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
-        for form in self.periods.forms:
-            start = clock_normalise(str(form["start"].value() or ""))
-            end = clock_normalise(str(form["end"].value() or ""))
-            if form.day_key in hours and start and end:
-                hours[form.day_key].append([start, end])
-        return hours
+        return typed_working_hours(self.periods)
 
     @property
     def has_errors(self) -> bool:
