@@ -109,7 +109,7 @@ def main() -> None:
     from django.urls import path
 
     import slaproject.urls
-    from tickets.models import ApiToken
+    from tickets.api_auth.models import ApiToken
 
     patterns = [*slaproject.urls.urlpatterns, path("bench/plain/tickets/", _plain_view)]
     variants = {"ninja": "/api/tickets/", "plain": "/bench/plain/tickets/"}

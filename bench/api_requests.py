@@ -32,7 +32,8 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client, override_settings
 
-    from tickets.models import ApiToken, Ticket
+    from tickets.api_auth.models import ApiToken
+    from tickets.models import Ticket
 
     agent = get_user_model().objects.get(username="agent")
     key = ApiToken.generate_key()

@@ -13,12 +13,22 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, Q, QuerySet
 from django.http import HttpRequest
 
 
 def is_super_admin(user: Any) -> bool:
     return bool(user.is_active and user.is_superuser)
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in staff member making an admin request (the admin lets no one else in)."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 class SuperAdminRowsMixin:

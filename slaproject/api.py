@@ -9,9 +9,9 @@ an unknown path under ``/api/``) are turned into the same shape here (``errors_f
 ``ApiJsonErrorsMiddleware``). The ``NinjaAPI`` itself, with every app's router, is built in
 ``slaproject.api_site``.
 
-The tokens are stored by the tickets app (their admin and command live there): this module
-declares the lookup it needs (``ApiTokenLookup``) and ``tickets.apps`` registers it when Django
-starts (``api_token_lookup_register``), so the project's plumbing never imports an app.
+The tokens are stored by the API's own app (``tickets.api_auth``, with their admin and command):
+this module declares the lookup it needs (``ApiTokenLookup``) and that app registers it when
+Django starts (``api_token_lookup_register``), so the project's plumbing never imports an app.
 """
 
 from __future__ import annotations
@@ -95,14 +95,17 @@ _token_lookup: ApiTokenLookup | None = None
 
 
 def api_token_lookup_register(lookup: ApiTokenLookup) -> None:
-    """Set how a key is turned into its token (``tickets.apps`` does, when Django starts)."""
+    """Set how a key is turned into its token (``tickets.api_auth.apps`` does, when Django
+    starts)."""
     global _token_lookup
     _token_lookup = lookup
 
 
 def _api_token_for_key(key: str, *, now: datetime.datetime) -> ApiCredential | None:
     if _token_lookup is None:
-        raise ImproperlyConfigured("No API token lookup is registered (is tickets installed?).")
+        raise ImproperlyConfigured(
+            "No API token lookup is registered (is tickets.api_auth installed?)."
+        )
     return _token_lookup(key, now=now)
 
 

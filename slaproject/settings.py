@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tickets.outbound",
     "tickets.inbound",
     "tickets.webhooks",
+    "tickets.api_auth",  # the API's tokens and idempotency keys (label "apiauth")
     "slaproject.health",
 ]
 

@@ -16,7 +16,8 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from settings_app.models import Pipeline, Source, Stage, Team
-from tickets.models import ApiToken, Ticket
+from tickets.api_auth.models import ApiToken
+from tickets.models import Ticket
 from tickets.services import ticket_create
 
 PASSWORD = "correct-horse-battery-staple"

@@ -29,7 +29,8 @@ from slaproject.single_line import (
     single_line,
 )
 from tests.factories import ALWAYS_DOCUMENT, TicketFactory, sla_document
-from tickets.models import ApiToken, Ticket
+from tickets.api_auth.models import ApiToken
+from tickets.models import Ticket
 from tickets.services import ticket_create
 
 RLO, LRI, PDI, ZWSP, ZWNJ, ZWJ, RLM = (
@@ -174,7 +175,7 @@ def test_the_admin_stores_names_and_subjects_as_one_line(admin_client_: Client, 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Team.objects.get(slug="billing").name == "Bill ing"
     response = admin_client_.post(
-        "/admin/tickets/apitoken/add/", {"user": agent.pk, "name": "mail\ngateway\x1b"}
+        "/admin/apiauth/apitoken/add/", {"user": agent.pk, "name": "mail\ngateway\x1b"}
     )
     assert response.status_code == 200  # the page that shows the new key once
     assert ApiToken.objects.filter(name="mail gateway").exists()

@@ -1,4 +1,4 @@
-"""Django admin for support staff: tickets with their live SLA status, API tokens, preferences.
+"""Django admin for support staff: tickets with their live SLA status, preferences, recomputes.
 
 No business rule lives here. A ticket's owner, priority, team, source, pipeline and stage change
 through ``tickets.services.ticket_update`` (so clocks follow), new messages through
@@ -14,11 +14,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -27,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from settings_app.labels import CLOCK_LABELS, Label
 from settings_app.models import Stage
 from settings_app.time_zones import allowed_zones
-from slaproject.admin_guards import SuperAdminRowsMixin, is_super_admin
+from slaproject.admin_guards import SuperAdminRowsMixin, staff_user
 from tickets.display import (
     ClockView,
     change_actor,
@@ -39,7 +37,6 @@ from tickets.display import (
 from tickets.forms import choice_field, model_choice_field
 from tickets.models import (
     AgentProfile,
-    ApiToken,
     Message,
     SlaClock,
     SlaEvent,
@@ -73,14 +70,6 @@ SLA_STATE_FIELDS = (
     "sla_due_at_local",
     "excluded_periods",
 )
-
-
-def _staff_user(request: HttpRequest) -> User:
-    """The signed-in staff member making an admin request (the admin lets no one else in)."""
-    user = request.user
-    if not user.is_authenticated:
-        raise PermissionDenied
-    return user
 
 
 def local_moment_column(name: str, label: Label) -> Any:
@@ -431,7 +420,7 @@ class TicketAdmin(admin.ModelAdmin):
             ticket_update(
                 ticket_id=obj.pk,
                 now=timezone.now(),
-                actor=_staff_user(request),
+                actor=staff_user(request),
                 via=TicketChange.Via.ADMIN,
                 **changes,
             )
@@ -455,7 +444,7 @@ class TicketAdmin(admin.ModelAdmin):
                 ticket_id=form.instance.pk,
                 body=message_form.cleaned_data["body"],
                 author_kind=Message.Author.AGENT,
-                author=_staff_user(request),
+                author=staff_user(request),
                 is_internal=bool(message_form.cleaned_data.get("is_internal")),
                 now=timezone.now(),
             )
@@ -510,98 +499,7 @@ class TicketChangeAdmin(admin.ModelAdmin):
         return False
 
 
-# --- API tokens, preferences, recomputes -----------------------------------------------------
-
-
-class ApiTokenAddForm(forms.ModelForm):
-    class Meta:
-        model = ApiToken
-        fields = ("user", "name")
-        help_texts = {"name": _("What the token is for, e.g. the mail gateway.")}
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(SuperAdminRowsMixin, admin.ModelAdmin):
-    """Tokens for the ticket API. The key is shown once, on the page that follows adding the
-    token, and only its hash is stored; revoke a token by unticking "active" (or deleting it).
-
-    Only a super admin sees, mints or revokes a super admin's tokens: other staff with the
-    token permissions mint tokens for themselves and for agents who are not super admins.
-    """
-
-    list_display = (
-        "user",
-        "name",
-        "key_prefix_shown",
-        "is_active",
-        "created_at_local",
-        "last_used_at_local",
-    )
-    list_filter = ("is_active",)
-    search_fields = ("user__username", "name", "key_prefix")
-    list_select_related = ("user",)
-    readonly_fields = (
-        "user",
-        "key_prefix_shown",
-        "created_by",
-        "created_at_local",
-        "last_used_at_local",
-    )
-    fields = (
-        "user",
-        "name",
-        "key_prefix_shown",
-        "is_active",
-        "created_by",
-        "created_at_local",
-        "last_used_at_local",
-    )
-
-    created_at_local = local_moment_column("created_at", _("Created"))
-    last_used_at_local = local_moment_column("last_used_at", _("Last used"))
-
-    @admin.display(description=_("Key"), ordering="key_prefix")
-    def key_prefix_shown(self, token: ApiToken) -> str:
-        return f"{token.key_prefix}…" if token.key_prefix else "—"
-
-    def user_choices(self, request: HttpRequest) -> QuerySet:
-        # The API refuses tokens of anyone but active agents, so only they are offered.
-        agents = Q(is_active=True) & (Q(is_staff=True) | Q(is_superuser=True))
-        return super().user_choices(request).filter(agents)
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
-        if obj is None:
-            kwargs["form"] = ApiTokenAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return ("user", "name") if obj is None else self.fields
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return () if obj is None else self.readonly_fields
-
-    def save_model(
-        self, request: HttpRequest, obj: ApiToken, form: forms.ModelForm, change: bool
-    ) -> None:
-        if not change:
-            # The form offers no super admin to other staff; this holds for forged posts too.
-            if obj.user.is_superuser and not is_super_admin(request.user):
-                raise PermissionDenied
-            obj.set_key(ApiToken.generate_key())
-            obj.created_by = _staff_user(request)
-        super().save_model(request, obj, form, change)
-
-    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None):
-        """The key, once, on a page of its own (not in a message, which would keep it in the
-        session or a cookie until shown)."""
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("API token created"),
-            "opts": self.opts,
-            "token": obj,
-            "key": obj.key,
-        }
-        return TemplateResponse(request, "admin/tickets/apitoken/created.html", context)
+# --- Preferences, recomputes ------------------------------------------------------------------
 
 
 class AgentProfileAdminForm(forms.ModelForm):

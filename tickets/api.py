@@ -9,16 +9,13 @@ returns the first answer when the body is the same, and 422 when it is not.
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -39,9 +36,9 @@ from slaproject.api import (
 )
 from slaproject.single_line import single_line
 from tickets import schemas
+from tickets.api_auth.idempotency import IDEMPOTENCY_HEADER, idempotent
 from tickets.forms import TicketFilterForm
-from tickets.idempotency import IDEMPOTENCY_WINDOW
-from tickets.models import MAX_BODY, MAX_SUBJECT, IdempotencyKey, Message, Ticket, TicketChange
+from tickets.models import MAX_BODY, MAX_SUBJECT, Message, Ticket, TicketChange
 from tickets.outbound.selectors import message_deliveries
 from tickets.selectors import (
     TicketFilters,
@@ -63,16 +60,6 @@ from tickets.services import (
 )
 
 router = Router(auth=agent_auth, tags=["tickets"])
-IDEMPOTENCY_HEADER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "description": (
-        "Up to 200 characters. Repeated within 24 hours with the same body: the first answer "
-        "again (Idempotent-Replayed: true), nothing created; with another body: 422."
-    ),
-    "schema": {"type": "string", "maxLength": 200},
-}
 
 
 def _caller(request: HttpRequest) -> User:
@@ -188,69 +175,6 @@ def _slug_object(
     return found
 
 
-def _body_digest(request: HttpRequest) -> str:
-    """SHA-256 of the body's JSON written canonically (the same JSON with other spacing or key
-    order is the same body), or of its bytes when it is not JSON."""
-    raw = request.body
-    try:
-        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
-        data = canonical.encode("utf-8", "surrogatepass")
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        data = raw
-    return hashlib.sha256(data).hexdigest()
-
-
-def _idempotent(request: HttpRequest, handler: Callable[[], TicketJson]) -> Any:
-    """``answer(handler(), 201)`` once per ``Idempotency-Key`` (per user and path) in 24 hours:
-    the same key with the same body again gets the first answer, with another body 422."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        return answer(handler(), 201)
-    if len(key) > 200:
-        raise ApiError(400, {"Idempotency-Key": [_("At most 200 characters.")]})
-    try:
-        digest = _body_digest(request)
-    except RequestDataTooBig:
-        return answer(handler(), 201)  # refused whole (413) by the handler's body check
-    since = timezone.now() - IDEMPOTENCY_WINDOW
-    lookup = {"user": request.user, "key": key, "path": request.path}
-
-    def replay() -> JsonResponse | None:
-        seen = IdempotencyKey.objects.filter(**lookup, created_at__gte=since).first()
-        if seen is None:
-            return None
-        if seen.request_hash and seen.request_hash != digest:
-            message = _(
-                "This key was used in the last 24 hours with another body: send a new key for a "
-                "new request."
-            )
-            raise ApiError(422, {"Idempotency-Key": [message]})
-        response = JsonResponse(seen.response_body, status=seen.status_code)
-        response["Idempotent-Replayed"] = "true"
-        return response
-
-    earlier = replay()
-    if earlier is not None:
-        return earlier
-    IdempotencyKey.objects.filter(**lookup, created_at__lt=since).delete()
-    try:
-        with transaction.atomic():
-            body = handler()
-            IdempotencyKey.objects.create(
-                **lookup,
-                request_hash=digest,
-                status_code=201,
-                response_body=body,
-                created_at=timezone.now(),
-            )
-    except IntegrityError:  # the same key raced us and won: answer what it answered
-        earlier = replay()
-        if earlier is None:
-            raise
-        return earlier
-    return answer(body, 201)
-
-
 def _filters(request: HttpRequest) -> TicketFilters:
     """The list's filters through the queue's own form; a value that is not a choice is 400."""
     data = {name: request.GET[name] for name in TicketFilterForm.base_fields if name in request.GET}
@@ -344,7 +268,7 @@ def tickets_list_endpoint(request: HttpRequest) -> Any:
     },
 )
 def ticket_create_endpoint(request: HttpRequest) -> Any:
-    return _idempotent(request, lambda: _create(request))
+    return idempotent(request, lambda: _create(request))
 
 
 def _patch(request: HttpRequest, ticket: Ticket) -> TicketJson:
@@ -515,4 +439,4 @@ def ticket_messages_endpoint(request: HttpRequest, ticket_id: int) -> Any:
 def ticket_message_add_endpoint(request: HttpRequest, ticket_id: int) -> Any:
     if not Ticket.objects.filter(pk=ticket_id).exists():
         raise ApiError(404, {"": [_("No such ticket.")]})
-    return _idempotent(request, lambda: _message(request, ticket_id))
+    return idempotent(request, lambda: _message(request, ticket_id))

@@ -223,7 +223,7 @@ def sla_sweep_and_notify(*, now: datetime.datetime) -> dict[str, Any]:
     (the sweep), ``emails``, ``emails_requeued``, ``webhooks_requeued``, ``recomputes_requeued``,
     ``idempotency_keys_purged``, and ``failed``, the names of the steps that raised.
     """
-    from tickets.idempotency import idempotency_keys_purge
+    from tickets.api_auth.idempotency import idempotency_keys_purge
     from tickets.notifications import sla_notifications_send
     from tickets.outbound.services import outbound_emails_requeue
     from tickets.recompute import sla_recomputes_requeue_stalled

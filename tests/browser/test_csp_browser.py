@@ -109,7 +109,7 @@ def test_no_page_breaks_the_content_security_policy(page: Any, super_admin: Any)
         "/admin/",
         "/admin/tickets/ticket/",
         f"/admin/tickets/ticket/{ticket.pk}/change/",
-        "/admin/tickets/apitoken/add/",
+        "/admin/apiauth/apitoken/add/",
         f"/admin/auth/user/{super_admin.pk}/change/",
         "/admin/settings_app/slasettings/1/change/",
         "/admin/settings_app/pipeline/add/",

@@ -27,7 +27,8 @@ from playwright.sync_api import expect
 from settings_app.models import SlaSettingsChange, Stage, Team
 from settings_app.services import sla_settings_save
 from tests.conftest import PASSWORD
-from tickets.models import ApiToken, SlaClock, SlaEvent, Ticket
+from tickets.api_auth.models import ApiToken
+from tickets.models import SlaClock, SlaEvent, Ticket
 from tickets.services import ticket_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -21,7 +21,8 @@ from django.utils import timezone
 from settings_app.models import SlaSettingsChange, Team
 from settings_app.services import sla_settings_save
 from tests.factories import ALWAYS_DOCUMENT, TicketFactory, sla_document
-from tickets.models import AgentProfile, ApiToken, SlaRecompute, Ticket
+from tickets.api_auth.models import ApiToken
+from tickets.models import AgentProfile, SlaRecompute, Ticket
 
 User = get_user_model()
 PASSWORD = "correct-horse-battery-staple"

@@ -22,9 +22,10 @@ from django.test import Client
 from settings_app.models import SlaSettingsChange
 from settings_app.selectors import sla_settings_document
 from tests.hardening.conftest import World
-from tickets.models import AgentProfile, ApiToken
+from tickets.api_auth.models import ApiToken
+from tickets.models import AgentProfile
 
-ADD = "/admin/tickets/apitoken/add/"
+ADD = "/admin/apiauth/apitoken/add/"
 SETTINGS_API = "/api/sla/settings/"
 # Anything in a page that could be an API key: a long run of URL-safe characters.
 KEY_LIKE = re.compile(r"[A-Za-z0-9_-]{32,}")
@@ -90,8 +91,8 @@ def test_only_a_super_admin_sees_or_revokes_a_super_admins_token(world: World) -
     boss = world.users["super_admin"]
     token = ApiToken.objects.create(user=boss, key=ApiToken.generate_key(), name="boss cli")
     staff = world.clients["staff"]
-    base = f"/admin/tickets/apitoken/{token.pk}/"
-    assert "boss cli" not in staff.get("/admin/tickets/apitoken/").content.decode()
+    base = f"/admin/apiauth/apitoken/{token.pk}/"
+    assert "boss cli" not in staff.get("/admin/apiauth/apitoken/").content.decode()
     for page in ("change/", "delete/", "history/", ""):
         response = staff.get(base + page)
         assert response.status_code == 302 and response["Location"] in (
@@ -101,7 +102,7 @@ def test_only_a_super_admin_sees_or_revokes_a_super_admins_token(world: World) -
     staff.post(f"{base}change/", {"name": "boss cli"})  # "active" unticked
     staff.post(f"{base}delete/", {"post": "yes"})
     staff.post(
-        "/admin/tickets/apitoken/",
+        "/admin/apiauth/apitoken/",
         {"action": "delete_selected", "_selected_action": [token.pk], "post": "yes"},
     )
     token.refresh_from_db()
@@ -109,7 +110,7 @@ def test_only_a_super_admin_sees_or_revokes_a_super_admins_token(world: World) -
     assert _put_settings(token.key).status_code == 200  # still the boss's working token
 
     boss_admin = world.clients["super_admin"]
-    assert "boss cli" in boss_admin.get("/admin/tickets/apitoken/").content.decode()
+    assert "boss cli" in boss_admin.get("/admin/apiauth/apitoken/").content.decode()
     assert boss_admin.post(f"{base}change/", {"name": "boss cli"}).status_code == 302
     token.refresh_from_db()
     assert not token.is_active
@@ -172,7 +173,7 @@ def test_no_token_is_stored_as_it_was_shown(world: World) -> None:
             == 200
         )
     # Afterwards only the prefix is shown.
-    listed = world.clients["super_admin"].get("/admin/tickets/apitoken/").content.decode()
+    listed = world.clients["super_admin"].get("/admin/apiauth/apitoken/").content.decode()
     assert f"{from_command[:8]}…" in listed and from_command not in listed
 
 

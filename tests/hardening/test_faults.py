@@ -40,7 +40,8 @@ from tests.settings_app.pages.helpers import text_of
 from tests.settings_app.test_admin import CHANGE_URL as ADMIN_CHANGE_URL
 from tests.settings_app.test_admin import change_form as admin_change_form
 from tests.tickets.outbound.mailserver import deliver_queued
-from tickets.models import ApiToken, SlaClock, SlaEvent, SlaRecompute, Ticket
+from tickets.api_auth.models import ApiToken
+from tickets.models import SlaClock, SlaEvent, SlaRecompute, Ticket
 from tickets.outbound.models import OutboundEmail
 from tickets.recompute import sla_recompute_chunk
 from tickets.services import ticket_message_add, ticket_update

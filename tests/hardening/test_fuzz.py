@@ -27,7 +27,8 @@ from settings_app.services import sla_settings_save
 from slaproject.single_line import single_line
 from tests.factories import WORKING_HOURS_DOCUMENT, sla_document
 from tests.hardening.pages import page_form
-from tickets.models import ApiToken, Message, Ticket
+from tickets.api_auth.models import ApiToken
+from tickets.models import Message, Ticket
 
 User = get_user_model()
 FUZZ = settings(

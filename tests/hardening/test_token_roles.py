@@ -9,7 +9,7 @@ import json
 import pytest
 from django.test import Client
 
-from tickets.models import ApiToken
+from tickets.api_auth.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,8 @@ from slaproject.health.models import Heartbeat
 from tests.factories import TicketFactory, sla_document
 from tests.hardening.conftest import PrivateRedis
 from tests.hardening.test_faults import ALWAYS, _save, celery_on_private_redis  # noqa: F401
-from tickets.models import ApiToken, SlaRecompute
+from tickets.api_auth.models import ApiToken
+from tickets.models import SlaRecompute
 
 User = get_user_model()
 A_MINUTE_LATER = datetime.timedelta(seconds=75)

@@ -31,7 +31,8 @@ from tests.settings_app.pages.helpers import SLA_URL, form_data, page_html, text
 from tests.settings_app.test_admin import CHANGE_URL as ADMIN_URL
 from tests.settings_app.test_admin import change_form as admin_form
 from tests.settings_app.test_admin import errors_shown
-from tickets.models import ApiToken, SlaClock
+from tickets.api_auth.models import ApiToken
+from tickets.models import SlaClock
 
 NOW = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)  # a Monday, 09:00 in Stockholm
 YEAR_OF_MINUTES = 525_600

@@ -14,7 +14,8 @@ from django.utils import timezone
 from settings_app.models import Pipeline, SlaSettingsChange, Stage, Team
 from settings_app.selectors import sla_settings_document
 from settings_app.services import sla_settings_save
-from tickets.models import ApiToken, SlaRecompute, api_key_hash
+from tickets.api_auth.models import ApiToken, api_key_hash
+from tickets.models import SlaRecompute
 from tickets.services import ticket_create
 
 URL = "/api/sla/settings/"

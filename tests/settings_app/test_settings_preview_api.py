@@ -19,7 +19,8 @@ from settings_app.models import SlaSettingsChange
 from settings_app.selectors import sla_settings_document
 from settings_app.services import sla_settings_save
 from tests.factories import TicketFactory, goal_row, sla_document
-from tickets.models import ApiToken, SlaClock, SlaEvent, SlaRecompute
+from tickets.api_auth.models import ApiToken
+from tickets.models import SlaClock, SlaEvent, SlaRecompute
 
 NOW = datetime.datetime(2026, 12, 3, 13, 0, tzinfo=datetime.UTC)
 URL = "/api/sla/settings/preview/"

@@ -49,7 +49,8 @@ from settings_app.models import SlaSettingsChange, Team
 from settings_app.services import sla_settings_save
 from slaproject.api_site import schema as api_schema
 from tests.factories import ALWAYS_DOCUMENT, sla_document
-from tickets.models import ApiToken, Message, SlaRecompute
+from tickets.api_auth.models import ApiToken
+from tickets.models import Message, SlaRecompute
 from tickets.services import ticket_create, ticket_message_add
 from tickets.webhooks import targets
 from tickets.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint

@@ -14,7 +14,7 @@ from django.test import Client
 
 from settings_app.models import SlaSettingsChange
 from settings_app.services import SaveResult, sla_settings_save
-from tickets.models import ApiToken
+from tickets.api_auth.models import ApiToken
 
 
 def utc(text: str) -> datetime.datetime:

@@ -1,5 +1,6 @@
 """The Django admin for support staff: the ticket changelist (live SLA status, filters, search,
-bounded queries), edits that go through the ticket services, and API tokens.
+bounded queries), edits that go through the ticket services, preferences and recomputes
+(the API tokens' admin: tests/tickets/api_auth/).
 
 Change-form POSTs are built the way a browser builds them: the page is fetched and its form's
 fields (inputs, checked boxes, selected options, textareas) are read from the HTML.
@@ -22,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from settings_app.models import Pipeline, Stage, Team
 from settings_app.selectors import sla_config_cache_clear
 from tests.conftest import PASSWORD
-from tickets.models import ApiToken, Message, SlaClock, Ticket
+from tickets.models import Message, SlaClock, Ticket
 from tickets.services import ticket_create, ticket_message_add, ticket_update
 
 User = get_user_model()
@@ -315,52 +316,12 @@ def test_the_ticket_page_in_the_admin_has_read_only_sla_history(admin_client_: C
     assert admin_client_.get("/admin/tickets/ticket/add/").status_code == 403
 
 
-# --- API tokens, preferences, recomputes -----------------------------------------------------
-
-
-def test_adding_an_api_token_generates_a_key_shown_once(admin_client_: Client, agent):
-    response = admin_client_.post(
-        "/admin/tickets/apitoken/add/", {"user": agent.pk, "name": "mail gateway"}
-    )
-    assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
-    key = re.search(r'<code id="api-key">([^<]+)</code>', response.content.decode()).group(1)
-    token = ApiToken.objects.get(name="mail gateway")
-    assert token.user == agent and token.is_active
-    assert len(key) >= 40 and token.key_prefix == key[:8]
-    changelist = admin_client_.get("/admin/tickets/apitoken/").content.decode()
-    assert f"{key[:8]}…" in changelist and key not in changelist
-    change = admin_client_.get(f"/admin/tickets/apitoken/{token.pk}/change/").content.decode()
-    assert key not in change
-    api = Client(headers={"Authorization": f"Token {key}"})
-    assert api.get("/api/tickets/").status_code == 200
-
-
-def test_revoking_a_token_in_the_admin(admin_client_: Client, agent):
-    token = ApiToken.objects.create(user=agent, key=ApiToken.generate_key(), name="chat")
-    response = admin_client_.post(
-        f"/admin/tickets/apitoken/{token.pk}/change/",
-        {"name": "chat"},  # is_active unticked
-    )
-    assert response.status_code == 302
-    token.refresh_from_db()
-    assert token.is_active is False
-    api = Client(headers={"Authorization": f"Token {token.key}"})
-    assert api.get("/api/tickets/").status_code == 401
-
-
-def test_tokens_are_offered_for_agents_only(admin_client_: Client, customer_user):
-    response = admin_client_.post(
-        "/admin/tickets/apitoken/add/", {"user": customer_user.pk, "name": "x"}
-    )
-    assert response.status_code == 200
-    assert not ApiToken.objects.exists()
+# --- Preferences, recomputes -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "url",
     [
-        "/admin/tickets/apitoken/",
         "/admin/tickets/agentprofile/",
         "/admin/tickets/agentprofile/add/",
         "/admin/tickets/slarecompute/",

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,7 +18,8 @@ from tests.factories import (
     sla_document,
 )
 from tests.tickets.conftest import JsonApi, utc
-from tickets.models import ApiToken, IdempotencyKey, Message, Ticket, api_key_hash
+from tickets.api_auth.models import ApiToken, IdempotencyKey
+from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -105,24 +103,6 @@ def test_session_writes_need_the_csrf_token(agent) -> None:
     response = post_json(client, "/api/tickets/", NEW_TICKET, **{"X-CSRFToken": token})
     assert response.status_code == 201
     assert Ticket.objects.count() == 1
-
-
-def test_create_api_token_prints_a_working_key_on_its_last_line(agent) -> None:
-    out = StringIO()
-    call_command("create_api_token", agent.username, stdout=out, stderr=StringIO())
-    key = out.getvalue().strip().splitlines()[-1]
-    token = ApiToken.objects.get(key_hash=api_key_hash(key))
-    assert token.user == agent and token.key_prefix == key[:8]
-    client = Client(headers={"Authorization": f"Token {key}"})
-    assert client.get("/api/tickets/").status_code == 200
-
-
-def test_create_api_token_refuses_users_who_are_not_agents(customer_user) -> None:
-    with pytest.raises(CommandError):
-        call_command("create_api_token", customer_user.username, stdout=StringIO())
-    with pytest.raises(CommandError):
-        call_command("create_api_token", "nobody", stdout=StringIO())
-    assert not ApiToken.objects.exists()
 
 
 def test_unknown_ticket_and_wrong_method(api) -> None:

@@ -18,7 +18,8 @@ from settings_app.services import sla_settings_save
 from slaproject.celery import app
 from slaproject.health.models import Heartbeat
 from tests.factories import ALWAYS_DOCUMENT, TicketFactory, sla_document
-from tickets.models import IdempotencyKey, SlaEvent, SlaRecompute, SlaRecomputePart
+from tickets.api_auth.models import IdempotencyKey
+from tickets.models import SlaEvent, SlaRecompute, SlaRecomputePart
 from tickets.sweep import sla_sweep, sla_sweep_and_notify
 from tickets.tasks import sla_sweep_task
 
@@ -82,7 +83,7 @@ def _poison(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
         "sweep": "tickets.sweep.sla_sweep",
         "notifications": "tickets.notifications.sla_notifications_send",
         "stalled_recomputes": "tickets.recompute.sla_recomputes_requeue_stalled",
-        "idempotency_keys": "tickets.idempotency.idempotency_keys_purge",
+        "idempotency_keys": "tickets.api_auth.idempotency.idempotency_keys_purge",
     }[step]
     monkeypatch.setattr(target, raise_)
 

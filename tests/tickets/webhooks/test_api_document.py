@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from slaproject.api_site import schema
-from tickets.models import ApiToken
+from tickets.api_auth.models import ApiToken
 from tickets.webhooks import schemas
 from tickets.webhooks.models import EventType, WebhookEndpoint
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.factories import TicketFactory
 from tests.tickets.webhooks.conftest import deliver_pending
-from tickets.models import ApiToken
+from tickets.api_auth.models import ApiToken
 from tickets.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,11 @@
 """API tokens in use: the lookup ``slaproject.api`` authenticates a ``Token`` header with
-(registered by ``tickets.apps``)."""
+(registered by ``tickets.api_auth.apps``)."""
 
 from __future__ import annotations
 
 import datetime
 
-from tickets.models import ApiToken, api_key_hash
+from tickets.api_auth.models import ApiToken, api_key_hash
 
 # A token's ``last_used_at`` is written at most once a minute, not on every request.
 LAST_USED_RESOLUTION = datetime.timedelta(seconds=60)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from slaproject.commands import TranslatedCommand
-from tickets.models import ApiToken
+from tickets.api_auth.models import ApiToken
 
 
 class Command(TranslatedCommand):
