@@ -1,7 +1,7 @@
 """Age a generated database as production ages it: three recomputes and a day of sweeps.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5433/NAME .venv/bin/python bench/age.py \\
-        [--recomputes 3] [--hours 24] [--sweep-minutes 1]
+        [--recomputes 3] [--hours 24] [--sweep-minutes 1] [--no-settle]
 
 On a database filled by ``bench/generate.py`` (a copy: it is changed for good), on a PostgreSQL
 with its default configuration (autovacuum on, as in production; this machine's shared server
@@ -14,10 +14,17 @@ has it off, so use a cluster of its own, docs/BENCHMARKS.md "Aged tables"):
    pending check on (``now`` moved on, the work between two sweeps being what a real day brings
    due; with working-hours goals a weekend brings nothing, so it starts where the work does).
 
-Nothing is vacuumed by hand: what autovacuum does meanwhile is what it would do. It prints the
-tables' and indexes' sizes and dead tuples before and after (``pg_stat_user_tables``,
-``pgstattuple`` when installed). Then time the aged copy beside a fresh one with
-``bench/sweep.py`` and ``bench/queue_filters.py`` (the same ``DATABASE_URL``).
+Nothing is vacuumed by hand, but the hours the script compresses into seconds are given back to
+autovacuum: after each recompute (settings changes are hours apart), after every simulated hour
+of sweeps and at the end, while a table is past one of its autovacuum triggers (dead tuples,
+inserts, changes since the last analyze; the table's own storage parameters, else the server's
+settings) the script waits for autovacuum to deal with it, as it would have in that much time
+(``--no-settle``: do not wait; what autovacuum then manages depends on the machine's speed).
+At the end the tables are as autovacuum leaves them, so a copy made with ``createdb -T`` (whose
+statistics start empty, so autovacuum leaves it alone) is the same whenever it is made. It prints
+the tables' and indexes' sizes and dead tuples before and after (``pg_stat_user_tables``). Then
+time the aged copy beside a fresh one with ``bench/sweep.py`` and ``bench/queue_page.py`` (the
+same ``DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -44,6 +51,63 @@ ORDER BY i.relname, i.indexrelname
 """
 
 
+# Per table: how far past each autovacuum trigger it is (positive: autovacuum is due), from
+# its storage parameters or else the server's settings, as the autovacuum launcher computes them.
+PENDING = """
+WITH o AS (
+    SELECT c.oid, c.relname, greatest(c.reltuples, 0) AS tuples,
+           (SELECT jsonb_object_agg(split_part(x, '=', 1), split_part(x, '=', 2))
+            FROM unnest(coalesce(c.reloptions, '{}')) AS x) AS r
+    FROM pg_class c WHERE c.relname IN ('tickets_ticket', 'tickets_slaclock', 'tickets_slaevent')
+)
+SELECT o.relname,
+       s.n_dead_tup - (coalesce((r->>'autovacuum_vacuum_threshold')::float,
+                                current_setting('autovacuum_vacuum_threshold')::float)
+                       + coalesce((r->>'autovacuum_vacuum_scale_factor')::float,
+                                  current_setting('autovacuum_vacuum_scale_factor')::float)
+                         * o.tuples),
+       CASE WHEN coalesce((r->>'autovacuum_vacuum_insert_threshold')::float,
+                          current_setting('autovacuum_vacuum_insert_threshold')::float) >= 0
+            THEN s.n_ins_since_vacuum
+                 - (coalesce((r->>'autovacuum_vacuum_insert_threshold')::float,
+                             current_setting('autovacuum_vacuum_insert_threshold')::float)
+                    + coalesce((r->>'autovacuum_vacuum_insert_scale_factor')::float,
+                               current_setting('autovacuum_vacuum_insert_scale_factor')::float)
+                      * o.tuples)
+            ELSE -1 END,
+       s.n_mod_since_analyze - (coalesce((r->>'autovacuum_analyze_threshold')::float,
+                                         current_setting('autovacuum_analyze_threshold')::float)
+                                + coalesce((r->>'autovacuum_analyze_scale_factor')::float,
+                                           current_setting('autovacuum_analyze_scale_factor')::float)
+                                  * o.tuples)
+FROM o JOIN pg_stat_user_tables s ON s.relid = o.oid
+"""
+
+
+def settle(cursor, *, timeout: float = 600) -> None:
+    """Wait until no table is past an autovacuum trigger (autovacuum has dealt with them)."""
+    started = time.perf_counter()
+    waited_for: set[str] = set()
+    while True:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(PENDING)
+        due = sorted(name for name, *past in cursor.fetchall() if max(past) > 0)
+        if not due:
+            break
+        if time.perf_counter() - started > timeout:
+            print(f"  autovacuum still due on {', '.join(due)} after {timeout:.0f} s", flush=True)
+            return
+        waited_for.update(due)
+        time.sleep(2)
+    if waited_for:
+        print(
+            f"  waited {time.perf_counter() - started:.0f} s for autovacuum on "
+            f"{', '.join(sorted(waited_for))}",
+            flush=True,
+        )
+
+
 def report(cursor, title: str) -> None:
     print(f"\n{title}\n")
     print("| table | size | live | dead | updates | HOT | autovacuums | autoanalyzes |")
@@ -64,6 +128,9 @@ def main() -> None:
     parser.add_argument("--recomputes", type=int, default=3)
     parser.add_argument("--hours", type=float, default=24)
     parser.add_argument("--sweep-minutes", type=float, default=1)
+    parser.add_argument(
+        "--no-settle", action="store_true", help="do not wait for autovacuum (see above)"
+    )
     args = parser.parse_args()
     django_setup(args.db)
 
@@ -109,6 +176,9 @@ def main() -> None:
             f"{time.perf_counter() - started:.0f} s",
             flush=True,
         )
+        if not args.no_settle:
+            with connection.cursor() as cursor:
+                settle(cursor)
     # From the first pending check on (generated data is "as of now": on a weekend with
     # working-hours goals nothing turns until Monday morning).
     first_check = (
@@ -121,6 +191,7 @@ def main() -> None:
     start = timezone.now() if first_check is None else max(timezone.now(), first_check - step)
     print(f"sweeps from {start:%Y-%m-%d %H:%M} UTC", flush=True)
     sweeps = int(args.hours * 60 / args.sweep_minutes)
+    hourly = max(1, round(60 / args.sweep_minutes))
     changed = 0
     started = time.perf_counter()
     for number in range(1, sweeps + 1):
@@ -131,6 +202,9 @@ def main() -> None:
                 f"{time.perf_counter() - started:.0f} s",
                 flush=True,
             )
+        if not args.no_settle and (number % hourly == 0 or number == sweeps):
+            with connection.cursor() as cursor:
+                settle(cursor)
     print(f"a day of sweeps: {sweeps:,} sweeps, {changed:,} clocks changed")
     with connection.cursor() as cursor:
         report(cursor, "After")
