@@ -46,6 +46,21 @@ def django_setup(db_name: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def server_cpu_ns(connection) -> int:
+    """CPU time (ns) the database server's process for ``connection`` has used so far.
+
+    From ``/proc/<pid>/schedstat`` of ``pg_backend_pid()``: the server must run on this machine
+    and its processes be readable (as root, or as the user running PostgreSQL). On a machine
+    shared with other work, CPU time is steadier than wall time, which also counts the waits
+    for a core.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/schedstat") as stat:
+        return int(stat.read().split()[0])
+
+
 def timed(function: Callable[[], object], *, repeat: int) -> list[float]:
     """Seconds of each of ``repeat`` runs of ``function``."""
     runs = []

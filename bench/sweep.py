@@ -1,10 +1,12 @@
 """The beat sweep on a database filled by ``bench/generate.py``: nothing due, 0.1 % and 1 % due.
 
-    .venv/bin/python bench/sweep.py [--db bench] [--repeat 15]
+    .venv/bin/python bench/sweep.py [--db bench] [--repeat 15] [--cpu]
 
 "Due" clocks are made by moving the due-soon moment of N random active clocks to a minute ago
 (and their next_check_at with it), as if time had passed: the sweep turns each Due soon and
 writes its event. Each run picks fresh clocks. Times are for ``tickets.sweep.sla_sweep`` alone.
+``--cpu`` adds the CPU time of each run, this process's and the database server's together
+(``common.server_cpu_ns``: a server on this machine), steadier than wall time on a busy machine.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from __future__ import annotations
 import argparse
 import datetime
 import time
+from typing import Any
 
-from common import django_setup, summary, timed
+from common import django_setup, server_cpu_ns, summary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="bench")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--cpu", action="store_true", help="also the CPU time of each run")
     args = parser.parse_args()
     django_setup(args.db)
 
@@ -45,21 +49,39 @@ def main() -> None:
                 + [now + datetime.timedelta(hours=1), count],
             )
 
-    print("\n| case | transitions | sla_sweep time |\n|---|---|---|")
-    runs = timed(lambda: sla_sweep(now=now), repeat=args.repeat * 2)
-    print(f"| nothing due | 0 | {summary(runs)} |")
+    def run() -> tuple[float, float, Any]:
+        """(seconds, CPU seconds of this process and the server, result) of one sweep."""
+        server = server_cpu_ns(connection) if args.cpu else 0
+        client = time.process_time()
+        started = time.perf_counter()
+        result = sla_sweep(now=now)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - client
+        if args.cpu:
+            cpu += (server_cpu_ns(connection) - server) / 1e9
+        return elapsed, cpu, result
+
+    def row(label: str, transitions: str, runs: list[tuple[float, float, Any]]) -> str:
+        text = f"| {label} | {transitions} | {summary([r[0] for r in runs])} |"
+        if args.cpu:
+            text += f" CPU {summary([r[1] for r in runs])} |"
+        return text
+
+    header = "| case | transitions | sla_sweep time |"
+    print(f"\n{header}{' CPU (client + server) |' if args.cpu else ''}")
+    print(f"|---|---|---|{'---|' if args.cpu else ''}")
+    print(row("nothing due", "0", [run() for _ in range(args.repeat * 2)]))
     for fraction, label in ((0.001, "0.1 % due"), (0.01, "1 % due")):
         count = int(open_tickets * fraction)
         results = []
         for _ in range(args.repeat):
             make_due(count)
             events_before = SlaEvent.objects.count()
-            started = time.perf_counter()
-            result = sla_sweep(now=now)
-            results.append(time.perf_counter() - started)
+            results.append(run())
             written = SlaEvent.objects.count() - events_before
-            assert result.changed == count == written, (result.changed, count, written)
-        print(f"| {label} | {count:,} (+{count:,} events) | {summary(results)} |")
+            changed = results[-1][2].changed
+            assert changed == count == written, (changed, count, written)
+        print(row(label, f"{count:,} (+{count:,} events)", results))
     running = SlaClock.objects.filter(completed_at__isnull=True).count()
     print(f"\n{running:,} running clocks in the table.")
 
