@@ -2,7 +2,8 @@
 
 Migration 0005 leaves half of each clock page free (docs/DECISIONS.md), so a chunk that rewrites
 every clock of a page in one transaction finds room beside the old versions instead of adding
-pages at the table's end.
+pages at the table's end. Migration 0023 sets the hot tables' autovacuum triggers
+(docs/SCALING.md, "Autovacuum for aged tables").
 """
 
 from __future__ import annotations
@@ -54,3 +55,26 @@ def test_a_recompute_rewrites_every_clock_on_the_page_it_was_on(sla_settings) ->
 
     assert SlaClock.objects.filter(goal_minutes__in=[65, 1445]).count() == len(before)
     assert _pages() == before
+
+
+def _storage_parameters(table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [table])
+        options = cursor.fetchone()[0] or []
+    return dict(option.split("=", 1) for option in options)
+
+
+def test_the_hot_tables_carry_their_autovacuum_settings() -> None:
+    # The event log: no vacuum triggered by inserts (one would hand old pages' remainders to
+    # the next small events); the clocks at 1 % dead; the tickets at 5 %.
+    assert _storage_parameters("tickets_slaevent") == {"autovacuum_vacuum_insert_threshold": "-1"}
+    assert _storage_parameters("tickets_slaclock") == {
+        "fillfactor": "50",
+        "autovacuum_vacuum_scale_factor": "0.01",
+        "autovacuum_vacuum_threshold": "1000",
+        "autovacuum_analyze_scale_factor": "0.02",
+    }
+    assert _storage_parameters("tickets_ticket") == {
+        "autovacuum_vacuum_scale_factor": "0.05",
+        "autovacuum_analyze_scale_factor": "0.05",
+    }
