@@ -341,7 +341,7 @@ class SlaEvent(models.Model):
         RECOMPUTED = "recomputed", _("Recomputed")
         REMOVED = "removed", _("Removed")
 
-    # Indexed by event_ticket_idx (ticket, at) below, so no index of its own. Neither key has a
+    # Indexed by event_by_ticket_idx below, so no index of its own. Neither key has a
     # database constraint: the log is append-only, written only by services that hold the ticket
     # and clock rows locked, and Django applies CASCADE / SET_NULL itself when they are deleted.
     # A constraint's per-row check locks the referenced row again at commit, which was a third of a
@@ -383,7 +383,12 @@ class SlaEvent(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["ticket", "at"], name="event_ticket_idx"),
+            # The ticket's timeline (a handful of rows, sorted after reading). The ticket alone,
+            # not (ticket, at): equal keys share one index entry (B-tree deduplication), so the
+            # index is a third of the size and each new event, going to a random ticket's place,
+            # finds that page cached more often (docs/BENCHMARKS.md, "Aged tables"; migration
+            # 0024).
+            models.Index(fields=["ticket"], name="event_by_ticket_idx"),
             # Notifications still to send.
             models.Index(
                 fields=["id"],
