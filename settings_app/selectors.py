@@ -26,14 +26,18 @@ from settings_app.goal_reach import GOAL_REACH_YEARS, counted_within_reach
 from settings_app.labels import SCOPE_KEYS, goal_row_label
 from settings_app.models import (
     Pipeline,
+    Priority,
     SlaGoal,
     SlaSettings,
+    Source,
     Stage,
     Team,
     TeamSchedule,
 )
 
 logger = logging.getLogger(__name__)
+# Priorities from most to least pressing, the order a help desk reads them in.
+PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.MEDIUM, Priority.LOW)
 
 
 def sla_settings_get(*, for_update: bool = False) -> SlaSettings:
@@ -470,4 +474,32 @@ def agents_for_api() -> QuerySet[Any]:
         .filter(Q(is_staff=True) | Q(is_superuser=True))
         .order_by("username")
         .only("username", "first_name", "last_name")
+    )
+
+
+@dataclass(frozen=True)
+class PageReference:
+    """What the settings forms offer to choose from, with labels (the page and the admin)."""
+
+    stage_choices: list[tuple[str, str]]  # (key "<pipeline>/<stage>", "Support › Waiting …")
+    property_values: dict[str, list[tuple[str, str]]]  # property -> [(key, label)]
+
+
+def page_reference() -> PageReference:
+    """Open stages and every property's values, with labels, for the settings forms' choices."""
+    stages = (
+        Stage.objects.filter(is_closed=False)
+        .select_related("pipeline")
+        .order_by("pipeline__position", "pipeline__name", "position", "id")
+    )
+    return PageReference(
+        stage_choices=[(stage.key, str(stage)) for stage in stages],
+        property_values={
+            "priority": [(p.value, str(p.label)) for p in PRIORITY_ORDER],
+            "team": list(Team.objects.order_by("name").values_list("slug", "name")),
+            "source": [(s.value, str(s.label)) for s in Source],
+            "pipeline": list(
+                Pipeline.objects.order_by("position", "name").values_list("slug", "name")
+            ),
+        },
     )

@@ -23,11 +23,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from settings_app.display import audit_rows_of, day_length_note, dry_run_display, hours_summary
-from settings_app.forms import PageReference, PeriodFormSet, SlaSettingsForms, clock_normalise
+from settings_app.forms import PeriodFormSet, SlaSettingsForms, clock_normalise
+from settings_app.forms.errors import NO_CHANGES_MESSAGE, conflict_message
+from settings_app.forms.fields import TIME_OPTIONS
 from settings_app.forms.team_hours import PublicHolidaysForm, TeamHoursForms, this_year
 from settings_app.holiday_sources import (
     FIRST_YEAR,
@@ -35,8 +37,8 @@ from settings_app.holiday_sources import (
     HolidaySourceError,
     country_choices,
 )
-from settings_app.models import Pipeline, Priority, SlaSettingsChange, Source, Stage, Team
-from settings_app.selectors import sla_settings_document
+from settings_app.models import SlaSettingsChange, Stage, Team
+from settings_app.selectors import page_reference, sla_settings_document
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
     CheckResult,
@@ -51,17 +53,10 @@ from slaproject.health.selectors import recompute_waiting_since
 
 logger = logging.getLogger(__name__)
 AUDIT_PAGE_SIZE = 25
-# Priorities from most to least pressing, the order a help desk reads them in.
-PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.MEDIUM, Priority.LOW)
 # Changes listed in the apply dialog before "and N more".
 APPLY_DIALOG_CHANGES = 8
-NO_CHANGES_MESSAGE = gettext_lazy(
-    "No changes: the settings are as they were, so nothing was saved."
-)
-# Choices offered for period times (free text is accepted too): every half hour, and 24:00.
 # The period rows of the default schedule ("period") or of a team schedule ("ts-3-period").
 SCHEDULE_PERIOD_PREFIX = re.compile(r"(ts-\d{1,3}-)?period")
-TIME_OPTIONS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60 + 1, 30)]
 
 
 def _require_super_admin(request: HttpRequest) -> None:
@@ -70,26 +65,6 @@ def _require_super_admin(request: HttpRequest) -> None:
 
 
 # --- Reads for the page (small selectors) ----------------------------------------------------
-
-
-def page_reference() -> PageReference:
-    """Open stages and every property's values, with labels, for the page's choices."""
-    stages = (
-        Stage.objects.filter(is_closed=False)
-        .select_related("pipeline")
-        .order_by("pipeline__position", "pipeline__name", "position", "id")
-    )
-    return PageReference(
-        stage_choices=[(stage.key, str(stage)) for stage in stages],
-        property_values={
-            "priority": [(p.value, str(p.label)) for p in PRIORITY_ORDER],
-            "team": list(Team.objects.order_by("name").values_list("slug", "name")),
-            "source": [(s.value, str(s.label)) for s in Source],
-            "pipeline": list(
-                Pipeline.objects.order_by("position", "name").values_list("slug", "name")
-            ),
-        },
-    )
 
 
 def open_ticket_count() -> int:
@@ -126,14 +101,6 @@ def settings_home(request: HttpRequest) -> HttpResponse:
     return redirect("settings_app:sla")
 
 
-def _conflict_message(exc: SettingsVersionConflict) -> str:
-    return gettext(
-        "The SLA settings changed since you opened this page: you started from version "
-        "%(given)s, they are at version %(current)s now. Nothing was saved. "
-        "Reload the page to see the current settings, then make your change again."
-    ) % {"given": exc.given_version, "current": exc.current_version}
-
-
 def stage_names() -> dict[str, str]:
     """Stage keys ("support/waiting-on-customer") to names ("Support › Waiting on customer")."""
     stages = Stage.objects.select_related("pipeline").order_by("pipeline__position", "position")
@@ -166,7 +133,7 @@ def _check(page: SlaSettingsForms) -> Check:
         page.apply_errors(exc.errors)
         return Check("invalid")
     except SettingsVersionConflict as exc:
-        page.conflict = _conflict_message(exc)
+        page.conflict = conflict_message(exc)
         return Check("conflict")
     except DatabaseError:
         logger.exception("SLA settings check failed in the database")
@@ -240,7 +207,7 @@ def _save(request: HttpRequest, page: SlaSettingsForms) -> HttpResponse | None:
         page.apply_errors(exc.errors)
         return None
     except SettingsVersionConflict as exc:
-        page.conflict = _conflict_message(exc)
+        page.conflict = conflict_message(exc)
         return None
     except DatabaseError:  # the save is one transaction: it was rolled back whole
         logger.exception("SLA settings save failed in the database")
@@ -559,7 +526,7 @@ def _schedule_page(request: HttpRequest, team: Team | None) -> HttpResponse:
             except SettingsValidationError as exc:
                 page.apply_errors(exc.errors, prefix=prefix)
             except SettingsVersionConflict as exc:
-                page.errors.append(_conflict_message(exc))
+                page.errors.append(conflict_message(exc))
             except DatabaseError:
                 logger.exception("Schedule save failed in the database")
                 page.errors.append(str(SAVE_FAILED_MESSAGE))

@@ -8,14 +8,13 @@ SPEC section 7) and ``errors`` (the service's error paths back onto the fields t
 """
 
 from settings_app.forms.fields import ZoneSelect, clock_normalise, timezone_choices
-from settings_app.forms.page import DayPeriods, PageReference, SlaSettingsForms
+from settings_app.forms.page import DayPeriods, SlaSettingsForms
 from settings_app.forms.rows import GoalForm, HolidayFormSet, PeriodFormSet
 
 __all__ = [
     "DayPeriods",
     "GoalForm",
     "HolidayFormSet",
-    "PageReference",
     "PeriodFormSet",
     "SlaSettingsForms",
     "ZoneSelect",

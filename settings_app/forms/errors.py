@@ -7,9 +7,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from settings_app.document import GOAL_FIELDS, PROPERTIES, WEEKDAY_NAMES, WEEKDAYS
 from settings_app.labels import SCOPE_LABELS
+from settings_app.services import SettingsVersionConflict
+
+NO_CHANGES_MESSAGE = gettext_lazy(
+    "No changes: the settings are as they were, so nothing was saved."
+)
+
+
+def conflict_message(exc: SettingsVersionConflict) -> str:
+    """What a person is told when the settings changed since their form was opened."""
+    return gettext(
+        "The SLA settings changed since you opened this page: you started from version "
+        "%(given)s, they are at version %(current)s now. Nothing was saved. "
+        "Reload the page to see the current settings, then make your change again."
+    ) % {"given": exc.given_version, "current": exc.current_version}
 
 
 class ErrorRouting:

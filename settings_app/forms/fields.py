@@ -23,6 +23,8 @@ APPLY_TO_CHOICES = [
     ("new", _("To new tickets only")),
     ("new_and_open", _("To new tickets and the open tickets")),
 ]
+# Choices offered for period times (free text is accepted too): every half hour, and 24:00.
+TIME_OPTIONS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60 + 1, 30)]
 # Bounds on the rows one POST may carry: far above any real schedule, low enough that a crafted
 # request cannot make the server build thousands of forms.
 MAX_PERIOD_ROWS = 7 * 24

@@ -5,7 +5,6 @@ back onto their fields (``settings_app.forms.errors``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
@@ -31,15 +30,7 @@ from settings_app.forms.rows import (
 )
 from settings_app.forms.schedules import TeamSchedulesForms
 from settings_app.labels import SCOPE_LABELS
-from settings_app.selectors import chosen_scope_key
-
-
-@dataclass(frozen=True)
-class PageReference:
-    """What the page offers to choose from, with labels (from the database)."""
-
-    stage_choices: list[tuple[str, str]]  # (key "<pipeline>/<stage>", "Support › Waiting …")
-    property_values: dict[str, list[tuple[str, str]]]  # property -> [(key, label)]
+from settings_app.selectors import PageReference, chosen_scope_key
 
 
 class SlaSettingsForms(ErrorRouting):
