@@ -30,8 +30,8 @@ def conflict_message(exc: SettingsVersionConflict) -> str:
 class ErrorRouting:
     """What a set of settings forms needs to show the service's errors: the general form, the
     forms behind each document path (filled when the document was built) and the lists of
-    errors that belong to a whole section. ``SlaSettingsForms`` (the page) is one, and so is the
-    admin's change form (``settings_app.admin``), which names a few fields its own way."""
+    errors that belong to a whole section. ``SlaSettingsForms`` is one: the settings page's
+    forms, which the admin's change form (``settings_app.admin``) uses as they are."""
 
     # The general form's field for each top-level document field it shows.
     general_fields: Mapping[str, str] = {

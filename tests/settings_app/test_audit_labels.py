@@ -25,6 +25,7 @@ from settings_app.labels import (
 from settings_app.models import Priority, SlaSettingsChange, Source
 from settings_app.services import sla_settings_save
 from tests.factories import TeamFactory, goal_row, sla_document
+from tests.settings_app.pages.helpers import text_of
 from tickets.models import AgentProfile, ClockKind
 
 AUDIT = "/settings/sla/audit/"
@@ -147,6 +148,8 @@ def test_the_audit_log_is_in_the_viewers_time_zone(admin_client_: Client, super_
 def test_the_admin_names_goal_fields_as_the_page_does(admin_client_: Client, db) -> None:
     sla_settings_save(document=sla_document(), actor=None, via="command")
     page = admin_client_.get("/admin/settings_app/slasettings/1/change/").content.decode()
-    assert "Time to first reply (minutes)" in page
-    assert "Time to close, due soon (minutes)" in page
-    assert "All tickets goals" in page  # the row's title
+    goals = text_of(page, "goals-all")  # the page's own goal rows
+    assert goals.startswith("To all tickets")
+    assert "Time to first reply" in goals
+    assert "Time to close" in goals
+    assert "Mark as due soon" in goals

@@ -30,7 +30,6 @@ from tests.factories import goal_row, sla_document
 from tests.settings_app.pages.helpers import SLA_URL, form_data, page_html, text_of
 from tests.settings_app.test_admin import CHANGE_URL as ADMIN_URL
 from tests.settings_app.test_admin import change_form as admin_form
-from tests.settings_app.test_admin import errors_shown
 from tickets.api_auth.models import ApiToken
 from tickets.models import SlaClock
 
@@ -209,14 +208,14 @@ def test_the_admin_shows_the_refusal(admin_client_: Client) -> None:
     )
     before = sla_settings_document()
     data = admin_form(admin_client_)
-    data["goals-0-close_minutes"] = [str(YEAR_OF_MINUTES)]
+    data["goal-all-close_minutes_number"] = [str(YEAR_OF_MINUTES)]
+    data["goal-all-close_minutes_unit"] = ["minutes"]
 
     response = admin_client_.post(ADMIN_URL, data)
 
     assert response.status_code == 200
-    assert "Time to close (525,600 minutes) would take more than 5" in errors_shown(
-        response.content.decode()
-    )
+    shown = text_of(response.content.decode(), "goal-all-close")
+    assert "Time to close (525,600 minutes) would take more than 5" in shown
     assert sla_settings_document() == before
 
 
