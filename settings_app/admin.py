@@ -209,6 +209,9 @@ class SettingsFormAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
     settings page's forms, and one save through ``sla_settings_save`` (via "admin", new tickets
     only, SPEC §2.7) whose refusals go back to the forms."""
 
+    # Whether "Save and continue editing" is offered (it needs the object to outlive the save).
+    continues_editing = True
+
     def form_context(self, request: HttpRequest, obj: Any, *, title: str) -> dict[str, Any]:
         return {
             **self.admin_site.each_context(request),
@@ -221,6 +224,7 @@ class SettingsFormAdmin(SuperAdminOnlyMixin, admin.ModelAdmin):
             "title": title,
             "subtitle": str(obj) if obj is not None else None,
             "time_options": TIME_OPTIONS,
+            "can_continue": obj is not None and self.continues_editing,
         }
 
     def save_document(
@@ -330,6 +334,7 @@ class TeamScheduleAdmin(SettingsFormAdmin):
 
     list_display = ("__str__", "timezone")
     change_form_template = "admin/settings_app/teamschedule/change_form.html"
+    continues_editing = False  # the save rebuilds the schedules, so this one's id goes
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_super_admin(request.user)
