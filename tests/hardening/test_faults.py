@@ -36,7 +36,7 @@ from slaproject.celery import app
 from tests.factories import AgentFactory, TicketFactory, goal_row, sla_document
 from tests.hardening.conftest import PrivateRedis
 from tests.hardening.pages import page_form
-from tests.settings_app.pages.helpers import text_of
+from tests.settings_app.pages.helpers import form_data, text_of
 from tests.settings_app.test_admin import CHANGE_URL as ADMIN_CHANGE_URL
 from tests.settings_app.test_admin import change_form as admin_change_form
 from tests.tickets.outbound.mailserver import deliver_queued
@@ -601,13 +601,15 @@ def test_a_database_error_mid_save_keeps_nothing_and_the_admin_says_so(
     with monkeypatch.context() as patch:
         BREAKS[name](patch)
         response = admin_client_.post(ADMIN_CHANGE_URL, data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assert response["Location"] == ADMIN_CHANGE_URL  # back to the form, not on to the list
+    # The form again, with what was typed and the failure in an alert of its own.
+    assert response.status_code == 503, response.content.decode()[:2000]
+    page = response.content.decode()
+    assert SAVE_FAILED_MESSAGE in text_of(page, "save-failed")
+    assert 'id="form-errors"' not in page  # not a field error
+    assert form_data(page, "slasettings_form")["timezone"] == ["Asia/Tokyo"]
+    assert "Saved as version" not in page
     _nothing_saved(saved_settings, audits, recomputes)
     assert not LogEntry.objects.exists()  # nor the admin's own history entry
-    page = admin_client_.get(response["Location"]).content.decode()
-    assert f'<li class="error">{SAVE_FAILED_MESSAGE}</li>' in page
-    assert "Saved as version" not in page
     # The connection is fine afterwards: the same save goes through.
     data = admin_change_form(admin_client_)
     data["timezone"] = ["Asia/Tokyo"]
@@ -620,8 +622,8 @@ def test_a_database_error_mid_save_keeps_nothing_and_the_admin_says_so(
 def test_a_database_error_while_the_admin_validates_gives_the_form_back(
     saved_settings: dict[str, Any], admin_client_: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The admin's form validates the whole document (reading teams, stages and pipelines)
-    # before it saves: a database error there shows the form again, with what was typed.
+    # The service validates the whole document (reading teams, stages and pipelines) before it
+    # writes: a database error there shows the admin's form again, with what was typed.
     audits, recomputes = SlaSettingsChange.objects.count(), SlaRecompute.objects.count()
     data = admin_change_form(admin_client_)
     data["timezone"] = ["Asia/Tokyo"]
@@ -629,10 +631,10 @@ def test_a_database_error_while_the_admin_validates_gives_the_form_back(
     with monkeypatch.context() as patch:
         _break_references(patch)
         response = admin_client_.post(ADMIN_CHANGE_URL, data)
-    assert response.status_code == 200, response.content.decode()[:2000]
+    assert response.status_code == 503, response.content.decode()[:2000]
     page = response.content.decode()
-    assert SAVE_FAILED_MESSAGE in page
-    assert 'value="Asia/Tokyo"' in page
+    assert SAVE_FAILED_MESSAGE in text_of(page, "save-failed")
+    assert form_data(page, "slasettings_form")["timezone"] == ["Asia/Tokyo"]
     _nothing_saved(saved_settings, audits, recomputes)
     assert not LogEntry.objects.exists()
     # The connection is fine afterwards: the same save goes through.
