@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import json
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -35,7 +36,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 
-from settings_app.models import SlaSettings, Stage, Team
+from settings_app.models import Pipeline, SlaSettings, Stage, Team
 from settings_app.selectors import default_zone_named
 from settings_app.time_zones import load_zone
 from tickets import sla
@@ -329,15 +330,25 @@ class TicketPaginator(Paginator):
     as the plain ``Paginator``."""
 
     def __init__(
-        self, object_list: QuerySet[Ticket], per_page: int, *, count: int | None = None
+        self,
+        object_list: QuerySet[Ticket],
+        per_page: int,
+        *,
+        count: int | None = None,
+        loaded: tuple[int, list[Ticket]] | None = None,
     ) -> None:
+        """``loaded``: a page number and its tickets, already read (``tickets_of_fingerprint``):
+        that page is not read again."""
         super().__init__(object_list, per_page)
         self.tickets = object_list
+        self.loaded = loaded
         if count is not None:
             self.count = count  # in place of the cached property
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
+        if self.loaded is not None and self.loaded[0] == number:
+            return Page(self.loaded[1], number, self)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
@@ -368,22 +379,29 @@ class _RowText(Func):
 # Every column of the tickets a page shows and of their clocks, and the names it shows with
 # them, for the fingerprint below (all of them: cheap, and nothing a template may read later is
 # left out).
+_TICKET_FIELDS = Ticket._meta.concrete_fields
+_CLOCK_FIELDS = SlaClock._meta.concrete_fields
+# (the ticket's field, the related model, its name column) of each relation whose name is shown.
+_NAMED_RELATIONS: tuple[tuple[Any, Any, str], ...] = (
+    (Ticket._meta.get_field("team"), Team, "name"),
+    (Ticket._meta.get_field("pipeline"), Pipeline, "name"),
+    (Ticket._meta.get_field("stage"), Stage, "name"),
+    (Ticket._meta.get_field("owner"), get_user_model(), "username"),
+)
 _FINGERPRINT_COLUMNS = (
-    *(field.attname for field in Ticket._meta.concrete_fields),
-    "team__name",
-    "pipeline__name",
-    "stage__name",
-    "owner__username",
-    *(f"clocks__{field.attname}" for field in SlaClock._meta.concrete_fields),
+    *(field.attname for field in _TICKET_FIELDS),
+    *(f"{field.name}__{name_column}" for field, _model, name_column in _NAMED_RELATIONS),
+    *(f"clocks__{field.attname}" for field in _CLOCK_FIELDS),
 )
 
 
 def tickets_page_fingerprint(tickets: QuerySet[Ticket], *, number: int, per_page: int) -> list[str]:
     """What page ``number`` of ``tickets`` (``tickets_list``) shows, in one query, as one line
-    of text per ticket and clock: every column of each ticket on the page and of its clocks, the
-    names of its team, pipeline, stage and owner, and the settings' version and stamp (touched
-    by every settings, team and pipeline save). Equal fingerprints mean equal rows, apart from
-    what time alone changes (the queue's poll answers 204 then).
+    of text per ticket and clock (a JSON array), in the page's order: every column of each
+    ticket on the page and of its clocks, the names of its team, pipeline, stage and owner, and
+    the settings' version and stamp (touched by every settings, team and pipeline save). Equal
+    fingerprints mean equal rows, apart from what time alone changes (the queue's poll answers
+    204 then); ``tickets_of_fingerprint`` reads the page's tickets from it.
 
     The query around the page's ids is compiled once (``_fingerprint_sql``); each call compiles
     only the ids' own query (``tickets``' filters, order and page) into it: the ORM's resolving
@@ -417,7 +435,7 @@ def _fingerprint_sql(vendor: str) -> tuple[str, tuple, str, tuple]:
     query = (
         Ticket.objects.filter(pk__in=RawSQL(_PAGE_IDS, ()))
         .annotate(line=line)
-        .order_by("pk", "clocks__id")
+        .order_by(*TICKET_ORDER, "clocks__kind", "clocks__cycle", "clocks__id")
         .values_list("line", flat=True)
     )
     sql, params = query.query.sql_with_params()
@@ -425,6 +443,136 @@ def _fingerprint_sql(vendor: str) -> tuple[str, tuple, str, tuple]:
     assert found and _PAGE_IDS not in after, sql
     count = before.count("%s")
     return before, tuple(params[:count]), after, tuple(params[count:])
+
+
+@dataclass(frozen=True)
+class FingerprintTickets:
+    """The tickets of a page as its fingerprint read them (``tickets_of_fingerprint``)."""
+
+    tickets: list[Ticket]  # in the page's order, with their team, pipeline, stage and owner
+    clocks: dict[int, list[SlaClock]]  # by ticket id, as ``_with_details`` orders them
+
+
+# Fields whose JSON value (a number, a text, null) is the value the ORM reads.
+_AS_IS_FIELDS = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "CharField",
+    "EmailField",
+    "ForeignKey",
+    "IntegerField",
+    "PositiveBigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+class _Unreadable(ValueError):
+    """A value the fingerprint wrote that ``tickets_of_fingerprint`` does not read."""
+
+
+@functools.cache
+def _value_readers(vendor: str, zone: Any) -> tuple[tuple[Callable | None, ...], ...]:
+    """For each ticket field and each clock field, what turns its JSON value into the ORM's
+    value (None: the value as it is), on ``vendor`` with the connection's ``zone``."""
+    from_iso = datetime.datetime.fromisoformat
+
+    def moment(text: str | None) -> datetime.datetime | None:
+        if text is None:
+            return None
+        try:
+            value = from_iso(text)
+        except ValueError as error:  # "infinity", a year BC: as the ORM would not read either
+            raise _Unreadable(text) from error
+        # PostgreSQL writes the session's zone (UTC, Django sets it); SQLite stores UTC, naive.
+        return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+
+    def reader(field: Any) -> Callable | None:
+        kind = field.get_internal_type()
+        if kind == "DateTimeField":
+            return moment
+        if kind == "JSONField":  # PostgreSQL nests it as JSON; SQLite writes the stored text
+            return None if vendor == "postgresql" else _json_text
+        if kind == "BooleanField":  # SQLite writes 0 and 1
+            return None if vendor == "postgresql" else _boolean
+        if kind in _AS_IS_FIELDS:
+            return None
+        raise TypeError(f"tickets_of_fingerprint does not read a {kind} ({field})")
+
+    return tuple(reader(field) for field in _TICKET_FIELDS), tuple(
+        reader(field) for field in _CLOCK_FIELDS
+    )
+
+
+def _json_text(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _boolean(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _read(values: list, readers: tuple[Callable | None, ...]) -> list:
+    return [
+        value if read is None or value is None else read(value)
+        for value, read in zip(values, readers, strict=True)
+    ]
+
+
+def tickets_of_fingerprint(lines: list[str]) -> FingerprintTickets | None:
+    """The tickets and clocks of a page from the lines of its fingerprint
+    (``tickets_page_fingerprint``), which hold every column of each ticket and clock and the
+    names of its team, pipeline, stage and owner: the same values the ORM would read for
+    ``TicketPaginator``'s page (``tests/tickets/test_fingerprint_rows.py`` compares them), without
+    reading them again. The related objects hold their name alone. None when a value cannot be
+    read so (the caller reads the page through the ORM then)."""
+    ticket_readers, clock_readers = _value_readers(connection.vendor, connection.timezone)
+    ticket_names = [field.attname for field in _TICKET_FIELDS]
+    clock_names = [field.attname for field in _CLOCK_FIELDS]
+    ticket_count, clock_count = len(ticket_names), len(clock_names)
+    names_end = ticket_count + len(_NAMED_RELATIONS)
+    alias = connection.alias
+    related: dict[tuple, Any] = {}  # one object per (model, id, name) on the page
+    tickets: list[Ticket] = []
+    clocks: dict[int, list[SlaClock]] = {}
+    ticket: Ticket | None = None
+    try:
+        for line in lines:
+            values = json.loads(line)
+            if ticket is None or ticket.pk != values[0]:
+                ticket = Ticket.from_db(
+                    alias, ticket_names, _read(values[:ticket_count], ticket_readers)
+                )
+                for (field, model, name_column), name in zip(
+                    _NAMED_RELATIONS, values[ticket_count:names_end], strict=True
+                ):
+                    key = getattr(ticket, field.attname)
+                    if key is None:
+                        field.set_cached_value(ticket, None)
+                        continue
+                    found = related.get((model, key, name))
+                    if found is None:
+                        found = related[(model, key, name)] = model.from_db(
+                            alias, ["id", name_column], [key, name]
+                        )
+                    field.set_cached_value(ticket, found)
+                tickets.append(ticket)
+                clocks[ticket.pk] = []
+            clock_values = values[names_end : names_end + clock_count]
+            if clock_values[0] is not None:  # (a ticket without clocks: one line, no clock)
+                clock = SlaClock.from_db(alias, clock_names, _read(clock_values, clock_readers))
+                _CLOCK_TICKET.set_cached_value(clock, ticket)
+                clocks[ticket.pk].append(clock)
+    except _Unreadable:
+        return None
+    return FingerprintTickets(tickets=tickets, clocks=clocks)
+
+
+_CLOCK_TICKET = SlaClock._meta.get_field("ticket")
 
 
 def ticket_get(*, ticket_id: int) -> Ticket | None:

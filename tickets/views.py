@@ -69,7 +69,15 @@ from tickets.forms import (
     TicketPropertiesForm,
 )
 from tickets.inbound.selectors import message_mail_prefetches
-from tickets.models import AgentProfile, Message, SlaEvent, Ticket, TicketChange, TicketPresence
+from tickets.models import (
+    AgentProfile,
+    Message,
+    SlaClock,
+    SlaEvent,
+    Ticket,
+    TicketChange,
+    TicketPresence,
+)
 from tickets.outbound.selectors import (
     Delivery,
     message_deliveries,
@@ -90,6 +98,7 @@ from tickets.selectors import (
     ticket_version,
     tickets_count,
     tickets_list,
+    tickets_of_fingerprint,
     tickets_page_fingerprint,
 )
 from tickets.services import (
@@ -195,16 +204,26 @@ def _queue_page(
     and the state its poll sends back (``QUEUE_STATE_HEADER``; empty: none to send)."""
     filters = form.filters()
     tickets = tickets_list(filters=filters, viewer=request.user, now=now)
-    # The fingerprint is read before the rows: a change in between makes the next poll differ
-    # (and render), never the reverse.
     number = _requested_page(request)
     fingerprint = _queue_fingerprint(request, tickets, number=number, form=form)
+    # The fingerprint's query read every column of the page's tickets and clocks: its rows are
+    # the page (when the number asked for is the page shown), so they and its state agree.
+    read = tickets_of_fingerprint(fingerprint.rows) if number else None
     count = tickets_count(tickets=tickets, filters=filters, now=now)
-    paginator = TicketPaginator(tickets, form.value_of("per_page"), count=count)
+    paginator = TicketPaginator(
+        tickets,
+        form.value_of("per_page"),
+        count=count,
+        loaded=None if read is None else (number, read.tickets),
+    )
     page = paginator.get_page(request.GET.get("page"))
     rows = []
     for ticket in page.object_list:
-        clocks = clock_views(ticket, config=config, now=now)
+        if read is not None and page.number == number:
+            ticket_clocks = read.clocks[ticket.pk]
+        else:  # read by the paginator, clocks prefetched
+            ticket_clocks = list(ticket.clocks.all())
+        clocks = clock_views(ticket, clocks=ticket_clocks, config=config, now=now)
         if ticket.owner_id is None:
             owner = ""
         elif ticket.owner_id == request.user.pk:
@@ -511,9 +530,16 @@ def _timeline(
     return entries
 
 
-def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) -> list[ClockView]:
-    """The three clocks a ticket shows (clocks prefetched), each saying why it does not run when
-    it does not: "No goal" only when no goal of its kind applies to the ticket."""
+def clock_views(
+    ticket: Ticket,
+    *,
+    config: SlaConfig,
+    now: datetime.datetime,
+    clocks: Iterable[SlaClock] | None = None,
+) -> list[ClockView]:
+    """The three clocks a ticket shows (``clocks``, else its clocks prefetched), each saying why
+    it does not run when it does not: "No goal" only when no goal of its kind applies to the
+    ticket."""
     values = ticket_property_values(ticket)
     goal_set = config.goal_set_for(values)
     done = sla.first_response_done(
@@ -522,7 +548,7 @@ def clock_views(ticket: Ticket, *, config: SlaConfig, now: datetime.datetime) ->
         excluded_periods=sla.excluded_periods_parse(ticket.excluded_periods),
     )
     views = []
-    for kind, clock in current_clocks(ticket.clocks.all()).items():
+    for kind, clock in current_clocks(ticket.clocks.all() if clocks is None else clocks).items():
         view = clock_view(
             clock,
             kind=kind,
