@@ -102,11 +102,21 @@ TEMPLATES = [
         },
     },
     {
-        # The hot fragments rendered once per row (slaproject/jinja2.py).
+        # The queue page and the hot fragments rendered once per row (slaproject/jinja2.py).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "slaproject.jinja2.environment", "autoescape": True},
+        "OPTIONS": {
+            "environment": "slaproject.jinja2.environment",
+            "autoescape": True,
+            # A page rendered with its request has what the Django templates' pages have.
+            "context_processors": [
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "slaproject.context_processors.viewer_zone",
+            ],
+        },
     },
 ]
 
