@@ -138,19 +138,6 @@ def status_style(status: str) -> StatusStyle:
     return styles[status]
 
 
-_translated_labels: dict[tuple[int, str | None], dict[str, str]] = {}
-
-
-def translated_label(labels: Mapping[str, str | Promise], key: str) -> str:
-    """``str(labels.get(key, key))`` for one of this module's fixed tables of lazy labels, each
-    table translated once per language."""
-    cache_key = (id(labels), translation.get_language())
-    texts = _translated_labels.get(cache_key)
-    if texts is None:
-        texts = _translated_labels[cache_key] = {name: str(text) for name, text in labels.items()}
-    return texts.get(key, key)
-
-
 @dataclass(frozen=True)
 class ClockView:
     """One clock as a person sees it at ``now`` (``clock`` None: no goal of this kind)."""
@@ -194,6 +181,48 @@ def _counted(
     return schedule.working_time_between(start, end)
 
 
+@dataclass(frozen=True)
+class ClockTexts:
+    """What ``clock_view`` says, in one language: looked up once for a page of many clocks (the
+    queue's 75) instead of once per clock and text."""
+
+    kind_labels: Mapping[str, str]
+    completed_by_labels: Mapping[str, str]
+    styles: Mapping[str, StatusStyle]
+    late: str
+    early: str
+    just_in_time: str
+    paused_left: str
+    left: str
+    paused_overdue: str
+    due_in: str
+    overdue: str
+
+
+_clock_texts: dict[str | None, ClockTexts] = {}
+
+
+def clock_texts() -> ClockTexts:
+    """``ClockTexts`` in the active language (made once per language)."""
+    language = translation.get_language()
+    texts = _clock_texts.get(language)
+    if texts is None:
+        texts = _clock_texts[language] = ClockTexts(
+            kind_labels={key: str(label) for key, label in CLOCK_LABELS.items()},
+            completed_by_labels={key: str(label) for key, label in COMPLETED_BY_LABELS.items()},
+            styles={status: status_style(status) for status in STATUS_STYLES},
+            late=_("%(time)s late"),
+            early=_("%(time)s early"),
+            just_in_time=_("just in time"),
+            paused_left=_("paused, %(time)s left"),
+            left=_("%(time)s left"),
+            paused_overdue=_("paused, overdue by %(time)s"),
+            due_in=_("in %(time)s"),
+            overdue=_("overdue by %(time)s"),
+        )
+    return texts
+
+
 def clock_view(
     clock: SlaClock | None,
     *,
@@ -201,6 +230,8 @@ def clock_view(
     now: datetime.datetime,
     schedule: WorkingSchedule | None = None,
     schedule_version: int = 0,
+    note: str = "",
+    texts: ClockTexts | None = None,
 ) -> ClockView:
     """The display of one clock: live status, badge style and the texts around its due moment.
 
@@ -208,11 +239,13 @@ def clock_view(
     show wall-clock time left and ``counted_left`` stays empty for running ones.
     ``schedule_version`` is the settings version since which ``schedule`` is what clocks count
     in: a clock from older settings ("new tickets only") was counted in working hours that are
-    not kept, so its time left comes from its stored moments alone.
+    not kept, so its time left comes from its stored moments alone. ``note``: the view's
+    ``note`` (``clock_idle_note``); ``texts``: ``clock_texts()`` when the caller has them.
     """
-    label = translated_label(CLOCK_LABELS, kind)
+    texts = texts or clock_texts()
+    label = texts.kind_labels.get(kind, kind)
     if clock is None:
-        return ClockView(kind=kind, kind_label=label, clock=None)
+        return ClockView(kind=kind, kind_label=label, clock=None, note=note)
     on_older_schedule = (
         schedule is not None
         and clock.completed_at is None
@@ -227,33 +260,33 @@ def clock_view(
         paused_at=clock.paused_at,
         now=now,
     )
-    style = status_style(status)
+    style = texts.styles[status]
     is_paused = clock.completed_at is None and clock.paused_at is not None
     counted_left = ""
     if clock.completed_at is not None:
         gap = clock.due_at - clock.completed_at
         if status == sla.COMPLETED_LATE:
-            relative = _("%(time)s late") % {"time": sla.format_duration(gap)}
+            relative = texts.late % {"time": sla.format_duration(gap)}
         elif gap >= datetime.timedelta(minutes=1):
-            relative = _("%(time)s early") % {"time": sla.format_duration(gap)}
+            relative = texts.early % {"time": sla.format_duration(gap)}
         else:
-            relative = _("just in time")
+            relative = texts.just_in_time
     elif is_paused:
         assert clock.paused_at is not None
         if clock.paused_at < clock.due_at:
             left = {"time": sla.format_duration(_counted(schedule, clock.paused_at, clock.due_at))}
-            relative = _("paused, %(time)s left") % left
-            counted_left = _("%(time)s left") % left
+            relative = texts.paused_left % left
+            counted_left = texts.left % left
         else:
             overdue = _counted(schedule, clock.due_at, clock.paused_at)
-            relative = _("paused, overdue by %(time)s") % {"time": sla.format_duration(overdue)}
+            relative = texts.paused_overdue % {"time": sla.format_duration(overdue)}
     elif clock.due_at > now:
-        relative = _("in %(time)s") % {"time": sla.format_duration(clock.due_at - now)}
+        relative = texts.due_in % {"time": sla.format_duration(clock.due_at - now)}
         if schedule is not None:
             counted = _counted(schedule, now, clock.due_at)
-            counted_left = _("%(time)s left") % {"time": sla.format_duration(counted)}
+            counted_left = texts.left % {"time": sla.format_duration(counted)}
     else:
-        relative = _("overdue by %(time)s") % {"time": sla.format_duration(now - clock.due_at)}
+        relative = texts.overdue % {"time": sla.format_duration(now - clock.due_at)}
     return ClockView(
         kind=kind,
         kind_label=label,
@@ -264,7 +297,8 @@ def clock_view(
         relative=relative,
         counted_left=counted_left,
         completed_by=clock.completed_by,
-        completed_by_label=translated_label(COMPLETED_BY_LABELS, clock.completed_by),
+        completed_by_label=texts.completed_by_labels.get(clock.completed_by, clock.completed_by),
+        note=note,
         on_older_schedule=on_older_schedule,
     )
 

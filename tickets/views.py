@@ -9,7 +9,6 @@ so every ``date`` filter and ``local_moment`` uses it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
 from collections.abc import Iterable
@@ -51,6 +50,7 @@ from tickets.display import (
     change_actor,
     changes_text,
     clock_idle_note,
+    clock_texts,
     clock_view,
     display_changes_at,
     event_icon,
@@ -570,15 +570,10 @@ def clock_views(
         closed_at=ticket.closed_at,
         excluded_periods=sla.excluded_periods_parse(ticket.excluded_periods),
     )
+    schedule = config.schedule_for_team(ticket.team_id)
+    texts = clock_texts()
     views = []
     for kind, clock in current_clocks(ticket.clocks.all() if clocks is None else clocks).items():
-        view = clock_view(
-            clock,
-            kind=kind,
-            now=now,
-            schedule=config.schedule_for_team(ticket.team_id),
-            schedule_version=config.schedule_version,
-        )
         note = clock_idle_note(
             kind,
             clock=clock,
@@ -587,7 +582,17 @@ def clock_views(
             first_response_done=done,
             out_of_reach=config.goal_out_of_reach(values, kind),
         )
-        views.append(dataclasses.replace(view, note=note))
+        views.append(
+            clock_view(
+                clock,
+                kind=kind,
+                now=now,
+                schedule=schedule,
+                schedule_version=config.schedule_version,
+                note=note,
+                texts=texts,
+            )
+        )
     return views
 
 
