@@ -150,6 +150,8 @@ AUTHENTICATION_BACKENDS = [
     "slaproject.sign_in.SignInBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Django's database sessions, their read on every request written once (slaproject/sessions.py).
+SESSION_ENGINE = "slaproject.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
