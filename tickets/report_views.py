@@ -316,9 +316,15 @@ def _filename(report: ComplianceReport) -> str:
     return "_".join(parts) + ".csv"
 
 
+CSV_BOM = "\ufeff"
+
+
 def _csv_response(report: ComplianceReport) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report)}"'
+    # A byte-order mark first: Excel reads a CSV opened by double-click as UTF-8 only with it
+    # ("Första svar", not "FÃ¶rsta svar"); LibreOffice and Python's "utf-8-sig" skip it.
+    response.write(CSV_BOM)
     writer = csv.writer(response)
     # "%% met": the table's own entry (a template's "%" is doubled in its msgid).
     met = _("%% met") % {}

@@ -6,6 +6,7 @@ UTC (the default schedule zone, no agent profile). Screenshots go to ``test-arti
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import re
@@ -111,7 +112,9 @@ def test_an_agent_picks_a_range_and_a_team_and_downloads_the_csv(
         f"sla-compliance_{first.isoformat()}_{(today - datetime.timedelta(days=1)).isoformat()}"
         "_billing_by-team.csv"
     )
-    with open(download.path(), newline="", encoding="utf-8") as handle:
+    with open(download.path(), "rb") as raw:
+        assert raw.read(3) == codecs.BOM_UTF8  # so that Excel reads it as UTF-8
+    with open(download.path(), newline="", encoding="utf-8-sig") as handle:
         rows_csv = list(csv.reader(handle))
     assert rows_csv == [
         ["Team", "Goal", "Completed", "On time", "Late", "Running overdue", "% met"],
