@@ -30,14 +30,14 @@ from settings_app.display import audit_rows_of, day_length_note, dry_run_display
 from settings_app.forms import PeriodFormSet, SlaSettingsForms, clock_normalise
 from settings_app.forms.errors import NO_CHANGES_MESSAGE, conflict_message
 from settings_app.forms.fields import TIME_OPTIONS
-from settings_app.forms.team_hours import PublicHolidaysForm, TeamHoursForms, this_year
+from settings_app.forms.public_holidays import PublicHolidaysForm, this_year
 from settings_app.holiday_sources import (
     FIRST_YEAR,
     LAST_YEAR,
     HolidaySourceError,
     country_choices,
 )
-from settings_app.models import SlaSettingsChange, Stage, Team
+from settings_app.models import SlaSettingsChange, Stage
 from settings_app.selectors import page_reference, sla_settings_document
 from settings_app.services import (
     SAVE_FAILED_MESSAGE,
@@ -437,145 +437,3 @@ def sla_audit_page(request: HttpRequest) -> HttpResponse:
         "stage_names": stage_names(),
     }
     return render(request, "settings_app/audit.html", context)
-
-
-# --- One team's own working hours (SPEC §2.1 "Team schedules") ------------------------------
-
-
-def _team_document(
-    document: dict[str, Any], *, slug: str, schedule: dict[str, Any] | None
-) -> tuple[dict[str, Any], int]:
-    """The settings document with the team's schedule replaced by ``schedule`` (None: the team
-    goes back to the default schedule), and the index its schedule has there."""
-    schedules = [dict(s) for s in document.get("team_schedules", [])]
-    index = next((i for i, s in enumerate(schedules) if slug in s["teams"]), None)
-    if schedule is None:
-        if index is not None:
-            teams = [t for t in schedules[index]["teams"] if t != slug]
-            if teams:
-                schedules[index]["teams"] = teams
-            else:
-                del schedules[index]
-        return {**document, "team_schedules": schedules}, -1
-    if index is None:
-        schedules.append(schedule)
-        index = len(schedules) - 1
-    else:
-        schedules[index] = {**schedule, "teams": schedules[index]["teams"]}
-    return {**document, "team_schedules": schedules}, index
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def team_hours_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """A team's own working hours: zone, weekly periods and holidays (with public holidays of a
-    country or an .ics file added in one step), saved through ``sla_settings_save`` for new
-    tickets or for new and open ones; or the team back on the default schedule."""
-    _require_super_admin(request)
-    team = Team.objects.filter(slug=slug).first()
-    if team is None:
-        raise Http404
-    return _schedule_page(request, team)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def default_hours_page(request: HttpRequest) -> HttpResponse:
-    """The default schedule on a page of its own, as a team's is: the same rows, and public
-    holidays of a country or an .ics file added in one step."""
-    _require_super_admin(request)
-    return _schedule_page(request, None)
-
-
-def _schedule_page(request: HttpRequest, team: Team | None) -> HttpResponse:
-    document = sla_settings_document()
-    slug = team.slug if team is not None else ""
-    own = next((s for s in document["team_schedules"] if slug in s["teams"]), None)
-    default = {
-        "timezone": document["timezone"],
-        "working_hours": document["working_hours"],
-        "holidays": document["holidays"],
-    }
-    start = own or default
-    status = 200
-    if request.method == "POST":
-        page = TeamHoursForms(
-            schedule=start, version=document["version"], data=request.POST, files=request.FILES
-        )
-        intent = request.POST.get("intent", "save")
-        if intent in ("add_public_holidays", "import_ics"):
-            page.add_holidays(from_file=intent == "import_ics")
-        elif (intent == "use_default" and team is not None) or page.is_valid():
-            if team is None:
-                typed = page.schedule([])
-                changed = {**document, **{k: typed[k] for k in default}}
-                prefix = ""
-            else:
-                new_schedule = None if intent == "use_default" else page.schedule([slug])
-                changed, index = _team_document(document, slug=slug, schedule=new_schedule)
-                prefix = f"team_schedules.{index}."
-            version = page.general.cleaned_data.get("version") if page.general.is_valid() else None
-            apply_to = page.apply_to if page.general.is_valid() else "new"
-            try:
-                result = sla_settings_save(
-                    document={**changed, "version": version or document["version"]},
-                    actor=request.user,
-                    via=SlaSettingsChange.Via.PAGE,
-                    apply_to=apply_to,
-                )
-            except SettingsValidationError as exc:
-                page.apply_errors(exc.errors, prefix=prefix)
-            except SettingsVersionConflict as exc:
-                page.errors.append(conflict_message(exc))
-            except DatabaseError:
-                logger.exception("Schedule save failed in the database")
-                page.errors.append(str(SAVE_FAILED_MESSAGE))
-                status = 503
-            else:
-                url = reverse("settings_app:sla")
-                if not result.changed:
-                    messages.info(request, NO_CHANGES_MESSAGE)
-                    return redirect(url)
-                version = result.document["version"]
-                text = (
-                    gettext("Working hours of %(team)s saved (version %(version)s).")
-                    % {"team": team.name, "version": version}
-                    if team is not None
-                    else gettext("Default working hours saved (version %(version)s).")
-                    % {"version": version}
-                )
-                if result.recompute is not None:
-                    url += f"?recompute={result.recompute.pk}"
-                    text += " " + ngettext(
-                        "They apply to new tickets and the %(count)s open ticket.",
-                        "They apply to new tickets and the %(count)s open tickets.",
-                        result.recompute.tickets,
-                    ) % {"count": intcomma(result.recompute.tickets)}
-                messages.success(request, text)
-                return redirect(url)
-        if page.has_errors and status == 200:
-            status = 400
-    else:
-        page = TeamHoursForms(schedule=start, version=document["version"])
-    context = {
-        "nav": "settings",
-        "tab": "sla",
-        "team": team,
-        "page": page,
-        "form": page.general,
-        "own": own,
-        "shared_with": [t for t in own["teams"] if t != slug] if own else [],
-        "applies": document["applies"],
-        "open_tickets": open_ticket_count(),
-        "team_open_tickets": (
-            ticket_side().tickets_using(team, open_only=True, first=0).total if team else None
-        ),
-        "time_options": TIME_OPTIONS,
-        "hours_summary": hours_summary(page.typed_working_hours()),
-        "action": (
-            reverse("settings_app:team_hours", args=[slug])
-            if team is not None
-            else reverse("settings_app:default_hours")
-        ),
-    }
-    return render(request, "settings_app/team_hours.html", context, status=status)

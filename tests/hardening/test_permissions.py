@@ -229,10 +229,15 @@ ROUTES: dict[str, Route] = {
         method="post",
         data=lambda world: {"country": "SE", "first_year": "2026", "last_year": "2026"},
     ),
+    # The old pages of a team's own hours and of the default ones: for good to the settings
+    # page's sections, whoever asks (the settings page then decides who may see it).
     "settings_app:team_hours": Route(
-        lambda world: f"/settings/sla/team-hours/{world.team.slug}/", SUPER_ADMIN_PAGE
+        lambda world: f"/settings/sla/team-hours/{world.team.slug}/",
+        by_role(*["301>/settings/sla/#team-schedules"] * 5),
     ),
-    "settings_app:default_hours": Route(fixed("/settings/sla/default-hours/"), SUPER_ADMIN_PAGE),
+    "settings_app:default_hours": Route(
+        fixed("/settings/sla/default-hours/"), by_role(*["301>/settings/sla/#when-card"] * 5)
+    ),
     "settings_app:recompute_progress": Route(
         lambda world: f"/settings/sla/recomputes/{world.recompute.pk}/", SUPER_ADMIN_PAGE
     ),

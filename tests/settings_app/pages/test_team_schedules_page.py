@@ -292,6 +292,34 @@ def test_holiday_sources_answer_rows_to_add(admin_client_, agent_client, teams) 
     assert admin_client_.get(SOURCE_URL).status_code == 405
 
 
+def test_a_holiday_source_refuses_in_the_readers_language(admin_client_, teams) -> None:
+    data = {"country": "US", "subdivision": "ZZ", "first_year": "2026", "last_year": "2026"}
+    english = admin_client_.post(SOURCE_URL, data).json()["error"]
+    swedish = admin_client_.post(SOURCE_URL, data, HTTP_ACCEPT_LANGUAGE="sv").json()["error"]
+    assert "not a subdivision" in english
+    assert "är ingen delregion i US (välj bland" in swedish
+
+
+@pytest.mark.parametrize(
+    ("old", "section"),
+    [
+        ("/settings/sla/team-hours/support-us/", "team-schedules"),
+        ("/settings/sla/team-hours/no-such-team/", "team-schedules"),
+        ("/settings/sla/default-hours/", "when-card"),
+    ],
+)
+def test_the_old_pages_of_a_schedule_lead_to_the_settings_page_for_good(
+    admin_client_, teams, old: str, section: str
+) -> None:
+    """Team and default hours were edited on pages of their own before the settings page's
+    dialogs; a bookmark of one lands on the settings page's section."""
+    response = admin_client_.get(old)
+    assert (response.status_code, response["Location"]) == (301, f"/settings/sla/#{section}")
+    landed = admin_client_.get(response["Location"])
+    assert landed.status_code == 200
+    assert f'id="{section}"' in landed.content.decode()
+
+
 def test_a_schedules_hours_summary_comes_from_its_own_rows(admin_client_, teams) -> None:
     response = admin_client_.get(
         "/settings/sla/hours-summary/",
