@@ -9,6 +9,7 @@ so every ``date`` filter and ``local_moment`` uses it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 from collections.abc import Iterable
@@ -71,6 +72,7 @@ from tickets.forms import (
     TicketPropertiesForm,
 )
 from tickets.inbound.selectors import message_mail_prefetches
+from tickets.live_state import TicketFingerprint, ticket_live_fingerprint
 from tickets.models import (
     AgentProfile,
     Message,
@@ -85,11 +87,7 @@ from tickets.outbound.selectors import (
     message_deliveries,
     ticket_acknowledgement_delivery,
 )
-from tickets.presence import (
-    ticket_presence_leave,
-    ticket_presence_mark,
-    ticket_presence_others,
-)
+from tickets.presence import ticket_presence_leave, ticket_presence_others
 from tickets.selectors import (
     TicketPaginator,
     TimelineEvent,
@@ -682,11 +680,12 @@ def _ticket_context(
     config: SlaConfig,
     now: datetime.datetime,
     state: PageState,
+    version: int,
 ) -> dict[str, Any]:
-    """Everything the ticket page and its live regions show, except the two forms."""
+    """Everything the ticket page and its live regions show, except the two forms (``version``:
+    the ticket's, ``ticket_version``)."""
     clocks = clock_views(ticket, config=config, now=now)
     conversation = _conversation(ticket, seen_message=state.seen_message, viewer_id=request.user.pk)
-    version = ticket_version(ticket_id=ticket.pk)
     return {
         "ticket": ticket,
         "conversation": conversation,
@@ -716,19 +715,18 @@ def _ticket_page(
 ) -> HttpResponse:
     now = timezone.now()
     config = sla_config_get()
-    ticket_presence_mark(
+    fingerprint = ticket_live_fingerprint(
         ticket_id=ticket.pk,
-        user=request.user,
-        state=TicketPresence.State.VIEWING,
+        viewer=request.user,
+        presence_state=TicketPresence.State.VIEWING,
         now=now,
         is_first=True,
     )
-    version = ticket_version(ticket_id=ticket.pk)
-    latest_message = (
-        Message.objects.filter(ticket=ticket).order_by("-id").values_list("id", flat=True).first()
+    version = fingerprint.version
+    state = PageState(
+        seen_message=fingerprint.latest_message, form_version=version, notice_after=version
     )
-    state = PageState(seen_message=latest_message or 0, form_version=version, notice_after=version)
-    context = _ticket_context(request, ticket, config=config, now=now, state=state)
+    context = _ticket_context(request, ticket, config=config, now=now, state=state, version=version)
     context.update(
         reply_form=reply_form
         or ReplyForm(stages=_pipeline_stages(ticket), current_stage=ticket.stage_id),
@@ -745,6 +743,7 @@ def _ticket_page(
         history_html=history,
         history_hash=_conversation_hash(history),
     )
+    context["live_state"] = _live_state(request, context, fingerprint=fingerprint, now=now)
     return _render(request, "tickets/detail.html", context, status=status)
 
 
@@ -779,17 +778,28 @@ def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
             return HttpResponseClientRedirect(reverse("login") + "?" + urlencode({"next": page}))
         return redirect_to_login(request.get_full_path())
     _require_agent(request)
-    ticket = _ticket_or_404(ticket_id)
     now = timezone.now()
-    config = sla_config_get()
     state = PageState.from_query(request.GET)
-    ticket_presence_mark(
-        ticket_id=ticket.pk,
-        user=request.user,
-        state=TicketPresence.State.REPLYING if state.is_replying else TicketPresence.State.VIEWING,
+    # Read before the regions: a change in between makes the next poll differ (and render),
+    # never the reverse.
+    fingerprint = ticket_live_fingerprint(
+        ticket_id=ticket_id,
+        viewer=request.user,
+        presence_state=(
+            TicketPresence.State.REPLYING if state.is_replying else TicketPresence.State.VIEWING
+        ),
         now=now,
     )
-    context = _ticket_context(request, ticket, config=config, now=now, state=state)
+    sent = request.GET.get("state", "")
+    if sent and sent == _live_state_now(
+        request, state, fingerprint=fingerprint, now=now, sent=sent
+    ):
+        # Nothing to swap: htmx leaves the page as it is.
+        return HttpResponse(status=204, headers={TICKET_STATE_HEADER: sent})
+    ticket = _ticket_or_404(ticket_id)
+    config = sla_config_get()
+    version = fingerprint.version
+    context = _ticket_context(request, ticket, config=config, now=now, state=state, version=version)
     conversation = render_to_string("tickets/_conversation.html", context, request)
     history = render_to_string("tickets/_history.html", context, request)
     context.update(
@@ -798,11 +808,88 @@ def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
         history_html=history,
         history_hash=_conversation_hash(history),
     )
-    if state.form_version < context["version"]:
+    if state.form_version < version:
         context["properties_form"] = TicketPropertiesForm(
-            ticket=ticket, stages=_all_stages(), version=context["version"]
+            ticket=ticket, stages=_all_stages(), version=version
         )
-    return render(request, "tickets/_live.html", context)
+    response = render(request, "tickets/_live.html", context)
+    response[TICKET_STATE_HEADER] = _live_state(request, context, fingerprint=fingerprint, now=now)
+    return response
+
+
+# The ticket page's poll sends back the state its regions were rendered in (static/js/ticket.js),
+# and gets the new one in this header.
+TICKET_STATE_HEADER = "X-Ticket-State"
+
+
+def _live_digest(request: HttpRequest, state: PageState, *, fingerprint: TicketFingerprint) -> str:
+    """What the poll's regions show apart from the time: the ticket's fingerprint, who looks at
+    it in which zone and language, and what the page has (``state``: its latest message, its
+    notice's start, its properties form's version, its conversation's and history's hashes)."""
+    key = repr(
+        (
+            fingerprint.rows,
+            request.user.pk,
+            timezone.get_current_timezone_name(),
+            translation.get_language(),
+            state.seen_message,
+            state.notice_after,
+            state.form_version,
+            state.conversation,
+            state.history,
+        )
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _live_state(
+    request: HttpRequest,
+    context: dict[str, Any],
+    *,
+    fingerprint: TicketFingerprint,
+    now: datetime.datetime,
+) -> str:
+    """The state the page has once it shows ``context``'s regions (rendered at ``now``), for
+    its next poll: the earliest moment at which time alone changes them (``display_changes_at``
+    of its running clocks), and the digest of what they show. After a poll's answer the page has
+    its conversation and history, and a properties form of the ticket's version (unless the
+    agent keeps their edited one: then its poll sends an older version and renders)."""
+    page: PageState = context["state"]
+    has = dataclasses.replace(
+        page,
+        form_version=context["version"],
+        conversation=context["conversation_hash"],
+        history=context["history_hash"],
+    )
+    changes_at = display_changes_at(
+        (
+            (view.clock.due_at, view.clock.due_soon_at)
+            for view in context["clocks"]
+            if view.clock is not None and view.is_running and not view.is_paused
+        ),
+        now=now,
+    )
+    digest = _live_digest(request, has, fingerprint=fingerprint)
+    return f"{int(changes_at.timestamp() * 1000)}-{digest}"
+
+
+def _live_state_now(
+    request: HttpRequest,
+    state: PageState,
+    *,
+    fingerprint: TicketFingerprint,
+    now: datetime.datetime,
+    sent: str,
+) -> str:
+    """The state of a page that has ``state`` and whose last answer said ``sent``, at ``now``:
+    ``sent`` itself while time has not changed its regions and the fingerprint is the same
+    ("" otherwise)."""
+    changes_ms, _dash, digest = sent.partition("-")
+    if not changes_ms.isdigit() or len(changes_ms) > 15 or not digest:
+        return ""
+    if now.timestamp() * 1000 >= int(changes_ms):
+        return ""
+    return sent if _live_digest(request, state, fingerprint=fingerprint) == digest else ""
 
 
 @login_required

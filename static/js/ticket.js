@@ -206,10 +206,25 @@
 
   // --- The live poll ---------------------------------------------------------------------------
 
+  // The poll sends the state the page's regions were rendered in; the server answers 204
+  // (nothing to swap) when they would read the same, else the regions with the new state
+  // (X-Ticket-State).
   document.body.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt && event.detail.elt.id === "ticket-live") {
+    var live = event.detail.elt;
+    if (live && live.id === "ticket-live") {
       event.detail.parameters.replying = hasUnsentReply() ? "1" : "0";
+      if (live.dataset.state) {
+        event.detail.parameters.state = live.dataset.state;
+      }
     }
+  });
+
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var live = event.detail.elt;
+    if (!live || live.id !== "ticket-live" || !event.detail.successful) {
+      return;
+    }
+    live.dataset.state = event.detail.xhr.getResponseHeader("X-Ticket-State") || "";
   });
 
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {

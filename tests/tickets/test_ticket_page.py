@@ -323,3 +323,252 @@ def test_the_poll_interval_is_a_setting(agent_client: Client, ticket, settings) 
     settings.TICKET_LIVE_SECONDS = 2.5
     html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert 'hx-trigger="every 2500ms"' in html
+
+
+# --- The poll answers 204 when nothing on the page changed -------------------------------------
+
+
+def live_state(html: str) -> str:
+    """The state the page's regions were rendered in (sent back by its poll)."""
+    found = re.search(r'<div id="ticket-live"[^>]* data-state="([^"]*)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def open_page(client: Client, ticket: Ticket) -> dict[str, str]:
+    """The page's poll parameters as the browser sends them, with its state."""
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    params = dict(re.findall(r'name="(\w+)" value="([^"]*)"', html.split('id="live-state"')[1]))
+    params = {name: params[name] for name in ("seen_message", "notice_after", "conversation")}
+    params["history"] = re.search(r'id="live-history" name="history" value="(\w*)"', html)[1]
+    params["version"] = loaded_form(client, ticket)["version"]
+    params["replying"] = "0"
+    params["state"] = live_state(html)
+    return params
+
+
+def poll(client: Client, ticket: Ticket, params: dict[str, str]) -> Any:
+    return client.get(f"/tickets/{ticket.pk}/live/", params, headers={"HX-Request": "true"})
+
+
+def take(params: dict[str, str], answer: Any) -> None:
+    """What the page keeps of a poll's answer (static/js/ticket.js): the conversation's and
+    history's new hashes and its state (not a fresh properties form: the agent edited theirs)."""
+    html = answer.content.decode()
+    for name in ("conversation", "history"):
+        found = re.search(rf'id="live-{name}" name="{name}" value="(\w+)"', html)
+        if found is not None:
+            params[name] = found[1]
+    params["state"] = answer["X-Ticket-State"]
+
+
+def test_a_poll_with_nothing_changed_answers_204_and_still_marks_the_agent(
+    agent_client: Client, lee, ticket, freeze, django_assert_num_queries
+) -> None:
+    lee_client = Client()
+    lee_client.force_login(lee)
+    freeze("2026-03-03T12:00:05Z")
+    params = open_page(agent_client, ticket)
+    lee_params = open_page(lee_client, ticket)
+    assert (
+        params["state"]
+        and "agent is viewing" in lee_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    )
+    freeze("2026-03-03T12:00:50Z")
+    # Sign-in (session, user), the viewer's zone, and the ticket's one (the presence mark in it).
+    with django_assert_num_queries(4):
+        answer = poll(agent_client, ticket, {**params, "replying": "1"})
+    assert answer.status_code == 204 and answer.content == b""
+    assert answer["X-Ticket-State"] == params["state"]
+    mark = TicketPresence.objects.get(ticket=ticket, user__username="agent")
+    assert (mark.state, mark.seen_at) == ("replying", utc("2026-03-03T12:00:50Z"))
+    # Others see that at once: their poll renders.
+    assert "agent is replying" in poll(lee_client, ticket, lee_params).content.decode()
+
+
+def test_a_poll_that_renders_sends_the_state_of_what_the_page_then_shows(
+    agent_client: Client, api: JsonApi, ticket, freeze
+) -> None:
+    freeze("2026-03-03T12:00:05Z")
+    params = open_page(agent_client, ticket)
+    api.customer(ticket.pk)
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200 and 'id="conversation"' in answer.content.decode()
+    # The page takes the new conversation (its hash) and state; nothing else changed since.
+    take(params, answer)
+    assert poll(agent_client, ticket, params).status_code == 204
+
+
+def _customer_message(ticket: Ticket, api: JsonApi, lee: Any, lee_client: Client) -> str:
+    api.customer(ticket.pk)
+    return ">new</span>"
+
+
+def _property_by_another_agent(ticket: Ticket, api: JsonApi, lee: Any, lee_client: Client) -> str:
+    from tickets.services import ticket_update
+
+    ticket_update(ticket_id=ticket.pk, now=utc("2026-03-03T12:00:10Z"), actor=lee, priority="high")
+    return "lee: Priority Medium → High"
+
+
+def _another_viewer_arrives(ticket: Ticket, api: JsonApi, lee: Any, lee_client: Client) -> str:
+    lee_client.get(f"/tickets/{ticket.pk}/")
+    return "lee is viewing"
+
+
+def _another_viewer_starts_replying(
+    ticket: Ticket, api: JsonApi, lee: Any, lee_client: Client
+) -> str:
+    lee_client.get(f"/tickets/{ticket.pk}/live/", {"replying": "1"})
+    return "lee is replying"
+
+
+def _settings_saved(ticket: Ticket, api: JsonApi, lee: Any, lee_client: Client) -> str:
+    from settings_app.models import SlaSettings
+
+    SlaSettings.objects.filter(pk=1).update(updated_at=utc("2026-03-03T12:00:10Z"))
+    return 'id="sla-panel"'
+
+
+def _clock_moved(ticket: Ticket, api: JsonApi, lee: Any, lee_client: Client) -> str:
+    SlaClock.objects.filter(ticket=ticket, kind="first_response").update(
+        due_at=utc("2026-03-03T13:30:00Z")
+    )
+    return "in 1 h 29 min"
+
+
+def _sla_event(ticket: Ticket, api: JsonApi, lee: Any, lee_client: Client) -> str:
+    SlaEvent.objects.filter(ticket=ticket).update(detail={})  # an event's details rewritten
+    return 'id="ticket-history"'
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _customer_message,
+        _property_by_another_agent,
+        _another_viewer_arrives,
+        _another_viewer_starts_replying,
+        _settings_saved,
+        _clock_moved,
+        _sla_event,
+    ],
+)
+def test_a_poll_renders_when_anything_on_the_page_changed(
+    agent_client: Client, api: JsonApi, lee, ticket, freeze, change
+) -> None:
+    lee_client = Client()
+    lee_client.force_login(lee)
+    freeze("2026-03-03T12:00:05Z")
+    params = open_page(agent_client, ticket)
+    assert poll(agent_client, ticket, params).status_code == 204
+    freeze("2026-03-03T12:00:10Z")
+    shows = change(ticket, api, lee, lee_client)
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200 and shows in unescape(answer.content.decode())
+    assert answer["X-Ticket-State"] not in ("", params["state"])
+
+
+def test_a_poll_renders_when_another_viewer_leaves_or_lapses(
+    agent_client: Client, lee, ticket, freeze
+) -> None:
+    lee_client = Client()
+    lee_client.force_login(lee)
+    freeze("2026-03-03T12:00:01Z")
+    lee_client.get(f"/tickets/{ticket.pk}/")
+    params = open_page(agent_client, ticket)
+    assert "lee is viewing" in agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    freeze("2026-03-03T12:00:30Z")
+    assert poll(agent_client, ticket, params).status_code == 204
+    freeze("2026-03-03T12:00:32Z")  # lee's mark (12:00:01) lapsed after 30 s without a poll
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200 and "lee is" not in answer.content.decode()
+
+    freeze("2026-03-03T12:01:01Z")
+    lee_client.get(f"/tickets/{ticket.pk}/")
+    params = open_page(agent_client, ticket)
+    lee_client.post(f"/tickets/{ticket.pk}/leave/")
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200 and "lee is" not in answer.content.decode()
+
+
+def test_a_poll_renders_when_a_delivery_changes(
+    agent_client: Client, api: JsonApi, ticket, freeze
+) -> None:
+    from tickets.outbound.models import OutboundEmail
+
+    freeze("2026-03-03T12:00:05Z")
+    api.reply(ticket.pk)
+    params = open_page(agent_client, ticket)
+    assert poll(agent_client, ticket, params).status_code == 204
+    email = OutboundEmail.objects.get(ticket_message__ticket=ticket)
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        state="sent", sent_at=utc("2026-03-03T12:00:07Z")
+    )
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200 and 'data-delivery="sent"' in answer.content.decode()
+
+
+def test_a_poll_renders_when_a_clock_turns_at_its_moment(agent_client: Client, freeze) -> None:
+    # First reply due 12:30:30, due soon from 12:15:30: within a minute, not on its start.
+    ticket = ticket_create(
+        subject="Half past",
+        body="Help",
+        requester_email="ana@acme.com",
+        now=utc("2026-03-03T11:30:30Z"),
+    )
+    freeze("2026-03-03T12:15:05Z")
+    params = open_page(agent_client, ticket)
+    freeze("2026-03-03T12:15:29Z")
+    assert poll(agent_client, ticket, params).status_code == 204
+    freeze("2026-03-03T12:15:31Z")
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200
+    assert 'data-clock="first_response" data-status="due_soon"' in answer.content.decode()
+
+
+def test_a_poll_renders_when_a_minute_passes(agent_client: Client, ticket, freeze) -> None:
+    freeze("2026-03-03T12:00:05Z")  # first reply due 12:30:00: "in 29 min" (and 55 s)
+    params = open_page(agent_client, ticket)
+    freeze("2026-03-03T12:00:59Z")
+    assert poll(agent_client, ticket, params).status_code == 204
+    freeze("2026-03-03T12:01:00Z")
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200 and "in 29 min" in answer.content.decode()
+
+
+def test_a_poll_renders_when_the_page_dismissed_its_notice_or_kept_an_older_form(
+    agent_client: Client, api: JsonApi, ticket, freeze
+) -> None:
+    freeze("2026-03-03T12:00:05Z")
+    params = open_page(agent_client, ticket)
+    api.update(ticket.pk, priority="urgent")
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200 and 'id="properties-form"' in answer.content.decode()
+    take(params, answer)
+    # The agent had edited the form: the page keeps it (its older version), and the poll keeps
+    # sending the fresh one.
+    answer = poll(agent_client, ticket, params)
+    assert answer.status_code == 200 and 'id="properties-form"' in answer.content.decode()
+    version = re.search(r'name="version" value="(\d+)"', answer.content.decode())[1]
+    take(params, answer)
+    params["version"] = version
+    assert poll(agent_client, ticket, params).status_code == 204
+    # Dismissing the notice moves where it starts.
+    params["notice_after"] = version
+    assert poll(agent_client, ticket, params).status_code == 200
+
+
+@pytest.mark.parametrize("state", ["", "abc", "-", "12-", "99999999999999999999-x", "1-x"])
+def test_a_poll_with_no_state_or_a_bad_one_renders(
+    agent_client: Client, ticket, state: str
+) -> None:
+    params = {**open_page(agent_client, ticket), "state": state}
+    assert poll(agent_client, ticket, params).status_code == 200
+
+
+def test_a_poll_of_a_ticket_that_is_gone_is_not_found(agent_client: Client, ticket) -> None:
+    params = open_page(agent_client, ticket)
+    ticket.delete()
+    assert poll(agent_client, ticket, params).status_code == 404
+    assert not TicketPresence.objects.exists()
