@@ -41,9 +41,11 @@ from tickets.presence import PRESENCE_KEEP, presence_lapse, ticket_presence_mark
 _TICKET = -7_345_678_901_234
 _VIEWER = -7_345_678_901_235
 _CUTOFF = datetime.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=datetime.UTC)
-# The parts whose rows' ids the page reads back: its latest message and its version (the id of
-# its latest history row).
-MESSAGES, CHANGES = 3, 9
+# The parts, in order. The page reads back its latest message and its version (the id of its
+# latest history row), and whether there are any rows of the others it reads (each list is read
+# only when there are).
+MESSAGES, ATTACHMENTS, INBOUND_EMAILS, MESSAGE_EMAILS, ACKNOWLEDGEMENTS = 3, 4, 5, 6, 7
+EVENTS, CHANGES, VIEWERS = 8, 9, 10
 
 
 class _RowLine(Func):
@@ -111,13 +113,17 @@ def _parts() -> QuerySet:
         ),
         _part(
             Attachment.objects.filter(message__ticket_id=_TICKET),
-            4,
+            ATTACHMENTS,
             [F("message_id"), F("filename"), F("content_type"), F("size")],
         ),
-        _part(InboundEmail.objects.filter(message__ticket_id=_TICKET), 5, [F("message_id")]),
-        _part(message_emails, 6, email_columns),
-        _part(acknowledgements, 7, email_columns),
-        _part(SlaEvent.objects.filter(ticket_id=_TICKET), 8, _columns(SlaEvent)),
+        _part(
+            InboundEmail.objects.filter(message__ticket_id=_TICKET),
+            INBOUND_EMAILS,
+            [F("message_id")],
+        ),
+        _part(message_emails, MESSAGE_EMAILS, email_columns),
+        _part(acknowledgements, ACKNOWLEDGEMENTS, email_columns),
+        _part(SlaEvent.objects.filter(ticket_id=_TICKET), EVENTS, _columns(SlaEvent)),
         _part(
             TicketChange.objects.filter(ticket_id=_TICKET),
             CHANGES,
@@ -127,7 +133,7 @@ def _parts() -> QuerySet:
             TicketPresence.objects.filter(ticket_id=_TICKET, seen_at__gte=_CUTOFF).exclude(
                 user_id=_VIEWER
             ),
-            10,
+            VIEWERS,
             [F("user_id"), F("user__username"), F("state")],
         ),
     ]
@@ -172,6 +178,10 @@ class TicketFingerprint:
     def latest_message(self) -> int:
         """The id of the ticket's latest message (0: none)."""
         return max((row for part, row, _line in self.rows if part == MESSAGES), default=0)
+
+    def has(self, part: int) -> bool:
+        """Whether the ticket has rows of ``part`` (``ATTACHMENTS``, …)."""
+        return any(row[0] == part for row in self.rows)
 
     @property
     def version(self) -> int:

@@ -12,38 +12,42 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import engines
+from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+from markupsafe import Markup
 
 from settings_app.models import Source, Stage
 from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.api import is_agent
-from slaproject.jinja2 import gettext_once
+from slaproject.jinja2 import gettext_once, url
 from slaproject.rate_limits import rate_limited
 from tickets import sla
 from tickets.display import (
@@ -58,9 +62,11 @@ from tickets.display import (
     event_label,
     event_note,
     event_tone,
+    moment_formatter,
     moment_texts,
     most_urgent_clock,
 )
+from tickets.form_html import hidden_html, select_html
 from tickets.forms import (
     BADGES_NEXT,
     PAGE_SIZES,
@@ -72,7 +78,17 @@ from tickets.forms import (
     TicketPropertiesForm,
 )
 from tickets.inbound.selectors import message_mail_prefetches
-from tickets.live_state import TicketFingerprint, ticket_live_fingerprint
+from tickets.live_state import (
+    ACKNOWLEDGEMENTS,
+    ATTACHMENTS,
+    CHANGES,
+    EVENTS,
+    INBOUND_EMAILS,
+    MESSAGE_EMAILS,
+    VIEWERS,
+    TicketFingerprint,
+    ticket_live_fingerprint,
+)
 from tickets.models import (
     AgentProfile,
     Message,
@@ -93,6 +109,7 @@ from tickets.selectors import (
     TimelineEvent,
     current_clocks,
     ticket_changes,
+    ticket_form_choices,
     ticket_get,
     ticket_timeline,
     ticket_version,
@@ -597,27 +614,42 @@ def clock_views(
 @dataclass(frozen=True)
 class ConversationItem:
     """A message as the ticket page shows it: the delivery of its email (None: none) and which
-    email that is, and whether it is new to the viewer (from someone else since the page loaded)."""
+    email that is, whether it is new to the viewer (from someone else since the page loaded),
+    its attachments and the incoming email it came as (None: none)."""
 
     message: Message
     delivery: Delivery | None
     delivery_what: str
     is_new: bool = False
+    attachments: tuple[Any, ...] = ()
+    inbound_email: Any = None
 
 
 def _conversation(
-    ticket: Ticket, *, seen_message: int, viewer_id: int | None
+    ticket: Ticket, *, seen_message: int, viewer_id: int | None, fingerprint: TicketFingerprint
 ) -> list[ConversationItem]:
     """The ticket's messages with their email's delivery: public replies their own email, the
     first message the acknowledgement. Messages after ``seen_message`` by anyone but the viewer
-    are new."""
+    are new. Attachments, incoming emails, deliveries and the acknowledgement are read only when
+    the ticket's ``fingerprint`` (read before) has some."""
+    attachments, inbound = message_mail_prefetches()
+    prefetches = [
+        prefetch
+        for prefetch, part in ((attachments, ATTACHMENTS), (inbound, INBOUND_EMAILS))
+        if fingerprint.has(part)
+    ]
     messages_ = list(
-        Message.objects.filter(ticket=ticket)
-        .select_related("author")
-        .prefetch_related(*message_mail_prefetches())
+        Message.objects.filter(ticket=ticket).select_related("author").prefetch_related(*prefetches)
     )
-    deliveries = message_deliveries(m.pk for m in messages_)
-    acknowledged = bool(messages_) and messages_[0].author_kind == Message.Author.CUSTOMER
+    deliveries = (
+        message_deliveries(m.pk for m in messages_) if fingerprint.has(MESSAGE_EMAILS) else {}
+    )
+    acknowledged = (
+        bool(messages_)
+        and messages_[0].author_kind == Message.Author.CUSTOMER
+        and fingerprint.has(ACKNOWLEDGEMENTS)
+    )
+    email, acknowledgement = _("Email"), _("Acknowledgement")
     return [
         ConversationItem(
             message=message,
@@ -626,11 +658,91 @@ def _conversation(
                 if index == 0 and acknowledged
                 else deliveries.get(message.pk)
             ),
-            delivery_what=_("Acknowledgement") if index == 0 and acknowledged else _("Email"),
+            delivery_what=acknowledgement if index == 0 and acknowledged else email,
             is_new=message.pk > seen_message and message.author_id != viewer_id,
+            attachments=tuple(message.attachments.all()) if attachments in prefetches else (),
+            inbound_email=_inbound_email(message) if inbound in prefetches else None,
         )
         for index, message in enumerate(messages_)
     ]
+
+
+def _fragment_helpers(now: datetime.datetime) -> dict[str, Any]:
+    """What the ticket's Jinja2 fragments format with, in the active zone and language: ``_``
+    (as Django's translate tag: the translation escaped; each string translated once), ``iso``
+    (the ``date:"c"`` filter), ``hour`` (``date:"H:i"``) and ``moment`` (``local_moment``)."""
+    zone = timezone.get_current_timezone()
+    hour = moment_formatter("H:i")
+    translated: dict[str, Markup] = {}
+
+    def translate(text: str) -> Markup:
+        found = translated.get(text)
+        if found is None:
+            found = translated[text] = Markup(escape(_(text)))
+        return found
+
+    return {
+        "_": translate,
+        "iso": lambda value: value.astimezone(zone).isoformat(),
+        "hour": lambda value: hour(value.astimezone(zone)),
+        "moment": moment_texts(now),
+        "url": url,
+    }
+
+
+def _conversation_html(
+    conversation: list[ConversationItem], *, ticket: Ticket, helpers: dict[str, Any]
+) -> str:
+    """The conversation's HTML (``templates/jinja2/tickets/conversation.html``)."""
+    template = engines["jinja2"].get_template("tickets/conversation.html")
+    context = {
+        **helpers,
+        "conversation": conversation,
+        "ticket": ticket,
+        "reply_kind": escape(pgettext("message kind", "reply")),
+        "linebreaksbr": _linebreaksbr,
+        "filesizeformat": filesizeformat,
+    }
+    return mark_safe(template.render(context))  # noqa: S308 (autoescaped)
+
+
+def _linebreaksbr(text: str) -> str:
+    return linebreaksbr(text, autoescape=True)
+
+
+def _inbound_email(message: Message) -> Any:
+    """The message's incoming email (prefetched), or None (the template tag read it so)."""
+    try:
+        return message.inbound_email
+    except ObjectDoesNotExist:
+        return None
+
+
+def _history_html(timeline: list[TimelineEntry], *, helpers: dict[str, Any]) -> str:
+    """The history's HTML (``templates/jinja2/tickets/history.html``): its entries by day (in
+    the active zone), as Django's ``regroup`` grouped them (neighbours with the same date)."""
+    zone = timezone.get_current_timezone()
+    day, heading = moment_formatter("D j M Y"), moment_formatter("D j M")
+    days = [
+        (heading(entries[0].at.astimezone(zone)), entries)
+        for entries in (
+            list(group)
+            for _date, group in itertools.groupby(
+                timeline, key=lambda entry: day(entry.at.astimezone(zone))
+            )
+        )
+    ]
+    template = engines["jinja2"].get_template("tickets/history.html")
+    return mark_safe(template.render({**helpers, "days": days}))  # noqa: S308 (autoescaped)
+
+
+def _regions_html(context: dict[str, Any], *, now: datetime.datetime) -> tuple[str, str]:
+    """The conversation's and the history's HTML, as the page and its poll show them."""
+    helpers = _fragment_helpers(now)
+    return (
+        _conversation_html(context["conversation"], ticket=context["ticket"], helpers=helpers),
+        _history_html(context["timeline"], helpers=helpers),
+    )
 
 
 def _conversation_hash(html: str) -> str:
@@ -667,12 +779,6 @@ class PageState:
         )
 
 
-def _changes_since(ticket: Ticket, *, after: int) -> list[TimelineEntry]:
-    """What was changed after version ``after`` (by others, or by the same agent elsewhere:
-    the page's own saves reload it), one line per save."""
-    return _timeline([], ticket_changes(ticket_id=ticket.pk, after=after))
-
-
 def _ticket_context(
     request: HttpRequest,
     ticket: Ticket,
@@ -680,24 +786,40 @@ def _ticket_context(
     config: SlaConfig,
     now: datetime.datetime,
     state: PageState,
-    version: int,
+    fingerprint: TicketFingerprint,
 ) -> dict[str, Any]:
-    """Everything the ticket page and its live regions show, except the two forms (``version``:
-    the ticket's, ``ticket_version``)."""
+    """Everything the ticket page and its live regions show, except the two forms (``fingerprint``:
+    the ticket's, read before)."""
+    version = fingerprint.version
     clocks = clock_views(ticket, config=config, now=now)
-    conversation = _conversation(ticket, seen_message=state.seen_message, viewer_id=request.user.pk)
+    conversation = _conversation(
+        ticket,
+        seen_message=state.seen_message,
+        viewer_id=request.user.pk,
+        fingerprint=fingerprint,
+    )
+    # Each list is read only when the fingerprint has rows of it.
+    events = ticket_timeline(ticket_id=ticket.pk) if fingerprint.has(EVENTS) else []
+    changes = ticket_changes(ticket_id=ticket.pk) if fingerprint.has(CHANGES) else []
+    viewers = (
+        ticket_presence_others(ticket_id=ticket.pk, user=request.user, now=now)
+        if fingerprint.has(VIEWERS)
+        else []
+    )
     return {
         "ticket": ticket,
         "conversation": conversation,
         "clocks": clocks,
         "has_sla": any(c.clock is not None for c in clocks),
-        "timeline": _timeline(
-            ticket_timeline(ticket_id=ticket.pk), ticket_changes(ticket_id=ticket.pk)
+        "timeline": _timeline(events, changes),
+        "viewers": viewers,
+        # What was changed after the version the notice starts from (by others, or by the same
+        # agent elsewhere: the page's own saves reload it), one line per save.
+        "notice": (
+            _timeline([], [change for change in changes if change.pk > state.notice_after])
+            if state.notice_after < version
+            else []
         ),
-        "viewers": ticket_presence_others(ticket_id=ticket.pk, user=request.user, now=now),
-        "notice": _changes_since(ticket, after=state.notice_after)
-        if state.notice_after < version
-        else [],
         "version": version,
         "state": state,
         "live_ms": max(int(settings.TICKET_LIVE_SECONDS * 1000), 200),
@@ -726,17 +848,27 @@ def _ticket_page(
     state = PageState(
         seen_message=fingerprint.latest_message, form_version=version, notice_after=version
     )
-    context = _ticket_context(request, ticket, config=config, now=now, state=state, version=version)
+    context = _ticket_context(
+        request, ticket, config=config, now=now, state=state, fingerprint=fingerprint
+    )
+    stages = _all_stages()
+    properties_form = properties_form or TicketPropertiesForm(
+        ticket=ticket, stages=stages, version=version
+    )
+    reply_form = reply_form or ReplyForm(
+        # The ticket's pipeline's stages, in their order (``_pipeline_stages``).
+        stages=[stage for stage in stages if stage.pipeline_id == ticket.pipeline_id],
+        current_stage=ticket.stage_id,
+    )
     context.update(
-        reply_form=reply_form
-        or ReplyForm(stages=_pipeline_stages(ticket), current_stage=ticket.stage_id),
-        properties_form=properties_form
-        or TicketPropertiesForm(ticket=ticket, stages=_all_stages(), version=version),
+        reply_form=reply_form,
+        **_reply_fields(reply_form),
+        properties_form=properties_form,
+        properties_fields=_properties_fields(properties_form),
         reply_sent=request.session.pop(REPLY_SENT_KEY, None) == ticket.pk,
     )
     # Each region is rendered once: the page shows it and its fingerprint goes to the poll.
-    conversation = render_to_string("tickets/_conversation.html", context, request)
-    history = render_to_string("tickets/_history.html", context, request)
+    conversation, history = _regions_html(context, now=now)
     context.update(
         conversation_html=conversation,
         conversation_hash=_conversation_hash(conversation),
@@ -745,6 +877,57 @@ def _ticket_page(
     )
     context["live_state"] = _live_state(request, context, fingerprint=fingerprint, now=now)
     return _render(request, "tickets/detail.html", context, status=status)
+
+
+# The unbound reply form's kind and message fields, by language (see ``_reply_fields``).
+_REPLY_FIELDS: dict[str | None, str] = {}
+
+
+def _reply_fields(form: ReplyForm) -> dict[str, str]:
+    """The reply form's fields as the page shows them (``reply_fields_html``: the kind of
+    message and the message, ``tickets/_reply_fields.html``; ``reply_then_stage_html``): an
+    unbound form's are the same for every ticket but the stages (``tickets.form_html``), and are
+    rendered once per language."""
+    fields: str
+    if form.is_bound:  # shown again with what the agent wrote
+        fields = render_to_string("tickets/_reply_fields.html", {"reply_form": form})
+        then_stage = str(form["then_stage"])
+    else:
+        language = translation.get_language()
+        fields = _REPLY_FIELDS.get(language) or _REPLY_FIELDS.setdefault(
+            language, render_to_string("tickets/_reply_fields.html", {"reply_form": form})
+        )
+        then_stage = select_html(form, "then_stage", render=str)
+    return {
+        "reply_fields_html": mark_safe(fields),  # noqa: S308 (a Django template's output)
+        "reply_then_stage_html": mark_safe(then_stage),  # noqa: S308 (a widget's output)
+    }
+
+
+PROPERTY_SELECTS = ("owner", "priority", "team", "source", "stage")
+
+
+def _properties_fields(form: TicketPropertiesForm) -> dict[str, str]:
+    """The properties form's fields as ``_properties_form.html`` shows them: its five selects
+    (crispy) and two hidden inputs; an unbound form's from their kept renderings
+    (``tickets.form_html``)."""
+    if form.is_bound:  # shown again with the agent's values and errors
+        fields = {name: str(as_crispy_field(form[name])) for name in PROPERTY_SELECTS}
+        fields.update(version=str(form["version"]), loaded=str(form["loaded"]))
+    else:
+        known = ticket_form_choices()
+        fields = {}
+        for name in PROPERTY_SELECTS:
+            choices = None
+            if name in known:
+                field: Any = form.fields[name]
+                choices = [("", field.empty_label), *known[name]]
+                value = form.initial.get(name)
+                if value is not None and all(pk != value for pk, _label in known[name]):
+                    choices = None  # (an owner who is no longer an agent: the form adds them)
+            fields[name] = select_html(form, name, render=as_crispy_field, choices=choices)
+        fields.update(version=hidden_html(form, "version"), loaded=hidden_html(form, "loaded"))
+    return {name: mark_safe(html) for name, html in fields.items()}  # noqa: S308 (rendered here)
 
 
 def _pipeline_stages(ticket: Ticket) -> list[Stage]:
@@ -799,9 +982,10 @@ def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket_or_404(ticket_id)
     config = sla_config_get()
     version = fingerprint.version
-    context = _ticket_context(request, ticket, config=config, now=now, state=state, version=version)
-    conversation = render_to_string("tickets/_conversation.html", context, request)
-    history = render_to_string("tickets/_history.html", context, request)
+    context = _ticket_context(
+        request, ticket, config=config, now=now, state=state, fingerprint=fingerprint
+    )
+    conversation, history = _regions_html(context, now=now)
     context.update(
         conversation_html=conversation,
         conversation_hash=_conversation_hash(conversation),
@@ -809,9 +993,8 @@ def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
         history_hash=_conversation_hash(history),
     )
     if state.form_version < version:
-        context["properties_form"] = TicketPropertiesForm(
-            ticket=ticket, stages=_all_stages(), version=version
-        )
+        form = TicketPropertiesForm(ticket=ticket, stages=_all_stages(), version=version)
+        context.update(properties_form=form, properties_fields=_properties_fields(form))
     response = render(request, "tickets/_live.html", context)
     response[TICKET_STATE_HEADER] = _live_state(request, context, fingerprint=fingerprint, now=now)
     return response
