@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Not the product's strings: tests, benchmarks, the virtualenv, runtime files, vendored code.
@@ -35,6 +36,53 @@ def languages() -> list[str]:
     from django.conf import settings
 
     return [code for code, _name in settings.LANGUAGES if code != "en"]
+
+
+# Jinja2 templates (templates/jinja2/): Django's makemessages reads them as Django templates,
+# which finds `{{ _('Text') }}` but not a call with arguments (`_('Due %(moment)s', moment=…)`)
+# nor one inside `{% set %}`. Their strings are read with Jinja2's own extractor and written,
+# for the time of the extraction, as gettext calls into a Python file makemessages reads.
+JINJA2_DIR = Path("templates") / "jinja2"
+JINJA2_MESSAGES = JINJA2_DIR / "_messages_of_templates.py"
+# Jinja2's i18n functions and the Python call xgettext knows them by (makemessages' keywords).
+_JINJA2_CALLS = {
+    "_": "gettext",
+    "gettext": "gettext",
+    "ngettext": "ngettext",
+    "pgettext": "pgettext",
+    "npgettext": "npgettext",
+}
+
+
+def jinja2_messages(base_dir: Path) -> str:
+    """The Jinja2 templates' translatable strings as Python source: one gettext call a string,
+    each with the template and line it comes from."""
+    from jinja2.ext import extract_from_ast
+
+    from slaproject.jinja2 import environment
+
+    env = environment(loader=None)
+    lines = [
+        "# Written by slaproject.catalogue while it extracts the catalogues; not kept. The",
+        "# strings of the Jinja2 templates, for makemessages (xgettext reads Python).",
+    ]
+    for path in sorted((base_dir / JINJA2_DIR).rglob("*.html")):
+        where = path.relative_to(base_dir).as_posix()
+        for lineno, function, message in extract_from_ast(env.parse(path.read_text("utf-8"))):
+            texts = message if isinstance(message, tuple) else (message,)
+            arguments = [repr(text) for text in texts if isinstance(text, str)]
+            lines.append(f"{_JINJA2_CALLS[function]}({', '.join(arguments)})  # {where}:{lineno}")
+    return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def _with_jinja2_messages(base_dir: Path) -> Iterator[None]:
+    target = base_dir / JINJA2_MESSAGES
+    target.write_text(jinja2_messages(base_dir), encoding="utf-8")
+    try:
+        yield
+    finally:
+        target.unlink(missing_ok=True)
 
 
 def extract(*, base_dir: Path, locale_dir: Path, languages: Iterable[str]) -> None:
@@ -68,7 +116,10 @@ def extract(*, base_dir: Path, locale_dir: Path, languages: Iterable[str]) -> No
     cwd = Path.cwd()
     os.chdir(base_dir)
     try:
-        with override_settings(LOCALE_PATHS=[str(base_dir / "locale")]):
+        with (
+            override_settings(LOCALE_PATHS=[str(base_dir / "locale")]),
+            _with_jinja2_messages(base_dir),
+        ):
             for domain, extensions in DOMAINS.items():
                 call_command(
                     "makemessages",

@@ -166,3 +166,21 @@ def test_the_finder_sees_plain_text_in_a_template_and_a_form(tmp_path: Path) -> 
     assert sorted(texts) == sorted(
         ['aria-label="Next page"', "Close ticket", "Your email", "Bad ", "Saved."]
     )
+
+
+@needs_gettext
+def test_a_jinja2_string_with_arguments_or_in_a_set_reaches_the_catalogue(tmp_path: Path) -> None:
+    """Django's makemessages reads a Jinja2 template as a Django one and misses
+    ``_('…', name=…)`` and ``{% set %}``; the extraction reads them with Jinja2's own."""
+    base = tmp_path / "project"
+    (base / catalogue.JINJA2_DIR).mkdir(parents=True)
+    (base / catalogue.JINJA2_DIR / "page.html").write_text(
+        "{% set title = _('Due %(moment)s', moment=due) %}<p title=\"{{ title }}\">"
+        "{{ _('Plain words') }} {{ ngettext('%(num)d ticket', '%(num)d tickets', n) }}</p>\n",
+        encoding="utf-8",
+    )
+    catalogue.extract(base_dir=base, locale_dir=tmp_path / "locale", languages=["sv"])
+    entries = {e.msgid: e for e in polib.pofile(str(tmp_path / "locale/sv/LC_MESSAGES/django.po"))}
+    assert {"Due %(moment)s", "Plain words", "%(num)d ticket"} <= set(entries)
+    assert entries["%(num)d ticket"].msgid_plural == "%(num)d tickets"
+    assert not (base / catalogue.JINJA2_MESSAGES).exists()  # written for the extraction only

@@ -935,6 +935,16 @@ def test_times_are_shown_in_the_viewers_time_zone(agent_client: Client, mixed, a
     assert "Tue 3 Mar, 06:30 EST" in agent_client.get("/tickets/").content.decode()
 
 
+def test_the_queues_due_titles_are_in_the_readers_language(agent_client: Client, mixed, agent):
+    # mixed["overdue"]: its first reply was due at 11:30Z, 12:30 in Stockholm.
+    english = agent_client.get("/tickets/").content.decode()
+    assert 'title="Due Tue 3 Mar, 12:30 CET"' in english
+    AgentProfile.objects.create(user=agent, language="sv")
+    swedish = agent_client.get("/tickets/").content.decode()
+    assert 'title="Förfaller tis 3 mar, 12:30 CET"' in swedish
+    assert 'title="Due ' not in swedish
+
+
 def test_an_unknown_saved_zone_falls_back_to_the_schedules(agent_client: Client, mixed, agent):
     AgentProfile.objects.create(user=agent, timezone="Mars/Olympus_Mons")
     html = agent_client.get(f"/tickets/{mixed['overdue'].pk}/").content.decode()
