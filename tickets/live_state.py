@@ -36,6 +36,7 @@ from tickets.inbound.models import Attachment, InboundEmail
 from tickets.models import Message, SlaClock, SlaEvent, Ticket, TicketChange, TicketPresence
 from tickets.outbound.models import OutboundEmail
 from tickets.presence import PRESENCE_KEEP, presence_lapse, ticket_presence_mark
+from tickets.selectors import storable_ticket_id
 
 # Stand-ins for the values of one call (see the module's docstring): unlikely in a real query.
 _TICKET = -7_345_678_901_234
@@ -201,6 +202,8 @@ def ticket_live_fingerprint(
     ``ticket_presence_mark``, ``is_first`` when the page loads) and read the fingerprint of what
     the ticket's page shows them (see the module's docstring), in one statement on PostgreSQL.
     No rows for a ticket that does not exist (and no mark)."""
+    if not storable_ticket_id(ticket_id):
+        return TicketFingerprint(rows=())
     vendor = connection.vendor
     sql, params = _fingerprint_query(vendor)
     adapt = connection.ops.adapt_datetimefield_value

@@ -585,6 +585,7 @@ def test_the_ticket_list_survives_any_query(channel: Client, params: dict) -> No
         "/api/tickets/99999999999999999999999999/",
         "/api/sla/recomputes/99999999999999999999999999/",
         "/tickets/99999999999999999999999999/",
+        "/tickets/99999999999999999999999999/live/",
         "/settings/sla/recomputes/99999999999999999999999999/",
     ],
 )
