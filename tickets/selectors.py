@@ -665,9 +665,10 @@ _TICKET_CLOCKS = _CompiledModels(
 
 
 def storable_ticket_id(ticket_id: int) -> bool:
-    """Whether ``ticket_id`` fits the tickets' id column. The ORM's lookups find no rows for an id
-    that does not; queries compiled once (``_CompiledModels``, the ticket page's poll) pass their
-    values as they are, which SQLite refuses with an error (an address like /tickets/<30 digits>/)."""
+    """Whether ``ticket_id`` fits the tickets' id column. The ORM's lookups find no rows for an
+    id that does not; queries compiled once (``_CompiledModels``, the ticket page's poll) pass
+    their values as they are, which the database refuses (an address like /tickets/<30 digits>/).
+    """
     low, high = connection.ops.integer_field_range(Ticket._meta.pk.get_internal_type())
     return (low is None or low <= ticket_id) and (high is None or ticket_id <= high)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 
 from settings_app.models import Stage, Team
@@ -376,7 +377,8 @@ def test_a_poll_with_nothing_changed_answers_204_and_still_marks_the_agent(
     )
     freeze("2026-03-03T12:00:50Z")
     # Sign-in (session, user), the viewer's zone, and the ticket's one (the presence mark in it).
-    with django_assert_num_queries(4):
+    # SQLite has no data-modifying WITH: there the ticket's check and the mark come before it.
+    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 6):
         answer = poll(agent_client, ticket, {**params, "replying": "1"})
     assert answer.status_code == 204 and answer.content == b""
     assert answer["X-Ticket-State"] == params["state"]
