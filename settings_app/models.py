@@ -37,11 +37,15 @@ class Source(models.TextChoices):
 
 
 class Team(models.Model):
-    name = SingleLineCharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+    name = SingleLineCharField(max_length=100, verbose_name=_("name"))
+    slug = models.SlugField(max_length=100, unique=True, verbose_name=_("slug"))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name=_("members")
+    )
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -49,11 +53,13 @@ class Team(models.Model):
 
 
 class Pipeline(models.Model):
-    slug = models.SlugField(max_length=100, unique=True)
-    name = SingleLineCharField(max_length=100)
-    position = models.PositiveIntegerField(default=0)
+    slug = models.SlugField(max_length=100, unique=True, verbose_name=_("slug"))
+    name = SingleLineCharField(max_length=100, verbose_name=_("name"))
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
@@ -61,15 +67,21 @@ class Pipeline(models.Model):
 
 
 class Stage(models.Model):
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
-    slug = models.SlugField(max_length=100)
-    name = SingleLineCharField(max_length=100)
-    position = models.PositiveIntegerField(default=0)
+    pipeline = models.ForeignKey(
+        Pipeline, on_delete=models.CASCADE, related_name="stages", verbose_name=_("pipeline")
+    )
+    slug = models.SlugField(max_length=100, verbose_name=_("slug"))
+    name = SingleLineCharField(max_length=100, verbose_name=_("name"))
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
     is_closed = models.BooleanField(
-        default=False, help_text=_("A ticket in a closed stage is closed.")
+        default=False,
+        help_text=_("A ticket in a closed stage is closed."),
+        verbose_name=_("is closed"),
     )
 
     class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
         ordering = ["pipeline__position", "pipeline_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["pipeline", "slug"], name="stage_unique_slug"),
@@ -101,21 +113,29 @@ class SlaSettings(models.Model):
         SOURCE = "source", _("Source")
         PIPELINE = "pipeline", _("Pipeline")
 
-    applies = models.CharField(max_length=20, choices=Applies, default=Applies.ALWAYS)
-    timezone = models.CharField(max_length=64, default="UTC")
-    goals_enabled = models.BooleanField(default=False)
-    scope = models.CharField(max_length=10, choices=Scope, default=Scope.ALL)
-    property = models.CharField(max_length=10, choices=Property, blank=True, default="")
-    pause_stages = models.ManyToManyField(Stage, blank=True, related_name="+")
-    version = models.PositiveIntegerField(default=1)
+    applies = models.CharField(
+        max_length=20, choices=Applies, default=Applies.ALWAYS, verbose_name=_("applies")
+    )
+    timezone = models.CharField(max_length=64, default="UTC", verbose_name=_("timezone"))
+    goals_enabled = models.BooleanField(default=False, verbose_name=_("goals enabled"))
+    scope = models.CharField(
+        max_length=10, choices=Scope, default=Scope.ALL, verbose_name=_("scope")
+    )
+    property = models.CharField(
+        max_length=10, choices=Property, blank=True, default="", verbose_name=_("property")
+    )
+    pause_stages = models.ManyToManyField(
+        Stage, blank=True, related_name="+", verbose_name=_("pause stages")
+    )
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     # The version in which the schedule (applies, time zone, working hours, holidays) last
     # changed: clocks computed under an older version were counted in a schedule not kept.
-    schedule_version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    schedule_version = models.PositiveIntegerField(default=1, verbose_name=_("schedule version"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name = "SLA settings"
-        verbose_name_plural = "SLA settings"
+        verbose_name = _("SLA settings")
+        verbose_name_plural = _("SLA settings")
         constraints = [
             models.CheckConstraint(
                 condition=(Q(scope="all") & Q(property=""))
@@ -132,9 +152,11 @@ class PeriodFields(models.Model):
     """One weekly period as minutes after local midnight (end 1440 = 24:00): the fields and
     checks shared by the default schedule's periods and a team schedule's."""
 
-    weekday = models.PositiveSmallIntegerField(help_text=_("0 = Monday … 6 = Sunday"))
-    start_minute = models.PositiveSmallIntegerField()
-    end_minute = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField(
+        help_text=_("0 = Monday … 6 = Sunday"), verbose_name=_("weekday")
+    )
+    start_minute = models.PositiveSmallIntegerField(verbose_name=_("start minute"))
+    end_minute = models.PositiveSmallIntegerField(verbose_name=_("end minute"))
 
     class Meta:
         abstract = True
@@ -162,9 +184,9 @@ class HolidayFields(models.Model):
     """A day on which no working time counts; ``recurring`` repeats it every year (the fields
     shared by the default schedule's holidays and a team schedule's)."""
 
-    date = models.DateField()
-    name = SingleLineCharField(max_length=100, blank=True)
-    recurring = models.BooleanField(default=False)
+    date = models.DateField(verbose_name=_("date"))
+    name = SingleLineCharField(max_length=100, blank=True, verbose_name=_("name"))
+    recurring = models.BooleanField(default=False, verbose_name=_("recurring"))
 
     class Meta:
         abstract = True
@@ -177,18 +199,32 @@ class HolidayFields(models.Model):
 class WorkingPeriod(PeriodFields):
     """One period of one weekday of the default schedule."""
 
-    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="periods")
+    sla_settings = models.ForeignKey(
+        SlaSettings,
+        on_delete=models.CASCADE,
+        related_name="periods",
+        verbose_name=_("sla settings"),
+    )
 
     class Meta(PeriodFields.Meta):
+        verbose_name = _("working period")
+        verbose_name_plural = _("working periods")
         constraints = PeriodFields.checks("period")
 
 
 class Holiday(HolidayFields):
     """A holiday of the default schedule."""
 
-    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="holidays")
+    sla_settings = models.ForeignKey(
+        SlaSettings,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        verbose_name=_("sla settings"),
+    )
 
     class Meta(HolidayFields.Meta):
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
         constraints = [
             models.UniqueConstraint(fields=["sla_settings", "date"], name="holiday_unique_date"),
         ]
@@ -204,12 +240,17 @@ class TeamSchedule(models.Model):
     """
 
     sla_settings = models.ForeignKey(
-        SlaSettings, on_delete=models.CASCADE, related_name="team_schedules"
+        SlaSettings,
+        on_delete=models.CASCADE,
+        related_name="team_schedules",
+        verbose_name=_("sla settings"),
     )
-    position = models.PositiveIntegerField(default=0)
-    timezone = models.CharField(max_length=64, default="UTC")
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
+    timezone = models.CharField(max_length=64, default="UTC", verbose_name=_("timezone"))
 
     class Meta:
+        verbose_name = _("team schedule")
+        verbose_name_plural = _("team schedules")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -220,11 +261,17 @@ class TeamSchedule(models.Model):
 class TeamScheduleMember(models.Model):
     """One team that counts in a team schedule (a team is in at most one)."""
 
-    schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="members")
-    team = models.OneToOneField(Team, on_delete=models.PROTECT, related_name="schedule_member")
-    position = models.PositiveIntegerField(default=0)
+    schedule = models.ForeignKey(
+        TeamSchedule, on_delete=models.CASCADE, related_name="members", verbose_name=_("schedule")
+    )
+    team = models.OneToOneField(
+        Team, on_delete=models.PROTECT, related_name="schedule_member", verbose_name=_("team")
+    )
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("team schedule member")
+        verbose_name_plural = _("team schedule members")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -234,18 +281,26 @@ class TeamScheduleMember(models.Model):
 class TeamSchedulePeriod(PeriodFields):
     """One weekly period of a team schedule, as ``WorkingPeriod`` is of the default one."""
 
-    schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="periods")
+    schedule = models.ForeignKey(
+        TeamSchedule, on_delete=models.CASCADE, related_name="periods", verbose_name=_("schedule")
+    )
 
     class Meta(PeriodFields.Meta):
+        verbose_name = _("team schedule period")
+        verbose_name_plural = _("team schedule periods")
         constraints = PeriodFields.checks("team_period")
 
 
 class TeamScheduleHoliday(HolidayFields):
     """A holiday of a team schedule, as ``Holiday`` is of the default one."""
 
-    schedule = models.ForeignKey(TeamSchedule, on_delete=models.CASCADE, related_name="holidays")
+    schedule = models.ForeignKey(
+        TeamSchedule, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("schedule")
+    )
 
     class Meta(HolidayFields.Meta):
+        verbose_name = _("team schedule holiday")
+        verbose_name_plural = _("team schedule holidays")
         constraints = [
             models.UniqueConstraint(fields=["schedule", "date"], name="team_holiday_unique_date"),
         ]
@@ -260,24 +315,54 @@ class SlaGoal(models.Model):
     and a team with goals cannot be deleted. The "No priority" / "No team" row has neither.
     """
 
-    sla_settings = models.ForeignKey(SlaSettings, on_delete=models.CASCADE, related_name="goals")
-    scope = models.CharField(max_length=10, choices=[(k, k) for k in SCOPE_KEYS], default="all")
-    value = models.CharField(max_length=100, blank=True, default="")  # priority or source key
+    sla_settings = models.ForeignKey(
+        SlaSettings, on_delete=models.CASCADE, related_name="goals", verbose_name=_("sla settings")
+    )
+    scope = models.CharField(
+        max_length=10, choices=[(k, k) for k in SCOPE_KEYS], default="all", verbose_name=_("scope")
+    )
+    value = models.CharField(
+        max_length=100, blank=True, default="", verbose_name=_("value")
+    )  # priority or source key
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="sla_goals"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sla_goals",
+        verbose_name=_("team"),
     )
     pipeline = models.ForeignKey(
-        Pipeline, null=True, blank=True, on_delete=models.PROTECT, related_name="sla_goals"
+        Pipeline,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sla_goals",
+        verbose_name=_("pipeline"),
     )
-    enabled = models.BooleanField(default=True)
-    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
-    first_response_due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
-    next_response_minutes = models.PositiveIntegerField(null=True, blank=True)
-    next_response_due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
-    close_minutes = models.PositiveIntegerField(null=True, blank=True)
-    close_due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    first_response_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("first response minutes")
+    )
+    first_response_due_soon_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("first response due soon minutes")
+    )
+    next_response_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("next response minutes")
+    )
+    next_response_due_soon_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("next response due soon minutes")
+    )
+    close_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("close minutes")
+    )
+    close_due_soon_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("close due soon minutes")
+    )
 
     class Meta:
+        verbose_name = _("SLA goal")
+        verbose_name_plural = _("SLA goals")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -334,24 +419,34 @@ class SlaSettingsChange(models.Model):
         ADMIN = "admin", _("Django admin")
         COMMAND = "command", _("Command")
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
     )
-    actor_username = models.CharField(max_length=150, blank=True)
-    via = models.CharField(max_length=10, choices=Via)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_username = models.CharField(max_length=150, blank=True, verbose_name=_("actor username"))
+    via = models.CharField(max_length=10, choices=Via, verbose_name=_("via"))
     # The API token the change was made with (its key prefix, name and id), so the log names who
     # really acted and with what; blank for the page, the admin, commands and session API calls.
-    api_token = models.CharField("API token", max_length=150, blank=True)
-    version = models.PositiveIntegerField()
-    apply_to = models.CharField(max_length=20, default="new")
-    changes = models.JSONField(default=list, help_text=_("[{field, before, after}, …]"))
-    before = models.JSONField(default=dict)
-    after = models.JSONField(default=dict)
+    api_token = models.CharField(_("API token"), max_length=150, blank=True)
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    apply_to = models.CharField(max_length=20, default="new", verbose_name=_("apply to"))
+    changes = models.JSONField(
+        default=list, help_text=_("[{field, before, after}, …]"), verbose_name=_("changes")
+    )
+    before = models.JSONField(default=dict, verbose_name=_("before"))
+    after = models.JSONField(default=dict, verbose_name=_("after"))
 
     class Meta:
+        verbose_name = _("SLA settings change")
+        verbose_name_plural = _("SLA settings changes")
         ordering = ["-created_at", "-id"]
-        verbose_name = "SLA settings change"
 
     def __str__(self) -> str:
         return f"Version {self.version} by {self.actor_username or 'system'}"

@@ -5,11 +5,12 @@ When Django starts, the tickets app registers what the settings declare they nee
 """
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TicketsConfig(AppConfig):
     name = "tickets"
-    verbose_name = "Tickets"
+    verbose_name = _("Tickets")
 
     def ready(self) -> None:
         from settings_app.ticket_side import ticket_side_register

@@ -24,22 +24,43 @@ MAX_BODY = 50_000
 
 
 class Ticket(models.Model):
-    subject = SingleLineCharField(max_length=MAX_SUBJECT)
-    requester_email = models.EmailField(max_length=254)
+    subject = SingleLineCharField(max_length=MAX_SUBJECT, verbose_name=_("subject"))
+    requester_email = models.EmailField(max_length=254, verbose_name=_("requester email"))
     # The requester's name as their email gave it ("Ana Ferreira"); blank when unknown.
-    requester_name = SingleLineCharField(max_length=200, blank=True)
-    priority = models.CharField(max_length=10, choices=Priority, blank=True, default="")
+    requester_name = SingleLineCharField(
+        max_length=200, blank=True, verbose_name=_("requester name")
+    )
+    priority = models.CharField(
+        max_length=10, choices=Priority, blank=True, default="", verbose_name=_("priority")
+    )
     # Team, stage and owner have no single-column index: the composite (…, sla_due_at) indexes
     # below lead with them, and every index on this table is rewritten by each SLA update.
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
-    source = models.CharField(max_length=10, choices=Source, default=Source.EMAIL)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        verbose_name=_("team"),
+    )
+    source = models.CharField(
+        max_length=10, choices=Source, default=Source.EMAIL, verbose_name=_("source")
+    )
     # No index: only deleting a pipeline looks tickets up by it (a rare settings change, which
     # may scan), while every SLA update of a ticket would rewrite the index entry.
     pipeline = models.ForeignKey(
-        Pipeline, on_delete=models.PROTECT, related_name="tickets", db_index=False
+        Pipeline,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+        verbose_name=_("pipeline"),
     )
     stage = models.ForeignKey(
-        Stage, on_delete=models.PROTECT, related_name="tickets", db_index=False
+        Stage,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+        verbose_name=_("stage"),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -48,47 +69,64 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="owned_tickets",
         db_index=False,
+        verbose_name=_("owner"),
     )
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField(auto_now=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # Moment the ticket entered a pause stage; null while it is not in one.
-    paused_since = models.DateTimeField(null=True, blank=True)
+    paused_since = models.DateTimeField(null=True, blank=True, verbose_name=_("paused since"))
     # Finished stretches that no clock counts: [{"start", "end", "why": "paused"|"closed"}, …].
     # Pauses exclude time from every clock; closed stretches only from the close clock.
-    excluded_periods = models.JSONField(default=list, blank=True)
-    first_replied_at = models.DateTimeField(null=True, blank=True)
-    last_replied_at = models.DateTimeField(null=True, blank=True)
+    excluded_periods = models.JSONField(
+        default=list, blank=True, verbose_name=_("excluded periods")
+    )
+    first_replied_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first replied at")
+    )
+    last_replied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last replied at"))
     # The oldest customer message not yet answered by a public reply (or a close): where a
     # next-response cycle starts.
-    awaiting_reply_since = models.DateTimeField(null=True, blank=True)
+    awaiting_reply_since = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("awaiting reply since")
+    )
     # The goal row that applies, by a reference that survives renames ("all", "priority:urgent",
     # "priority:" for the no-priority row, "team:<id>"; ``settings_app.selectors.goal_ref``) and
     # the settings version it was picked from; null when no goal applies.
-    sla_goal_value = models.CharField(max_length=100, null=True, blank=True)
-    sla_settings_version = models.PositiveIntegerField(null=True, blank=True)
+    sla_goal_value = models.CharField(
+        max_length=100, null=True, blank=True, verbose_name=_("sla goal value")
+    )
+    sla_settings_version = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("sla settings version")
+    )
     # Earliest due moment among the running, unpaused clocks (null: none): the queue's sort key.
-    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sla due at"))
     # From when the ticket matches the "Overdue" filter (null: no running clock can make it):
     # the earliest due moment among its running unpaused clocks and its paused clocks that were
     # already overdue when they paused (those stay overdue while paused). The filter is then
     # ``sla_overdue_at < now``: one index range, however many tickets there are.
-    sla_overdue_at = models.DateTimeField(null=True, blank=True)
+    sla_overdue_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sla overdue at"))
     # Until when (exclusive) the ticket matches the "Active" filter (null: no running clock is or
     # will be Active): the latest end of an Active stretch among its running unpaused clocks
     # (``min(due_soon_at, due_at + 1 µs)``), or ``sla.ACTIVE_WHILE_PAUSED`` for a paused clock
     # that was Active when it paused. The filter is then ``sla_active_until > now``: one index
     # range for the count, and the page walks the sort index with the test on its included
     # column (``tickets.sla.ticket_active_until``).
-    sla_active_until = models.DateTimeField(null=True, blank=True)
+    sla_active_until = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("sla active until")
+    )
     # People copied on the ticket (addresses): inbound mail's CC adds them, and public replies
     # are copied to them.
-    cc_emails = models.JSONField(default=list, blank=True)
+    cc_emails = models.JSONField(default=list, blank=True, verbose_name=_("cc emails"))
     # The customer's language for the emails we send them ("sv", "en"), where known; blank: the
     # help desk's default language.
-    requester_language = models.CharField(max_length=10, blank=True)
+    requester_language = models.CharField(
+        max_length=10, blank=True, verbose_name=_("requester language")
+    )
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         ordering = ["-created_at", "-id"]
         indexes = [
             # Queue default sort: nearest due first, then newest (tickets without one last).
@@ -133,23 +171,34 @@ class Message(models.Model):
         AGENT = "agent", _("Agent")
         SYSTEM = "system", _("Automatic")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    author_kind = models.CharField(max_length=10, choices=Author)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
     )
-    body = models.TextField(max_length=MAX_BODY)
-    is_internal = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
+    author_kind = models.CharField(max_length=10, choices=Author, verbose_name=_("author kind"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(max_length=MAX_BODY, verbose_name=_("body"))
+    is_internal = models.BooleanField(default=False, verbose_name=_("is internal"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     # The RFC 5322 Message-ID header of the email this message is, angle brackets included:
     # ours (random, on the help desk's domain) for a public agent reply, the sender's for an
     # incoming email. Unique, so that the same email ingested twice makes one message and a
     # reply's In-Reply-To finds its ticket.
-    message_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    message_id = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, verbose_name=_("message id")
+    )
     # Who wrote a customer message when it was not the requester (someone copied, a colleague).
-    sender_email = models.EmailField(blank=True)
+    sender_email = models.EmailField(blank=True, verbose_name=_("sender email"))
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
 
@@ -194,21 +243,34 @@ class TicketChange(models.Model):
     # Indexed by (ticket, id) below: the ticket page reads a ticket's rows, and the rows after
     # the version it was loaded from.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="changes", db_index=False
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        db_index=False,
+        verbose_name=_("ticket"),
     )
-    at = models.DateTimeField()
+    at = models.DateTimeField(verbose_name=_("at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    via = models.CharField(max_length=10, choices=Via, default=Via.SYSTEM)
-    field = models.CharField(max_length=10, choices=Field)
-    old_value = models.CharField(max_length=200, blank=True)
-    new_value = models.CharField(max_length=200, blank=True)
-    old_label = models.CharField(max_length=200, blank=True)
-    new_label = models.CharField(max_length=200, blank=True)
-    state = models.CharField(max_length=10, choices=State, blank=True, default=State.NONE)
+    via = models.CharField(max_length=10, choices=Via, default=Via.SYSTEM, verbose_name=_("via"))
+    field = models.CharField(max_length=10, choices=Field, verbose_name=_("field"))
+    old_value = models.CharField(max_length=200, blank=True, verbose_name=_("old value"))
+    new_value = models.CharField(max_length=200, blank=True, verbose_name=_("new value"))
+    old_label = models.CharField(max_length=200, blank=True, verbose_name=_("old label"))
+    new_label = models.CharField(max_length=200, blank=True, verbose_name=_("new label"))
+    state = models.CharField(
+        max_length=10, choices=State, blank=True, default=State.NONE, verbose_name=_("state")
+    )
 
     class Meta:
+        verbose_name = _("ticket change")
+        verbose_name_plural = _("ticket changes")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["ticket", "id"], name="ticket_change_idx")]
 
@@ -229,12 +291,20 @@ class TicketPresence(models.Model):
         REPLYING = "replying", _("Replying")
 
     # Indexed by the unique (ticket, user) constraint below.
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    state = models.CharField(max_length=10, choices=State, default=State.VIEWING)
-    seen_at = models.DateTimeField()
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("ticket")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    state = models.CharField(
+        max_length=10, choices=State, default=State.VIEWING, verbose_name=_("state")
+    )
+    seen_at = models.DateTimeField(verbose_name=_("seen at"))
 
     class Meta:
+        verbose_name = _("ticket presence")
+        verbose_name_plural = _("ticket presences")
         constraints = [
             models.UniqueConstraint(fields=["ticket", "user"], name="presence_unique"),
         ]
@@ -268,27 +338,39 @@ class SlaClock(models.Model):
     # No index of its own: the unique (ticket, kind, cycle) constraint leads with ticket_id, and
     # every extra index on this hot table makes each sweep update costlier.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="clocks", db_index=False
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="clocks",
+        db_index=False,
+        verbose_name=_("ticket"),
     )
-    kind = models.CharField(max_length=20, choices=ClockKind)
-    cycle = models.PositiveIntegerField(default=1)
-    goal_minutes = models.PositiveIntegerField()
-    due_soon_minutes = models.PositiveIntegerField(null=True, blank=True)
-    settings_version = models.PositiveIntegerField()
-    started_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    due_soon_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.CharField(max_length=10, blank=True, default="")  # "reply" | "close"
+    kind = models.CharField(max_length=20, choices=ClockKind, verbose_name=_("kind"))
+    cycle = models.PositiveIntegerField(default=1, verbose_name=_("cycle"))
+    goal_minutes = models.PositiveIntegerField(verbose_name=_("goal minutes"))
+    due_soon_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("due soon minutes")
+    )
+    settings_version = models.PositiveIntegerField(verbose_name=_("settings version"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    due_soon_at = models.DateTimeField(null=True, blank=True, verbose_name=_("due soon at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    completed_by = models.CharField(
+        max_length=10, blank=True, default="", verbose_name=_("completed by")
+    )  # "reply" | "close"
     # While the ticket is in a pause stage: when this clock stopped (its status is frozen there).
-    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
     # The status last persisted (by a service or the sweep); compare-and-swap key of the sweep.
-    status = models.CharField(max_length=20, choices=ClockStatus, default=ClockStatus.ACTIVE)
+    status = models.CharField(
+        max_length=20, choices=ClockStatus, default=ClockStatus.ACTIVE, verbose_name=_("status")
+    )
     # When the persisted status can next change (due_soon_at or due_at); null when it cannot
     # (completed, paused, overdue). The sweep reads only rows with next_check_at <= now.
-    next_check_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next check at"))
 
     class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
         ordering = ["ticket_id", "kind", "cycle"]
         constraints = [
             models.UniqueConstraint(fields=["ticket", "kind", "cycle"], name="clock_unique_cycle"),
@@ -352,6 +434,7 @@ class SlaEvent(models.Model):
         related_name="sla_events",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("ticket"),
     )
     clock = models.ForeignKey(
         SlaClock,
@@ -360,19 +443,22 @@ class SlaEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="events",
         db_constraint=False,
+        verbose_name=_("clock"),
     )
-    clock_kind = models.CharField(max_length=20, choices=ClockKind)
-    cycle = models.PositiveIntegerField(default=1)
-    kind = models.CharField(max_length=20, choices=Kind)
+    clock_kind = models.CharField(max_length=20, choices=ClockKind, verbose_name=_("clock kind"))
+    cycle = models.PositiveIntegerField(default=1, verbose_name=_("cycle"))
+    kind = models.CharField(max_length=20, choices=Kind, verbose_name=_("kind"))
     # The moment of the change itself (for due soon / overdue: the clock's own moment).
-    at = models.DateTimeField()
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"))
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
+    detail = models.JSONField(default=dict, blank=True, verbose_name=_("detail"))
     # Due soon / overdue events that should notify; notified_at is set once the email went out.
-    should_notify = models.BooleanField(default=False)
-    notified_at = models.DateTimeField(null=True, blank=True)
+    should_notify = models.BooleanField(default=False, verbose_name=_("should notify"))
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
 
     class Meta:
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events")
         ordering = ["at", "id"]
         constraints = [
             # Backstop for concurrent sweeps: one due-soon / overdue event per clock and moment.
@@ -411,20 +497,28 @@ class SlaRecompute(models.Model):
         DONE = "done", _("Done")
         SUPERSEDED = "superseded", _("Superseded by a newer change")
 
-    settings_version = models.PositiveIntegerField()
-    state = models.CharField(max_length=12, choices=State, default=State.QUEUED)
-    tickets = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    settings_version = models.PositiveIntegerField(verbose_name=_("settings version"))
+    state = models.CharField(
+        max_length=12, choices=State, default=State.QUEUED, verbose_name=_("state")
+    )
+    tickets = models.PositiveIntegerField(default=0, verbose_name=_("tickets"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
 
     class Meta:
+        verbose_name = _("SLA recompute")
+        verbose_name_plural = _("SLA recomputes")
         ordering = ["-id"]
-        verbose_name = "SLA recompute"
 
     def __str__(self) -> str:
         return f"Recompute {self.pk} (v{self.settings_version}): {self.done}/{self.tickets}"
@@ -437,13 +531,17 @@ class SlaRecomputePart(models.Model):
     row (others skip it), recomputes the next tickets and moves the cursor in one transaction.
     """
 
-    recompute = models.ForeignKey(SlaRecompute, on_delete=models.CASCADE, related_name="parts")
-    after_id = models.BigIntegerField()
-    last_id = models.BigIntegerField()
-    is_finished = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    recompute = models.ForeignKey(
+        SlaRecompute, on_delete=models.CASCADE, related_name="parts", verbose_name=_("recompute")
+    )
+    after_id = models.BigIntegerField(verbose_name=_("after id"))
+    last_id = models.BigIntegerField(verbose_name=_("last id"))
+    is_finished = models.BooleanField(default=False, verbose_name=_("is finished"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("SLA recompute part")
+        verbose_name_plural = _("SLA recompute parts")
         ordering = ["recompute_id", "after_id"]
         indexes = [
             # Chunks claim an unfinished part of their recompute.
@@ -469,24 +567,40 @@ class SettingsPreviewRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    state = models.CharField(max_length=12, choices=State, default=State.QUEUED)
-    document = models.JSONField()  # the settings document as sent
-    settings_version = models.PositiveIntegerField()  # the saved version it was checked against
-    changes = models.JSONField(default=list)  # what a save would change
-    tickets = models.PositiveIntegerField(default=0)  # open tickets when it was asked for
-    done = models.PositiveIntegerField(default=0)
-    result = models.JSONField(null=True, blank=True)  # SettingsPreview.as_json() when done
-    error = models.TextField(blank=True)  # why it failed, for the person who asked
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=12, choices=State, default=State.QUEUED, verbose_name=_("state")
+    )
+    document = models.JSONField(verbose_name=_("document"))  # the settings document as sent
+    settings_version = models.PositiveIntegerField(
+        verbose_name=_("settings version")
+    )  # the saved version it was checked against
+    changes = models.JSONField(default=list, verbose_name=_("changes"))  # what a save would change
+    tickets = models.PositiveIntegerField(
+        default=0, verbose_name=_("tickets")
+    )  # open tickets when it was asked for
+    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
+    result = models.JSONField(
+        null=True, blank=True, verbose_name=_("result")
+    )  # SettingsPreview.as_json() when done
+    error = models.TextField(
+        blank=True, verbose_name=_("error")
+    )  # why it failed, for the person who asked
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
 
     class Meta:
+        verbose_name = _("settings dry run")
+        verbose_name_plural = _("settings dry runs")
         ordering = ["-id"]
-        verbose_name = "settings dry run"
 
     def __str__(self) -> str:
         return f"Dry run {self.pk} (v{self.settings_version}): {self.done}/{self.tickets}"
@@ -496,15 +610,23 @@ class AgentProfile(models.Model):
     """An agent's own preferences: display time zone and SLA email notifications."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent_profile",
+        verbose_name=_("user"),
     )
     timezone = models.CharField(
-        max_length=64, blank=True, help_text=_("Blank: the SLA schedule's time zone.")
+        max_length=64,
+        blank=True,
+        help_text=_("Blank: the SLA schedule's time zone."),
+        verbose_name=_("timezone"),
     )
     # A code of settings.LANGUAGES ("en", "sv"); blank: the browser's language.
     language = models.CharField(_("language"), max_length=10, blank=True)
     email_notifications = models.BooleanField(
-        default=True, help_text=_("Email me when a clock of my tickets turns Due soon or Overdue.")
+        default=True,
+        help_text=_("Email me when a clock of my tickets turns Due soon or Overdue."),
+        verbose_name=_("email notifications"),
     )
     notify_customer_replies = models.BooleanField(
         _("email me when a customer replies to a ticket I own"), default=True
@@ -512,6 +634,10 @@ class AgentProfile(models.Model):
     notify_assignments = models.BooleanField(
         _("email me when a ticket is assigned to me"), default=True
     )
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from slaproject.text_fields import SingleLineCharField
 
@@ -44,23 +45,35 @@ class ApiToken(models.Model):
     tell tokens apart: the key itself is shown once, when the token is made, and never again.
     """
 
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    key_prefix = models.CharField(max_length=KEY_PREFIX_LENGTH, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    name = SingleLineCharField(max_length=100, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("key hash")
+    )
+    key_prefix = models.CharField(
+        max_length=KEY_PREFIX_LENGTH, editable=False, verbose_name=_("key prefix")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    name = SingleLineCharField(max_length=100, blank=True, verbose_name=_("name"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # Who minted it (null: the create_api_token command, or a token older than this field).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     objects = ApiTokenManager()
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         db_table = "tickets_apitoken"  # its name from before the move (issue 20)
-        verbose_name = "API token"
 
     def __str__(self) -> str:
         return f"Token {self.key_prefix}… for {self.user}"
@@ -85,17 +98,23 @@ class ApiToken(models.Model):
 class IdempotencyKey(models.Model):
     """The first answer to a POST with an ``Idempotency-Key``, replayed for 24 hours."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    path = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(max_length=200, verbose_name=_("key"))
+    path = models.CharField(max_length=200, verbose_name=_("path"))
     # SHA-256 of the request's body (canonical JSON): the same key with another body is refused.
     # Blank on keys stored before it was kept: those replay as before.
-    request_hash = models.CharField(max_length=64, blank=True, default="")
-    status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(db_index=True)
+    request_hash = models.CharField(
+        max_length=64, blank=True, default="", verbose_name=_("request hash")
+    )
+    status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
+    response_body = models.JSONField(verbose_name=_("response body"))
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         db_table = "tickets_idempotencykey"  # its name from before the move (issue 20)
         constraints = [
             models.UniqueConstraint(fields=["user", "key", "path"], name="idempotency_unique"),

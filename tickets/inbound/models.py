@@ -36,23 +36,33 @@ class InboundEmail(models.Model):
 
     # The Message-ID with its angle brackets, or <sha256-…@no-message-id.invalid>: one row each,
     # whichever way and however often the message arrives.
-    identity = models.CharField(max_length=255, unique=True)
-    received_at = models.DateTimeField(db_index=True)
-    via = models.CharField(max_length=10, choices=Via)
-    from_email = models.CharField(max_length=254)
-    from_name = models.CharField(max_length=200, blank=True)
-    subject = models.CharField(max_length=200, blank=True)
-    outcome = models.CharField(max_length=20, choices=Outcome)
+    identity = models.CharField(max_length=255, unique=True, verbose_name=_("identity"))
+    received_at = models.DateTimeField(db_index=True, verbose_name=_("received at"))
+    via = models.CharField(max_length=10, choices=Via, verbose_name=_("via"))
+    from_email = models.CharField(max_length=254, verbose_name=_("from email"))
+    from_name = models.CharField(max_length=200, blank=True, verbose_name=_("from name"))
+    subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
+    outcome = models.CharField(max_length=20, choices=Outcome, verbose_name=_("outcome"))
     # Why it was ignored or what it did (the automatic-mail reason, the bounced reply …).
-    detail = models.TextField(blank=True)
+    detail = models.TextField(blank=True, verbose_name=_("detail"))
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails"
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_emails",
+        verbose_name=_("ticket"),
     )
     message = models.OneToOneField(
-        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_email"
+        Message,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_email",
+        verbose_name=_("message"),
     )
-    size = models.PositiveIntegerField()
-    raw = models.BinaryField()
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    raw = models.BinaryField(verbose_name=_("raw"))
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -69,19 +79,23 @@ class RejectedEmail(models.Model):
         TOO_LARGE = "too_large", _("Over the size limit")
 
     # SHA-256 of the bytes kept: the same unreadable message arriving again is kept once.
-    digest = models.CharField(max_length=64, unique=True)
-    received_at = models.DateTimeField(db_index=True)
-    via = models.CharField(max_length=10, choices=Via)
-    kind = models.CharField(max_length=12, choices=Reason)
-    reason = models.TextField()
+    digest = models.CharField(max_length=64, unique=True, verbose_name=_("digest"))
+    received_at = models.DateTimeField(db_index=True, verbose_name=_("received at"))
+    via = models.CharField(max_length=10, choices=Via, verbose_name=_("via"))
+    kind = models.CharField(max_length=12, choices=Reason, verbose_name=_("kind"))
+    reason = models.TextField(verbose_name=_("reason"))
     # Best-effort reads of the headers, for the admin's list.
-    from_header = models.CharField(max_length=300, blank=True)
-    subject_header = models.CharField(max_length=300, blank=True)
-    size = models.PositiveBigIntegerField(help_text=_("The size of the message as it arrived."))
-    is_truncated = models.BooleanField(
-        default=False, help_text=_("Only the first bytes (up to the size limit) were kept.")
+    from_header = models.CharField(max_length=300, blank=True, verbose_name=_("from header"))
+    subject_header = models.CharField(max_length=300, blank=True, verbose_name=_("subject header"))
+    size = models.PositiveBigIntegerField(
+        help_text=_("The size of the message as it arrived."), verbose_name=_("size")
     )
-    raw = models.BinaryField()
+    is_truncated = models.BooleanField(
+        default=False,
+        help_text=_("Only the first bytes (up to the size limit) were kept."),
+        verbose_name=_("is truncated"),
+    )
+    raw = models.BinaryField(verbose_name=_("raw"))
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -93,13 +107,17 @@ class RejectedEmail(models.Model):
 
 
 class Attachment(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    content = models.BinaryField()
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    filename = models.CharField(max_length=255, verbose_name=_("filename"))
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    content = models.BinaryField(verbose_name=_("content"))
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["message_id", "id"]
 
     def __str__(self) -> str:

@@ -54,9 +54,14 @@ class EmailSettings(models.Model):
             "an automatic reply)."
         ),
     )
-    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
 
     class Meta:
@@ -91,8 +96,10 @@ class OutboundEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(max_length=20, choices=Kind)
-    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    kind = models.CharField(max_length=20, choices=Kind, verbose_name=_("kind"))
+    state = models.CharField(
+        max_length=10, choices=State, default=State.QUEUED, verbose_name=_("state")
+    )
     # What the email is about (any may be null: a test email has none of them). No database
     # constraints on the event link: the event log has none either (see SlaEvent).
     ticket = models.ForeignKey(
@@ -101,6 +108,7 @@ class OutboundEmail(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="outbound_emails",
+        verbose_name=_("ticket"),
     )
     # The message the email carries (a public reply) or tells about (a customer's message).
     ticket_message = models.ForeignKey(
@@ -109,6 +117,7 @@ class OutboundEmail(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="outbound_emails",
+        verbose_name=_("ticket message"),
     )
     sla_event = models.ForeignKey(
         "tickets.SlaEvent",
@@ -117,6 +126,7 @@ class OutboundEmail(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
+        verbose_name=_("sla event"),
     )
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -125,30 +135,39 @@ class OutboundEmail(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("The agent an agent notice or SLA alert is for."),
+        verbose_name=_("recipient user"),
     )
     # The email as rendered when it was queued: headers and both parts.
-    from_email = models.CharField(max_length=320)
-    to = models.JSONField(default=list)
-    cc = models.JSONField(default=list, blank=True)
-    reply_to = models.CharField(max_length=254, blank=True)
-    subject = models.CharField(max_length=300)
-    message_id = models.CharField(max_length=255, unique=True)  # with its angle brackets
-    in_reply_to = models.CharField(max_length=255, blank=True)
-    references = models.TextField(blank=True)
-    headers = models.JSONField(default=dict, blank=True)  # Auto-Submitted, Content-Language, …
-    language = models.CharField(max_length=10, blank=True)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
+    from_email = models.CharField(max_length=320, verbose_name=_("from email"))
+    to = models.JSONField(default=list, verbose_name=_("to"))
+    cc = models.JSONField(default=list, blank=True, verbose_name=_("cc"))
+    reply_to = models.CharField(max_length=254, blank=True, verbose_name=_("reply to"))
+    subject = models.CharField(max_length=300, verbose_name=_("subject"))
+    message_id = models.CharField(
+        max_length=255, unique=True, verbose_name=_("message id")
+    )  # with its angle brackets
+    in_reply_to = models.CharField(max_length=255, blank=True, verbose_name=_("in reply to"))
+    references = models.TextField(blank=True, verbose_name=_("references"))
+    headers = models.JSONField(
+        default=dict, blank=True, verbose_name=_("headers")
+    )  # Auto-Submitted, Content-Language, …
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
+    body_text = models.TextField(verbose_name=_("body text"))
+    body_html = models.TextField(blank=True, verbose_name=_("body html"))
     # Delivery.
-    detail = models.TextField(blank=True)  # why it failed (or is being retried)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField()
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    detail = models.TextField(
+        blank=True, verbose_name=_("detail")
+    )  # why it failed (or is being retried)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     # When a task for the row was last put on the queue (the sweep re-queues lost ones).
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)  # sending since
-    sent_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("enqueued at"))
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("claimed at")
+    )  # sending since
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    failed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("failed at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

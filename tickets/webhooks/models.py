@@ -36,7 +36,7 @@ class WebhookEndpoint(models.Model):
     events = models.JSONField(_("events"), default=list)  # EventType values, in choice order
     is_active = models.BooleanField(_("active"), default=True)
     # Signs every delivery (HMAC-SHA256); shown once, when the endpoint is created.
-    secret = models.CharField(max_length=100)
+    secret = models.CharField(max_length=100, verbose_name=_("secret"))
     # Who registered it: told by email when it is switched off after failing for 24 hours.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -46,13 +46,13 @@ class WebhookEndpoint(models.Model):
         related_name="+",
         verbose_name=_("owner"),
     )
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
     # The first failed attempt since the last success (null: the last attempt succeeded).
-    failing_since = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True, verbose_name=_("failing since"))
     # Set when the endpoint was switched off for failing; cleared when it is switched on again.
-    disabled_at = models.DateTimeField(null=True, blank=True)
-    disabled_reason = models.TextField(blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("disabled at"))
+    disabled_reason = models.TextField(blank=True, verbose_name=_("disabled reason"))
 
     class Meta:
         ordering = ["id"]
@@ -78,11 +78,16 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
     )
-    event_id = models.CharField(max_length=60)  # the body's "id"; the same for every endpoint
-    event_type = models.CharField(max_length=30)
-    body = models.TextField()  # the JSON exactly as signed and sent
+    event_id = models.CharField(
+        max_length=60, verbose_name=_("event id")
+    )  # the body's "id"; the same for every endpoint
+    event_type = models.CharField(max_length=30, verbose_name=_("event type"))
+    body = models.TextField(verbose_name=_("body"))  # the JSON exactly as signed and sent
     ticket = models.ForeignKey(
         "tickets.Ticket",
         null=True,
@@ -90,17 +95,26 @@ class WebhookDelivery(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
+        verbose_name=_("ticket"),
     )
-    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    detail = models.TextField(blank=True)  # why the last attempt failed
-    created_at = models.DateTimeField()
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)  # task last put on the queue
-    claimed_at = models.DateTimeField(null=True, blank=True)  # sending since
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=State, default=State.PENDING, verbose_name=_("state")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("last status code")
+    )
+    detail = models.TextField(blank=True, verbose_name=_("detail"))  # why the last attempt failed
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("enqueued at")
+    )  # task last put on the queue
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("claimed at")
+    )  # sending since
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    failed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("failed at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -130,14 +144,19 @@ class WebhookAttempt(models.Model):
     or why there was no answer."""
 
     delivery = models.ForeignKey(
-        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("delivery"),
     )
-    number = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField()
-    duration_ms = models.PositiveIntegerField()
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_excerpt = models.TextField(blank=True)
-    error = models.TextField(blank=True)
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    duration_ms = models.PositiveIntegerField(verbose_name=_("duration ms"))
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("status code")
+    )
+    response_excerpt = models.TextField(blank=True, verbose_name=_("response excerpt"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
         ordering = ["delivery", "number"]
