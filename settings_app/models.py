@@ -203,7 +203,7 @@ class WorkingPeriod(PeriodFields):
         SlaSettings,
         on_delete=models.CASCADE,
         related_name="periods",
-        verbose_name=_("sla settings"),
+        verbose_name=_("SLA settings"),
     )
 
     class Meta(PeriodFields.Meta):
@@ -219,7 +219,7 @@ class Holiday(HolidayFields):
         SlaSettings,
         on_delete=models.CASCADE,
         related_name="holidays",
-        verbose_name=_("sla settings"),
+        verbose_name=_("SLA settings"),
     )
 
     class Meta(HolidayFields.Meta):
@@ -243,7 +243,7 @@ class TeamSchedule(models.Model):
         SlaSettings,
         on_delete=models.CASCADE,
         related_name="team_schedules",
-        verbose_name=_("sla settings"),
+        verbose_name=_("SLA settings"),
     )
     position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
     timezone = models.CharField(max_length=64, default="UTC", verbose_name=_("timezone"))
@@ -316,7 +316,7 @@ class SlaGoal(models.Model):
     """
 
     sla_settings = models.ForeignKey(
-        SlaSettings, on_delete=models.CASCADE, related_name="goals", verbose_name=_("sla settings")
+        SlaSettings, on_delete=models.CASCADE, related_name="goals", verbose_name=_("SLA settings")
     )
     scope = models.CharField(
         max_length=10, choices=[(k, k) for k in SCOPE_KEYS], default="all", verbose_name=_("scope")

@@ -94,18 +94,18 @@ class Ticket(models.Model):
     # "priority:" for the no-priority row, "team:<id>"; ``settings_app.selectors.goal_ref``) and
     # the settings version it was picked from; null when no goal applies.
     sla_goal_value = models.CharField(
-        max_length=100, null=True, blank=True, verbose_name=_("sla goal value")
+        max_length=100, null=True, blank=True, verbose_name=_("SLA goal value")
     )
     sla_settings_version = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name=_("sla settings version")
+        null=True, blank=True, verbose_name=_("SLA settings version")
     )
     # Earliest due moment among the running, unpaused clocks (null: none): the queue's sort key.
-    sla_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sla due at"))
+    sla_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("SLA due at"))
     # From when the ticket matches the "Overdue" filter (null: no running clock can make it):
     # the earliest due moment among its running unpaused clocks and its paused clocks that were
     # already overdue when they paused (those stay overdue while paused). The filter is then
     # ``sla_overdue_at < now``: one index range, however many tickets there are.
-    sla_overdue_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sla overdue at"))
+    sla_overdue_at = models.DateTimeField(null=True, blank=True, verbose_name=_("SLA overdue at"))
     # Until when (exclusive) the ticket matches the "Active" filter (null: no running clock is or
     # will be Active): the latest end of an Active stretch among its running unpaused clocks
     # (``min(due_soon_at, due_at + 1 µs)``), or ``sla.ACTIVE_WHILE_PAUSED`` for a paused clock
@@ -113,7 +113,7 @@ class Ticket(models.Model):
     # range for the count, and the page walks the sort index with the test on its included
     # column (``tickets.sla.ticket_active_until``).
     sla_active_until = models.DateTimeField(
-        null=True, blank=True, verbose_name=_("sla active until")
+        null=True, blank=True, verbose_name=_("SLA active until")
     )
     # People copied on the ticket (addresses): inbound mail's CC adds them, and public replies
     # are copied to them.

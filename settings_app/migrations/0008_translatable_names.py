@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="holidays",
                 to="settings_app.slasettings",
-                verbose_name="sla settings",
+                verbose_name="SLA settings",
             ),
         ),
         migrations.AlterField(
@@ -217,7 +217,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="goals",
                 to="settings_app.slasettings",
-                verbose_name="sla settings",
+                verbose_name="SLA settings",
             ),
         ),
         migrations.AlterField(
@@ -434,7 +434,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="team_schedules",
                 to="settings_app.slasettings",
-                verbose_name="sla settings",
+                verbose_name="SLA settings",
             ),
         ),
         migrations.AlterField(
@@ -531,7 +531,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="periods",
                 to="settings_app.slasettings",
-                verbose_name="sla settings",
+                verbose_name="SLA settings",
             ),
         ),
         migrations.AlterField(

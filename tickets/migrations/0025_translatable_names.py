@@ -622,30 +622,30 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="ticket",
             name="sla_active_until",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="sla active until"),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="SLA active until"),
         ),
         migrations.AlterField(
             model_name="ticket",
             name="sla_due_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="sla due at"),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="SLA due at"),
         ),
         migrations.AlterField(
             model_name="ticket",
             name="sla_goal_value",
             field=models.CharField(
-                blank=True, max_length=100, null=True, verbose_name="sla goal value"
+                blank=True, max_length=100, null=True, verbose_name="SLA goal value"
             ),
         ),
         migrations.AlterField(
             model_name="ticket",
             name="sla_overdue_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="sla overdue at"),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="SLA overdue at"),
         ),
         migrations.AlterField(
             model_name="ticket",
             name="sla_settings_version",
             field=models.PositiveIntegerField(
-                blank=True, null=True, verbose_name="sla settings version"
+                blank=True, null=True, verbose_name="SLA settings version"
             ),
         ),
         migrations.AlterField(
