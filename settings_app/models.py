@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.labels import SCOPE_KEYS, WEEKDAY_LABELS, goal_row_label
@@ -145,7 +146,7 @@ class SlaSettings(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SLA settings (version {self.version})"
+        return gettext("SLA settings (version %(version)s)") % {"version": self.version}
 
 
 class PeriodFields(models.Model):
@@ -255,7 +256,9 @@ class TeamSchedule(models.Model):
 
     def __str__(self) -> str:
         names = ", ".join(member.team.name for member in self.members.select_related("team"))
-        return f"Schedule of {names or 'no team'} ({self.timezone})"
+        if not names:
+            return gettext("Schedule of no team (%(zone)s)") % {"zone": self.timezone}
+        return gettext("Schedule of %(teams)s (%(zone)s)") % {"teams": names, "zone": self.timezone}
 
 
 class TeamScheduleMember(models.Model):
@@ -449,4 +452,9 @@ class SlaSettingsChange(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Version {self.version} by {self.actor_username or 'system'}"
+        if not self.actor_username:
+            return gettext("Version %(version)s by system") % {"version": self.version}
+        return gettext("Version %(version)s by %(actor)s") % {
+            "version": self.version,
+            "actor": self.actor_username,
+        }

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.labels import CLOCK_LABELS, Label
@@ -88,15 +89,15 @@ class SlaStatusFilter(admin.SimpleListFilter):
     """Tickets by the live status of their clocks (any running clock has it; "completed": has
     clocks and none is running), as the queue filters them."""
 
-    title = "SLA status"
+    title = _("SLA status")
     parameter_name = "sla_status"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         labels = {
-            "overdue": "Overdue",
-            "due_soon": "Due soon",
-            "active": "Active",
-            "completed": "Completed",
+            "overdue": _("Overdue"),
+            "due_soon": _("Due soon"),
+            "active": _("Active"),
+            "completed": _("Completed"),
         }
         return [(value, labels[value]) for value in SLA_STATUS_FILTERS]
 
@@ -133,9 +134,7 @@ class TicketAdminForm(forms.ModelForm):
             )
         if "stage" in self.fields:
             model_choice_field(self, "stage").queryset = Stage.objects.select_related("pipeline")
-            self.fields[
-                "stage"
-            ].help_text = (
+            self.fields["stage"].help_text = _(
                 "A closed stage closes the ticket (completing its clocks); an open one reopens it."
             )
 
@@ -162,7 +161,7 @@ class MessageInline(admin.TabularInline):
     fields = ("created_at_local", "author_kind", "author", "is_internal", "body")
     readonly_fields = fields
     ordering = ("created_at", "id")
-    verbose_name_plural = "Conversation"
+    verbose_name_plural = _("Conversation")
     show_change_link = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -204,8 +203,8 @@ class NewMessageInline(admin.StackedInline):
     extra = 1
     max_num = 1
     can_delete = False
-    verbose_name = "agent message"
-    verbose_name_plural = "Add an agent message (a public reply completes response clocks)"
+    verbose_name = _("agent message")
+    verbose_name_plural = _("Add an agent message (a public reply completes response clocks)")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -240,7 +239,7 @@ class SlaClockInline(ReadOnlyInline):
     )
     readonly_fields = fields
     ordering = ("kind", "cycle")
-    verbose_name_plural = "SLA clocks"
+    verbose_name_plural = _("SLA clocks")
 
     started_at_local = local_moment_column("started_at", _("Started"))
     due_soon_at_local = local_moment_column("due_soon_at", _("Due soon at"))
@@ -266,7 +265,7 @@ class SlaEventInline(ReadOnlyInline):
     )
     readonly_fields = fields
     ordering = ("at", "id")
-    verbose_name_plural = "SLA events"
+    verbose_name_plural = _("SLA events")
 
     at_local = local_moment_column("at", _("At"))
     notified_at_local = local_moment_column("notified_at", _("Notified at"))
@@ -283,7 +282,7 @@ class TicketChangeInline(ReadOnlyInline):
     fields = ("at_local", "who", "change")
     readonly_fields = fields
     ordering = ("at", "id")
-    verbose_name_plural = "History of changes"
+    verbose_name_plural = _("History of changes")
 
     at_local = local_moment_column("at", _("At"))
 
@@ -302,7 +301,7 @@ class TicketChangeInline(ReadOnlyInline):
 def _status_pill(view: ClockView) -> str:
     if view.clock is None or view.style is None:  # no clock: no style either
         return "—"
-    paused = " · paused" if view.is_paused else ""
+    paused = " · " + gettext("paused") if view.is_paused else ""
     # Colours in static/css/admin_sla.css (TicketAdmin.Media).
     return format_html(
         '<span class="sla-pill sla-pill-{}">{}{}</span> <small>{}</small>',
@@ -342,16 +341,16 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = (SlaStatusFilter, "team", "priority", ("stage", StageListFilter))
     # The search box: number, subject or requester (``get_search_results``).
     search_fields = ("subject", "requester_email")
-    search_help_text = "A ticket number (63 or #63), or part of a subject or requester address."
+    search_help_text = _("A ticket number (63 or #63), or part of a subject or requester address.")
     list_per_page = 50
     readonly_fields = SLA_STATE_FIELDS
     fieldsets = (
         (None, {"fields": PLAIN_FIELDS}),
         (
-            "Properties (saved through the ticket service: SLA clocks follow)",
+            _("Properties (saved through the ticket service: SLA clocks follow)"),
             {"fields": SERVICE_FIELDS},
         ),
-        ("SLA state", {"classes": ("collapse",), "fields": SLA_STATE_FIELDS}),
+        (_("SLA state"), {"classes": ("collapse",), "fields": SLA_STATE_FIELDS}),
     )
     inlines = (
         MessageInline,
@@ -426,7 +425,11 @@ class TicketAdmin(admin.ModelAdmin):
             )
         except TicketInputError as exc:
             text = " ".join(m for texts in exc.errors.values() for m in texts)
-            self.message_user(request, f"Properties not changed: {text}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Properties not changed: %(why)s") % {"why": text},
+                messages.ERROR,
+            )
         obj.refresh_from_db()
 
     def save_formset(
@@ -460,7 +463,7 @@ class TicketChangeAdmin(admin.ModelAdmin):
     list_filter = ("field", "via", "state")
     list_select_related = ("actor", "ticket")
     search_fields = ("actor__username",)
-    search_help_text = "A ticket number (63 or #63), or a username."
+    search_help_text = _("A ticket number (63 or #63), or a username.")
     list_per_page = 100
 
     at_local = local_moment_column("at", _("At"))
@@ -504,7 +507,7 @@ class TicketChangeAdmin(admin.ModelAdmin):
 
 class AgentProfileAdminForm(forms.ModelForm):
     timezone = forms.ChoiceField(
-        required=False, help_text=_("Blank: the SLA schedule's time zone.")
+        label=_("timezone"), required=False, help_text=_("Blank: the SLA schedule's time zone.")
     )
 
     class Meta:
@@ -515,7 +518,7 @@ class AgentProfileAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         zones = allowed_zones()  # the one list of accepted zones (settings_app.time_zones)
         choice_field(self, "timezone").choices = [
-            ("", "— the SLA schedule's"),
+            ("", gettext("— the SLA schedule's")),
             *((z, z) for z in zones),
         ]
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from settings_app.labels import CLOCK_LABELS
@@ -521,7 +522,12 @@ class SlaRecompute(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"Recompute {self.pk} (v{self.settings_version}): {self.done}/{self.tickets}"
+        return gettext("Recompute %(id)s (v%(version)s): %(done)s/%(tickets)s") % {
+            "id": self.pk,
+            "version": self.settings_version,
+            "done": self.done,
+            "tickets": self.tickets,
+        }
 
 
 class SlaRecomputePart(models.Model):
@@ -640,4 +646,4 @@ class AgentProfile(models.Model):
         verbose_name_plural = _("agent profiles")
 
     def __str__(self) -> str:
-        return f"Preferences of {self.user}"
+        return gettext("Preferences of %(user)s") % {"user": self.user}

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from settings_app.display import minutes_short
 from settings_app.document import GOAL_FIELDS, GOAL_KINDS, WEEKDAY_NAMES, WEEKDAYS
@@ -346,7 +347,10 @@ class GoalForm(forms.Form):
                         "min": 1,
                         "step": 1,
                         "placeholder": "—",
-                        "aria-label": _("Due soon before due") if soon else _("Goal"),
+                        # The time of the "Target" column ("Goal" names the row's goal).
+                        "aria-label": _("Due soon before due")
+                        if soon
+                        else pgettext_lazy("goal time", "Goal"),
                     }
                 ),
             )

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from slaproject.text_fields import SingleLineCharField
@@ -76,7 +77,10 @@ class ApiToken(models.Model):
         db_table = "tickets_apitoken"  # its name from before the move (issue 20)
 
     def __str__(self) -> str:
-        return f"Token {self.key_prefix}… for {self.user}"
+        return gettext("Token %(prefix)s… for %(user)s") % {
+            "prefix": self.key_prefix,
+            "user": self.user,
+        }
 
     @staticmethod
     def generate_key() -> str:
