@@ -35,7 +35,7 @@ from tickets.display import (
     event_detail_text,
     local_moment,
 )
-from tickets.forms import choice_field, model_choice_field
+from tickets.forms import SLA_STATUS_CHOICES, choice_field, model_choice_field
 from tickets.models import (
     AgentProfile,
     Message,
@@ -93,12 +93,8 @@ class SlaStatusFilter(admin.SimpleListFilter):
     parameter_name = "sla_status"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        labels = {
-            "overdue": _("Overdue"),
-            "due_soon": _("Due soon"),
-            "active": _("Active"),
-            "completed": _("Completed"),
-        }
+        # The queue's own words for the statuses (its filter's choices).
+        labels = dict(SLA_STATUS_CHOICES)
         return [(value, labels[value]) for value in SLA_STATUS_FILTERS]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:

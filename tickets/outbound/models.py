@@ -126,7 +126,7 @@ class OutboundEmail(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
-        verbose_name=_("sla event"),
+        verbose_name=_("SLA event"),
     )
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

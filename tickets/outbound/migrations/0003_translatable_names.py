@@ -161,7 +161,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
                 to="tickets.slaevent",
-                verbose_name="sla event",
+                verbose_name="SLA event",
             ),
         ),
         migrations.AlterField(
