@@ -92,7 +92,7 @@ class SlaStatusFilter(admin.SimpleListFilter):
     title = _("SLA status")
     parameter_name = "sla_status"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Label]]:
         # The queue's own words for the statuses (its filter's choices).
         labels = dict(SLA_STATUS_CHOICES)
         return [(value, labels[value]) for value in SLA_STATUS_FILTERS]
