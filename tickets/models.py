@@ -204,7 +204,10 @@ class Message(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_author_kind_display()} message on #{self.ticket_id}"
+        return gettext("%(author)s message on #%(ticket)s") % {
+            "author": self.get_author_kind_display(),
+            "ticket": self.ticket_id,
+        }
 
 
 class TicketChange(models.Model):
@@ -276,7 +279,8 @@ class TicketChange(models.Model):
         indexes = [models.Index(fields=["ticket", "id"], name="ticket_change_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.ticket_id} {self.field}: {self.old_label or '—'} → {self.new_label or '—'}"
+        old, new = self.old_label or "—", self.new_label or "—"
+        return f"#{self.ticket_id} {self.get_field_display()}: {old} → {new}"
 
 
 class TicketPresence(models.Model):
@@ -402,7 +406,11 @@ class SlaClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.cycle} of ticket {self.ticket_id}"
+        return gettext("%(clock)s #%(cycle)s of ticket %(ticket)s") % {
+            "clock": self.get_kind_display(),
+            "cycle": self.cycle,
+            "ticket": self.ticket_id,
+        }
 
     @property
     def is_running(self) -> bool:
@@ -486,7 +494,11 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         # In the active time zone, named (the admin activates the viewer's).
-        return f"{self.clock_kind} {self.kind} at {timezone.localtime(self.at):%Y-%m-%d %H:%M %Z}"
+        return gettext("%(clock)s: %(event)s at %(at)s") % {
+            "clock": self.get_clock_kind_display(),
+            "event": self.get_kind_display(),
+            "at": f"{timezone.localtime(self.at):%Y-%m-%d %H:%M %Z}",
+        }
 
 
 class SlaRecompute(models.Model):

@@ -15,6 +15,7 @@ them. Lists never load them (``defer``).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Message, Ticket
@@ -70,7 +71,7 @@ class InboundEmail(models.Model):
         verbose_name_plural = _("inbound emails")
 
     def __str__(self) -> str:
-        return f"{self.from_email}: {self.subject or '(no subject)'}"
+        return f"{self.from_email}: {self.subject or gettext('(no subject)')}"
 
 
 class RejectedEmail(models.Model):

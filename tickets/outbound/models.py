@@ -15,6 +15,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.outbound.reasons import detail_text
@@ -184,7 +185,11 @@ class OutboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {', '.join(self.to)}: {self.subject}"
+        return gettext("%(kind)s to %(to)s: %(subject)s") % {
+            "kind": self.get_kind_display(),
+            "to": ", ".join(self.to),
+            "subject": self.subject,
+        }
 
     @property
     def detail_text(self) -> str:

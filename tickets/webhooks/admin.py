@@ -111,7 +111,7 @@ class WebhookDeliveryAdmin(SuperAdminOnly, admin.ModelAdmin):
         "created_at",
         "event_type",
         "endpoint",
-        "ticket_id",
+        "ticket_number",
         "state",
         "attempts",
         "last_status_code",
@@ -122,9 +122,15 @@ class WebhookDeliveryAdmin(SuperAdminOnly, admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         field.name for field in WebhookDelivery._meta.fields if field.name != "ticket"
-    ] + ["ticket_id"]
+    ] + ["ticket_number"]
     exclude = ("ticket",)
     inlines = [WebhookAttemptInline]
+
+    # The ticket's number (no link: the ticket may be gone), named in the viewer's language
+    # (Django names a foreign key's column, "ticket_id", in English whatever the language).
+    @admin.display(description=_("Ticket id"), ordering="ticket_id")
+    def ticket_number(self, delivery: WebhookDelivery) -> int | None:
+        return delivery.ticket_id
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # deliveries are written by the events that cause them

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -136,7 +137,11 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} {self.event_id} to {self.endpoint_id}"
+        return gettext("%(event)s %(id)s to %(endpoint)s") % {
+            "event": self.event_type,
+            "id": self.event_id,
+            "endpoint": self.endpoint_id,
+        }
 
 
 class WebhookAttempt(models.Model):
