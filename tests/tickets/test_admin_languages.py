@@ -147,7 +147,7 @@ def english_left(text: str, names: set[str]) -> list[str]:
 
 
 @pytest.fixture
-def one_of_each(super_admin, sla_settings) -> None:
+def one_of_each(super_admin) -> None:
     """At least one row of every model of ours that the admin lists."""
     now = timezone.now()
     team = TeamFactory(name="Fakturering", slug="billing")
