@@ -4,8 +4,10 @@ Every page of our models in the admin (the index, each model's change list, add 
 form) is read in Swedish by a super admin, and none of the English names of our apps, models,
 fields, columns, filters and actions may be left on it; read in English, the same pages show
 those English names. The list of names is built from the models and their ``ModelAdmin``s, so
-a model or field added later without a translatable name fails here. Names that Swedish writes
-as English does ("team", "status", "version", "via") are left out of the check.
+a model or field added later without a translatable name fails here: every name must be marked
+for translation, and names that Swedish writes as English does ("team", "status", "version",
+"via") are then left out of the page check. django-axes' sign-in records are checked too (its
+words are in our catalogue).
 """
 
 from __future__ import annotations
