@@ -90,7 +90,7 @@ def test_a_team_gets_new_york_hours_with_us_holidays_and_its_ticket_counts_in_th
     dialog.locator("#ts-0-src-last-year").fill(str(year + 1))
     dialog.locator("#ts-0-src-add").click()
     page.wait_for_function(
-        "() => document.querySelector('#ts-0-src-status').textContent.includes('holidays added')"
+        "() => document.querySelector('#ts-0-src-status')?.textContent.includes('holidays added')"
     )
     names = dialog.locator('.holiday-rows input[name$="-name"]')
     assert [names.nth(i).input_value() for i in range(names.count())].count("Thanksgiving Day") == 2
@@ -102,7 +102,7 @@ def test_a_team_gets_new_york_hours_with_us_holidays_and_its_ticket_counts_in_th
 
     listed = page.locator("#ts-0-row")
     page.wait_for_function(
-        "() => document.querySelector('#ts-0-row .schedule-summary').textContent"
+        "() => document.querySelector('#ts-0-row .schedule-summary')?.textContent"
         ".includes('Mon–Fri 08:00–18:00')"
     )
     row_text = listed.inner_text()
@@ -257,7 +257,7 @@ def test_the_default_holidays_dialog_imports_an_ics_file_as_rows(
     page.locator("#default-src-ics").set_input_files(str(ics))
     page.locator("#default-src-import").click()
     page.wait_for_function(
-        "() => document.querySelector('#default-src-status').textContent.includes('2 holidays')"
+        "() => document.querySelector('#default-src-status')?.textContent.includes('2 holidays')"
     )
     dates = page.locator('#holiday-rows input[name$="-date"]')
     assert [dates.nth(i).input_value() for i in range(dates.count())] == [
@@ -270,7 +270,7 @@ def test_the_default_holidays_dialog_imports_an_ics_file_as_rows(
     page.locator("#default-src-ics").set_input_files(str(bad))
     page.locator("#default-src-import").click()
     page.wait_for_function(
-        "() => document.querySelector('#default-src-status').textContent.includes('iCalendar')"
+        "() => document.querySelector('#default-src-status')?.textContent.includes('iCalendar')"
     )
     assert dates.count() == 2
     page.locator('#holidays-modal [data-action="done"]').click()
