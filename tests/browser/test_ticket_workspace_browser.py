@@ -144,8 +144,8 @@ def test_a_stale_page_keeps_the_other_agents_changes_and_shows_them(
     assert page.locator("#id_stage option:checked").inner_text() == "Waiting on us"
     assert page.locator("#id_priority").input_value() == "medium"
 
-    page.get_by_role("button", name="Save changes").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the save answers with the page again
+        page.get_by_role("button", name="Save changes").click()
     ticket.refresh_from_db()
     assert (ticket.priority, ticket.owner, ticket.team.slug, ticket.stage.slug) == (
         "urgent",
