@@ -434,9 +434,9 @@ class SlaEvent(models.Model):
 
     # Indexed by event_by_ticket_idx below, so no index of its own. Neither key has a
     # database constraint: the log is append-only, written only by services that hold the ticket
-    # and clock rows locked, and Django applies CASCADE / SET_NULL itself when they are deleted.
-    # A constraint's per-row check locks the referenced row again at commit, which was a third of a
-    # sweep's time (docs/DECISIONS.md).
+    # and clock rows locked. A constraint's per-row check locks the referenced row again at
+    # commit, which was a third of a sweep's time (docs/DECISIONS.md). Django deletes a ticket's
+    # events with it (CASCADE, found through event_by_ticket_idx).
     ticket = models.ForeignKey(
         Ticket,
         on_delete=models.CASCADE,
@@ -445,12 +445,18 @@ class SlaEvent(models.Model):
         db_constraint=False,
         verbose_name=_("ticket"),
     )
+    # No index and no action on delete (migration 0026): every event written would go into a
+    # random page of a clock index too, and on an aged log that was a fifth of the sweep's cost
+    # against a fresh one (docs/BENCHMARKS.md, "Aged tables"). Whatever deletes clocks detaches
+    # their events itself, by ticket (``tickets.clock_store.events_detach``), so the lookup uses
+    # event_by_ticket_idx; a deleted ticket's events go with it (CASCADE on ``ticket``).
     clock = models.ForeignKey(
         SlaClock,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="events",
+        db_index=False,
         db_constraint=False,
         verbose_name=_("clock"),
     )
