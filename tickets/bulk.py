@@ -62,6 +62,24 @@ def events_insert(rows: list[EventRow], *, now: datetime.datetime) -> None:
     )
 
 
+def clocks_delete(clocks: Sequence[tuple[int, int]]) -> None:
+    """Delete stored clocks, given as (ticket id, clock id) pairs; their events stay on the
+    ticket's timeline, detached (clock NULL), the moments at which they happened unchanged.
+
+    The event log has no index on the clock (migration 0026: each event written would go to a
+    random page of it), and the key does nothing when a clock is deleted (``DO_NOTHING``), so its
+    events are detached here, found by their tickets through ``event_by_ticket_idx`` and narrowed
+    to the clocks (an event's clock is always one of its own ticket's). Callers hold the tickets
+    locked.
+    """
+    if not clocks:
+        return
+    ticket_ids = sorted({ticket_id for ticket_id, _ in clocks})
+    clock_ids = sorted({clock_id for _, clock_id in clocks})
+    SlaEvent.objects.filter(ticket_id__in=ticket_ids, clock_id__in=clock_ids).update(clock=None)
+    SlaClock.objects.filter(pk__in=clock_ids).delete()
+
+
 def clocks_set_status(rows: list[tuple[int, str, datetime.datetime | None]]) -> None:
     """(clock id, status, next_check_at) rows: what the sweep persists."""
     if not rows:

@@ -20,6 +20,7 @@ from tickets import planner, sla
 from tickets.bulk import (
     CLOCK_MOMENT_FIELDS,
     EventRow,
+    clocks_delete,
     clocks_set_moments,
     clocks_update,
     events_insert,
@@ -292,10 +293,15 @@ def _clocks_and_events_write(
     *,
     now: datetime.datetime,
 ) -> None:
-    # Removed clocks were stored: each has its id.
-    removed = {clock.id for _, _, plan in items for clock in plan.removed if clock.id is not None}
-    if removed:
-        SlaClock.objects.filter(pk__in=removed).delete()
+    # Removed clocks were stored: each has its id. Their events stay, detached.
+    removed_pairs = [
+        (ticket_id, clock.id)
+        for ticket_id, _, plan in items
+        for clock in plan.removed
+        if clock.id is not None
+    ]
+    removed = {clock_id for _, clock_id in removed_pairs}
+    clocks_delete(removed_pairs)
     inserted = [(ticket_id, clock) for ticket_id, _, plan in items for clock in plan.inserted]
     if inserted:
         stored = SlaClock.objects.bulk_create(

@@ -448,7 +448,7 @@ class SlaEvent(models.Model):
     # No index and no action on delete (migration 0026): every event written would go into a
     # random page of a clock index too, and on an aged log that was a fifth of the sweep's cost
     # against a fresh one (docs/BENCHMARKS.md, "Aged tables"). Whatever deletes clocks detaches
-    # their events itself, by ticket (``tickets.clock_store.events_detach``), so the lookup uses
+    # their events itself, by ticket (``tickets.bulk.clocks_delete``), so the lookup uses
     # event_by_ticket_idx; a deleted ticket's events go with it (CASCADE on ``ticket``).
     clock = models.ForeignKey(
         SlaClock,

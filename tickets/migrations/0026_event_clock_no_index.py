@@ -5,7 +5,7 @@ foreign key: 9.3 MB at an aged 100k database, 91 MB at 1M, and on an aged log th
 rarely cached (dropping it took the aged sweep of 1,000 due clocks from 1.24× to 1.19× of a fresh
 copy's time; docs/BENCHMARKS.md, "Aged tables"). Its only reader was Django's ``SET_NULL`` when a
 clock was deleted; the key is now ``DO_NOTHING`` and whatever deletes clocks detaches their events
-by ticket (``tickets.clock_store.events_detach``), through ``event_by_ticket_idx``.
+by ticket (``tickets.bulk.clocks_delete``), through ``event_by_ticket_idx``.
 ``event_unique_transition`` (clock, kind, at) stays: the sweep's backstop.
 
 On PostgreSQL the index is dropped ``CONCURRENTLY`` (so not in a transaction: ``atomic = False``):
@@ -30,7 +30,9 @@ def forward(apps, schema_editor) -> None:
     model = apps.get_model("tickets", "SlaEvent")
     concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
     for name in _index_names(schema_editor, model):
-        schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {schema_editor.quote_name(name)}")
+        schema_editor.execute(
+            f"DROP INDEX {concurrently}IF EXISTS {schema_editor.quote_name(name)}"
+        )
 
 
 def backward(apps, schema_editor) -> None:
