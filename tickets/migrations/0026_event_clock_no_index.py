@@ -21,15 +21,12 @@ from django.db import migrations, models
 COLUMN = "clock_id"
 
 
-def _index_names(schema_editor, model) -> list[str]:
-    with schema_editor.connection.cursor():
-        return schema_editor._constraint_names(model, [COLUMN], index=True, unique=False)
-
-
 def forward(apps, schema_editor) -> None:
     model = apps.get_model("tickets", "SlaEvent")
     concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
-    for name in _index_names(schema_editor, model):
+    # The index on the clock alone (not event_unique_transition, which leads with it).
+    names = schema_editor._constraint_names(model, [COLUMN], index=True, unique=False)
+    for name in names:
         schema_editor.execute(
             f"DROP INDEX {concurrently}IF EXISTS {schema_editor.quote_name(name)}"
         )
