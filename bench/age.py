@@ -1,7 +1,7 @@
 """Age a generated database as production ages it: three recomputes and a day of sweeps.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5433/NAME .venv/bin/python bench/age.py \\
-        [--recomputes 3] [--hours 24] [--sweep-minutes 1] [--no-settle]
+        [--recomputes 3] [--hours 24] [--sweep-minutes 1] [--no-settle] [--no-rebuild]
 
 On a database filled by ``bench/generate.py`` (a copy: it is changed for good), on a PostgreSQL
 with its default configuration (autovacuum on, as in production; this machine's shared server
@@ -9,7 +9,9 @@ has it off, so use a cluster of its own, docs/BENCHMARKS.md "Aged tables"):
 
 1. ``--recomputes`` times, every goal is made a minute longer than the time before (a settings
    snapshot, nothing saved, as ``recompute_profile.py``) and every open ticket is recomputed in
-   chunks of ``RECOMPUTE_CHUNK`` tickets, each committed on its own, as the workers do;
+   chunks of ``RECOMPUTE_CHUNK`` tickets, each committed on its own, as the workers do, and
+   ends as a run ends: recorded as a finished ``SlaRecompute``, then the index rebuild its last
+   chunk queues (``tickets.index_rebuild``, called here; ``--no-rebuild``: not);
 2. the sweep runs every ``--sweep-minutes`` of ``--hours`` simulated hours from the first
    pending check on (``now`` moved on, the work between two sweeps being what a real day brings
    due; with working-hours goals a weekend brings nothing, so it starts where the work does).
@@ -131,6 +133,11 @@ def main() -> None:
     parser.add_argument(
         "--no-settle", action="store_true", help="do not wait for autovacuum (see above)"
     )
+    parser.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="no index rebuild after each recompute (as before issue 25's rebuild task)",
+    )
     args = parser.parse_args()
     django_setup(args.db)
 
@@ -138,7 +145,8 @@ def main() -> None:
     from django.utils import timezone
 
     from settings_app.selectors import sla_config_get
-    from tickets.models import SlaClock, Ticket
+    from tickets.index_rebuild import recompute_indexes_rebuild
+    from tickets.models import SlaClock, SlaRecompute, Ticket
     from tickets.recompute import RECOMPUTE_CHUNK, sla_recompute_tickets
     from tickets.sweep import sla_sweep
 
@@ -176,6 +184,23 @@ def main() -> None:
             f"{time.perf_counter() - started:.0f} s",
             flush=True,
         )
+        if not args.no_rebuild:
+            # The run's end, as its last chunk leaves it, then what the task it queues does.
+            run = SlaRecompute.objects.create(
+                settings_version=config.version,
+                tickets=len(ids),
+                done=len(ids),
+                state=SlaRecompute.State.DONE,
+                finished_at=now,
+            )
+            result = recompute_indexes_rebuild(recompute_id=run.pk, now=now)
+            print(
+                f"  index rebuild: {result.outcome} in {result.seconds:.1f} s, "
+                f"{len(result.indexes)} indexes, "
+                f"{sum(i.bytes_before for i in result.indexes) / 2**20:.1f} MB -> "
+                f"{sum(i.bytes_after for i in result.indexes) / 2**20:.1f} MB",
+                flush=True,
+            )
         if not args.no_settle:
             with connection.cursor() as cursor:
                 settle(cursor)

@@ -282,6 +282,10 @@ SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
 # Up to this many open tickets the dry run of a settings change is worked out in the request;
 # above it in the background (Celery), with progress (docs/DECISIONS.md, "The dry run").
 SLA_PREVIEW_INLINE_MAX_TICKETS = env.int("SLA_PREVIEW_INLINE_MAX_TICKETS", default=100_000)
+# After a recompute run, the ticket and clock indexes are rebuilt (PostgreSQL, REINDEX
+# CONCURRENTLY) for each table whose rows the run rewrote to at least this share (0 to 1; above 1:
+# never). Half: below it the index's free room mostly takes the new entries (docs/SCALING.md).
+SLA_REINDEX_MIN_SHARE = env.float("SLA_REINDEX_MIN_SHARE", default=0.5)
 # How often a worker proves it runs (a beat-scheduled task that stamps a row; /healthz and the
 # recompute progress read it). An unclaimed heartbeat expires rather than piling up.
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15.0)

@@ -525,6 +525,11 @@ class SlaRecompute(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    # When the ticket and clock indexes were rebuilt after this run (PostgreSQL;
+    # ``tickets.index_rebuild``), or found not to need it: a task delivered twice does it once.
+    indexes_rebuilt_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("indexes rebuilt at")
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

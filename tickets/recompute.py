@@ -13,6 +13,9 @@ the clock planner's ``SettingsApplied`` for each ticket (the same rules as every
 one ``UPDATE … FROM unnest(…)`` for clocks, one for tickets and one bulk insert of events. On
 PostgreSQL the common case — a ticket whose clocks only need new moments — is done inside the
 database first (``tickets.recompute_sql``, a mirror of the planner that tests compare with it).
+
+The chunk that finishes a run marks it done and, on commit, queues the rebuild of the ticket and
+clock indexes the run has bloated (``tickets.index_rebuild``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from settings_app.selectors import SlaConfig, sla_config_get
 from slaproject.celery import task_queue
 from tickets import planner
 from tickets.clock_store import plans_write, ticket_states_load
+from tickets.index_rebuild import INDEX_REBUILD_TASK
 from tickets.models import SlaRecompute, SlaRecomputePart, Ticket
 from tickets.recompute_sql import recompute_tickets_sql
 
@@ -51,6 +55,13 @@ def _enqueue(recompute_id: int, *, times: int = 1) -> None:
             task_queue(RECOMPUTE_TASK, recompute_id)
     except Exception:  # the broker is down: the sweep re-queues stalled recomputes
         logger.exception("Could not queue recompute %s; the sweep will retry it", recompute_id)
+
+
+def _enqueue_index_rebuild(recompute_id: int) -> None:
+    try:
+        task_queue(INDEX_REBUILD_TASK, recompute_id)
+    except Exception:  # the broker is down: the indexes stay as they are until the next run
+        logger.exception("Could not queue the index rebuild after recompute %s", recompute_id)
 
 
 def sla_recompute_start(*, settings_version: int, requested_by: Any = None) -> SlaRecompute:
@@ -119,9 +130,12 @@ def sla_recompute_chunk(
             updated_at=now,
         )
         if not unfinished.exists():
-            SlaRecompute.objects.filter(pk=recompute_id).update(
-                state=SlaRecompute.State.DONE, done=F("tickets"), finished_at=now
+            finished = SlaRecompute.objects.filter(pk=recompute_id).exclude(
+                state=SlaRecompute.State.DONE
             )
+            if finished.update(state=SlaRecompute.State.DONE, done=F("tickets"), finished_at=now):
+                # The run's end: its tables' indexes are rebuilt by a task of their own.
+                transaction.on_commit(lambda: _enqueue_index_rebuild(recompute_id))
             return False
         return unfinished.select_for_update(skip_locked=True).exists()
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from slaproject.health.models import Heartbeat
 from slaproject.health.services import heartbeat_stamp
+from tickets.index_rebuild import INDEX_REBUILD_TASK, recompute_indexes_rebuild
 from tickets.preview_runs import PREVIEW_RUN_TASK, settings_preview_run
 from tickets.recompute import RECOMPUTE_TASK, sla_recompute_chunk
 from tickets.sweep import sla_sweep_and_notify
@@ -28,6 +29,24 @@ def sla_recompute_task(recompute_id: int) -> None:
     """One chunk of a settings recompute; queues the next chunk until none is left."""
     if sla_recompute_chunk(recompute_id=recompute_id, now=timezone.now()):
         sla_recompute_task.delay(recompute_id)
+
+
+# A rebuild at a million tickets takes minutes (each index's statement has its own timeout):
+# beyond the default five-minute limit of a task.
+INDEX_REBUILD_SOFT_TIME_LIMIT = 2 * 60 * 60
+
+
+@shared_task(
+    name=INDEX_REBUILD_TASK,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=INDEX_REBUILD_SOFT_TIME_LIMIT,
+    time_limit=INDEX_REBUILD_SOFT_TIME_LIMIT + 60,
+)
+def sla_indexes_rebuild_task(recompute_id: int) -> None:
+    """After a recompute run: rebuild the ticket and clock indexes it bloated (PostgreSQL; once
+    per run, one rebuild at a time: safe to run twice)."""
+    recompute_indexes_rebuild(recompute_id=recompute_id, now=timezone.now())
 
 
 @shared_task(name=PREVIEW_RUN_TASK, acks_late=True, ignore_result=True)
