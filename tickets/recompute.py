@@ -130,14 +130,18 @@ def sla_recompute_chunk(
             updated_at=now,
         )
         if not unfinished.exists():
-            finished = SlaRecompute.objects.filter(pk=recompute_id).exclude(
-                state=SlaRecompute.State.DONE
-            )
-            if finished.update(state=SlaRecompute.State.DONE, done=F("tickets"), finished_at=now):
-                # The run's end: its tables' indexes are rebuilt by a task of their own.
-                transaction.on_commit(lambda: _enqueue_index_rebuild(recompute_id))
+            _recompute_finish(recompute_id, now=now)
             return False
         return unfinished.select_for_update(skip_locked=True).exists()
+
+
+def _recompute_finish(recompute_id: int, *, now: datetime.datetime) -> None:
+    """Mark the run done (once) and, on commit, queue the rebuild of the indexes it bloated."""
+    finished = SlaRecompute.objects.filter(pk=recompute_id).exclude(
+        state__in=[SlaRecompute.State.DONE, SlaRecompute.State.SUPERSEDED]
+    )
+    if finished.update(state=SlaRecompute.State.DONE, done=F("tickets"), finished_at=now):
+        transaction.on_commit(lambda: _enqueue_index_rebuild(recompute_id))
 
 
 def sla_recompute_run(*, recompute_id: int, now: datetime.datetime) -> None:
@@ -148,7 +152,8 @@ def sla_recompute_run(*, recompute_id: int, now: datetime.datetime) -> None:
 
 def sla_recomputes_requeue_stalled(*, now: datetime.datetime, older_than_seconds: int = 120) -> int:
     """Queue again the recompute parts that made no progress for a while (lost task, broker
-    down). Returns the number of tasks queued."""
+    down), and mark done the runs left running with every part finished. Returns the number of
+    tasks queued."""
     cutoff = now - datetime.timedelta(seconds=older_than_seconds)
     stalled = list(
         SlaRecomputePart.objects.filter(
@@ -160,6 +165,13 @@ def sla_recomputes_requeue_stalled(*, now: datetime.datetime, older_than_seconds
     for part_id, recompute_id in stalled:
         SlaRecomputePart.objects.filter(pk=part_id).update(updated_at=now)
         _enqueue(recompute_id)
+    # A run whose last parts were finished by chunks committing side by side, each of which saw
+    # the other's part unfinished: nobody marked it done.
+    unmarked = SlaRecompute.objects.filter(
+        state=SlaRecompute.State.RUNNING, updated_at__lt=cutoff
+    ).exclude(parts__is_finished=False)
+    for recompute_id in unmarked.values_list("pk", flat=True):
+        _recompute_finish(recompute_id, now=now)
     return len(stalled)
 
 

@@ -21,7 +21,11 @@ from tickets.index_rebuild import (
     recompute_indexes_rebuild,
 )
 from tickets.models import SlaClock, SlaRecompute, Ticket
-from tickets.recompute import sla_recompute_run, sla_recompute_start
+from tickets.recompute import (
+    sla_recompute_run,
+    sla_recompute_start,
+    sla_recomputes_requeue_stalled,
+)
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL"
@@ -248,3 +252,30 @@ def test_an_unfinished_run_is_not_followed_by_a_rebuild() -> None:
     assert recompute_indexes_rebuild(recompute_id=run.pk, now=NOW).outcome == "not_done"
     run.refresh_from_db()
     assert run.indexes_rebuilt_at is None
+
+
+@pytest.mark.django_db
+def test_a_run_whose_last_parts_finished_side_by_side_is_marked_done_and_rebuilt_after(
+    sla_settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """Two chunks finishing the last two parts at once each see the other's part unfinished, and
+    neither marks the run done: the periodic job's look for stalled runs does, and queues the
+    rebuild."""
+    sla_settings(sla_document(ALWAYS_DOCUMENT))
+    TicketFactory(now=utc("2026-12-01T08:00:00Z"))
+    queued: list[tuple[str, int]] = []
+    monkeypatch.setattr(recompute_module, "task_queue", lambda name, *a: queued.append((name, *a)))
+    run = sla_recompute_start(settings_version=2)
+    run.parts.update(is_finished=True)
+    SlaRecompute.objects.filter(pk=run.pk).update(
+        state=SlaRecompute.State.RUNNING, done=1, updated_at=NOW - datetime.timedelta(minutes=5)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_recomputes_requeue_stalled(now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_recomputes_requeue_stalled(now=NOW + datetime.timedelta(minutes=1))
+
+    run.refresh_from_db()
+    assert (run.state, run.finished_at) == (SlaRecompute.State.DONE, NOW)
+    assert queued == [(INDEX_REBUILD_TASK, run.pk)]
