@@ -279,3 +279,17 @@ def test_a_run_whose_last_parts_finished_side_by_side_is_marked_done_and_rebuilt
     run.refresh_from_db()
     assert (run.state, run.finished_at) == (SlaRecompute.State.DONE, NOW)
     assert queued == [(INDEX_REBUILD_TASK, run.pk)]
+
+
+def test_the_rebuild_is_a_task_of_its_own_with_room_for_a_large_desk() -> None:
+    """Queued by name at the run's end; acknowledged after it ran (a lost worker's rebuild is
+    delivered again), with a time limit beyond the default five minutes."""
+    from django.conf import settings
+
+    import tickets.tasks  # noqa: F401  (registers the tasks, as a worker does)
+    from slaproject.celery import app
+
+    task = app.tasks[INDEX_REBUILD_TASK]
+    assert task.acks_late is True
+    assert task.soft_time_limit > settings.CELERY_TASK_TIME_LIMIT
+    assert task.time_limit > task.soft_time_limit
