@@ -217,6 +217,10 @@ def test_a_second_rebuild_while_one_runs_is_skipped(desk) -> None:
         assert _filenode("ticket_sla_due_idx") == filenode
         run.refresh_from_db()
         assert run.indexes_rebuilt_at is None
+        with (
+            other.cursor() as cursor
+        ):  # (closing alone frees the lock when its server process ends)
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", list(ADVISORY_LOCK))
     finally:
         other.close()
     # Once it is over, a rebuild takes the lock again.
