@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0025_translatable_names")]
+    dependencies = [("tickets", "0026_event_clock_no_index")]
 
     operations = [
         migrations.AddField(
