@@ -49,9 +49,6 @@ from tickets.sweep import sla_sweep, sla_sweep_and_notify
 from tickets.tasks import sla_sweep_task
 
 User = get_user_model()
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL"
-)
 MINUTE = datetime.timedelta(minutes=1)
 # 24/7 in UTC: first response 60 min (due soon 15 before), next response 120/30, close 1 day.
 ALWAYS = sla_document(
@@ -417,7 +414,6 @@ def _in_threads(count: int, work: Callable[[], Any]) -> list[Any]:
 
 
 @pytest.mark.postgres
-@needs_postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("batches", ["beat job", "small batches"])
 def test_two_beat_schedulers_record_and_mail_each_transition_once(batches: str) -> None:

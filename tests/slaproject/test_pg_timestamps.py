@@ -11,9 +11,7 @@ from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL"
-    ),
+    pytest.mark.postgres,
 ]
 
 # As PostgreSQL writes them in a UTC session, and some it writes in other sessions or for

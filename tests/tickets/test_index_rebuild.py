@@ -28,9 +28,6 @@ from tickets.recompute import (
     sla_recomputes_requeue_stalled,
 )
 
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL"
-)
 NOW = utc("2026-12-01T08:10:00Z")
 COPIES = 3000
 
@@ -103,7 +100,7 @@ def _what_pages_read() -> tuple:
     )
 
 
-@needs_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_rebuild_shrinks_the_bloated_indexes_and_changes_no_result(desk) -> None:
     fresh = _size("ticket_sla_due_idx")
@@ -141,7 +138,7 @@ def test_the_rebuild_shrinks_the_bloated_indexes_and_changes_no_result(desk) -> 
     assert _filenode("ticket_sla_due_idx") == filenode
 
 
-@needs_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_run_that_rewrote_under_the_threshold_leaves_the_tables_indexes(desk, settings) -> None:
     settings.SLA_REINDEX_MIN_SHARE = 0.5
@@ -165,7 +162,7 @@ def test_a_run_that_rewrote_under_the_threshold_leaves_the_tables_indexes(desk, 
     assert _filenode("ticket_sla_due_idx") == filenode
 
 
-@needs_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_an_invalid_index_left_by_a_failed_rebuild_is_dropped(desk, caplog, monkeypatch) -> None:
     # A failed concurrent build leaves its index invalid, as REINDEX CONCURRENTLY's "_ccnew" is.
@@ -200,7 +197,7 @@ def test_an_invalid_index_left_by_a_failed_rebuild_is_dropped(desk, caplog, monk
     assert "ticket_sla_due_idx_ccnew" not in {index.name for index in result.indexes}
 
 
-@needs_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_second_rebuild_while_one_runs_is_skipped(desk) -> None:
     _bloat()
@@ -258,7 +255,7 @@ def test_the_run_queues_the_rebuild_once_its_last_chunk_commits(
     assert (INDEX_REBUILD_TASK, run.pk) in queued
 
 
-@needs_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_an_unfinished_run_is_not_followed_by_a_rebuild() -> None:
     run = SlaRecompute.objects.create(settings_version=2, tickets=5)  # queued

@@ -111,7 +111,7 @@ def test_a_number_finds_its_ticket_and_what_contains_it() -> None:
     assert _searched("#999999999") == set()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL")
+@pytest.mark.postgres
 def test_sla_updates_of_tickets_do_not_write_the_search_table() -> None:
     """The recompute and the services update only SLA columns: the triggers stay silent."""
     tickets = [TicketFactory() for _ in range(3)]
@@ -134,7 +134,7 @@ def test_sla_updates_of_tickets_do_not_write_the_search_table() -> None:
     assert _searched("renamed") == {tickets[1].pk}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL")
+@pytest.mark.postgres
 def test_the_search_uses_the_trigram_index() -> None:
     TicketFactory()
     with connection.cursor() as cursor:

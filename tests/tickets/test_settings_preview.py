@@ -147,12 +147,7 @@ def test_the_dry_run_counts_what_the_recompute_then_does(sla_settings, scenario,
     _compare_with_the_recompute(sla_settings, scenario, seed, **runs)
 
 
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL"
-)
-
-
-@needs_postgres
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "scenario", ["by priority", "team schedules, by team", "pause stages and hours", "goals off"]
@@ -186,7 +181,7 @@ def test_the_dry_run_split_over_connections_counts_what_the_recompute_then_does(
     ]
 
 
-@needs_postgres
+@pytest.mark.postgres
 def test_inside_a_transaction_the_dry_run_stays_on_this_connection(
     sla_settings, monkeypatch
 ) -> None:

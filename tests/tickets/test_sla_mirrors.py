@@ -138,7 +138,6 @@ def test_next_check_in_sql_agrees_with_python(sla_settings, seed: int) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL")
 def test_transitions_in_sql_agree_with_python() -> None:
     due, soon = utc("2026-12-01T09:00:00Z"), utc("2026-12-01T08:45:00Z")
     kinds = sla.transitions_sql(old_status="o", new_status="n", due_soon_at="s")

@@ -19,9 +19,7 @@ from tickets.recompute import sla_recompute_tickets
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL"
-    ),
+    pytest.mark.postgres,
 ]
 
 START = utc("2026-12-01T08:00:00Z")

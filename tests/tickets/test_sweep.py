@@ -209,7 +209,6 @@ def test_the_sla_sweep_command_prints_what_it_changed(always, agent, freeze, mon
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_write_each_transition_once(sla_settings) -> None:
     sla_settings(sla_document(ALWAYS_DOCUMENT))
@@ -247,7 +246,6 @@ def test_concurrent_sweeps_write_each_transition_once(sla_settings) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL")
 @pytest.mark.parametrize("batch_size", [3, 5000])
 def test_the_in_database_sweep_writes_what_the_python_sweep_writes(
     always, sla_settings, monkeypatch, batch_size

@@ -298,7 +298,6 @@ def test_a_message_that_trips_an_error_is_kept_and_does_not_block_the_next(
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL")
 @pytest.mark.django_db(transaction=True)
 def test_the_same_message_arriving_twice_at_once_makes_one_message(sla_settings):
     from django.utils import timezone

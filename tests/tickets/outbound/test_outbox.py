@@ -147,8 +147,6 @@ def test_a_task_delivered_twice_sends_once(freeze):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_for_the_same_emails_send_each_once(freeze) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL")
     now = freeze(OPENED)
     for n in range(20):
         TicketFactory(now=now, requester_email=f"c{n}@customer.example")

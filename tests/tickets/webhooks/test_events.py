@@ -137,7 +137,6 @@ def test_messages_are_told_with_the_message(always, receiver, endpoint, agent) -
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL")
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_periodic_jobs_deliver_each_transition_once(
     sla_settings, receiver, endpoint
